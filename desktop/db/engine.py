@@ -1,0 +1,148 @@
+"""Opening the county's SQLite file: pragmas, the write lock, integrity check, migrations, the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from desktop.db import outbox
+from desktop.db.migrate import upgrade_to_head
+from desktop.db.models import Device
+from desktop.domain.hlc import Hlc, HybridClock
+from desktop.domain.ids import new_id
+from desktop.errors import DatabaseCorrupt, DatabaseNotInitialised
+
+DB_FILENAME = "guopei.sqlite3"
+
+
+def create_sqlite_engine(path: Path) -> Engine:
+    """An engine whose connections use WAL, enforce foreign keys, fsync every commit, and open write
+    transactions with BEGIN IMMEDIATE so that two writers never deadlock half-way through."""
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite's own is deferred).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        mode = "DEFERRED" if connection.get_execution_options().get("readonly") else "IMMEDIATE"
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def quick_check(path: Path) -> str:
+    """`PRAGMA quick_check` on a file that already exists; "ok" when sound."""
+    connection = sqlite3.connect(path)
+    try:
+        rows = connection.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as error:
+        return str(error)
+    finally:
+        connection.close()
+    return "; ".join(str(row[0]) for row in rows)
+
+
+@dataclass(frozen=True)
+class DeviceIdentity:
+    device_id: str
+    county_code: str
+    county_name: str
+
+
+class Database:
+    """One county installation's database. Hand out sessions with `write()` and `read()`."""
+
+    def __init__(self, path: Path, engine: Engine, *, wall_ms: Callable[[], int] | None = None) -> None:
+        self.path = path
+        self.engine = engine
+        self._writer = sessionmaker(engine, expire_on_commit=False)
+        self._reader = sessionmaker(engine.execution_options(readonly=True), expire_on_commit=False)
+        outbox.install(self._writer)
+        self.device = self._load_device()
+        with self.read() as session:
+            last = session.scalar(select(Device.last_hlc))
+        clock_options = {"wall_ms": wall_ms} if wall_ms else {}
+        self.clock = HybridClock(
+            self.device.device_id, last=Hlc.decode(last) if last else None, **clock_options
+        )
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction (BEGIN IMMEDIATE), committed when the block ends without error."""
+        session = self._writer(info={"clock": self.clock, "device_id": self.device.device_id})
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only snapshot; takes no write lock."""
+        session = self._reader()
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
+    def _load_device(self) -> DeviceIdentity:
+        with self._reader() as session:
+            device = session.scalar(select(Device))
+        if device is None:
+            raise DatabaseNotInitialised(self.path)
+        return DeviceIdentity(device.id, device.county_code, device.county_name)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(data_dir: Path, *, wall_ms: Callable[[], int] | None = None) -> Database:
+    """Open (and upgrade) the database in `data_dir`; refuse a file that fails its integrity check."""
+    path = data_dir / DB_FILENAME
+    if not path.exists():
+        raise DatabaseNotInitialised(path)
+    verdict = quick_check(path)
+    if verdict != "ok":
+        raise DatabaseCorrupt(path, verdict)
+    engine = create_sqlite_engine(path)
+    upgrade_to_head(engine)
+    return Database(path, engine, wall_ms=wall_ms)
+
+
+def create_database(data_dir: Path, *, county_code: str, county_name: str) -> Database:
+    """Create a new, empty county database in `data_dir` and register this device in it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / DB_FILENAME
+    if path.exists():
+        raise FileExistsError(f"数据目录中已有数据库：{path}")
+    engine = create_sqlite_engine(path)
+    upgrade_to_head(engine)
+    with Session(engine) as session, session.begin():
+        session.add(
+            Device(
+                id=new_id(),
+                county_code=county_code,
+                county_name=county_name,
+                created_at=dt.datetime.now(),
+            )
+        )
+    return Database(path, engine)

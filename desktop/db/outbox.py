@@ -1,0 +1,128 @@
+"""The one mechanism that records local changes for sync.
+
+Every flush of a write session stamps changed synced rows with the device's HLC and origin, and
+writes one outbox row per change on the same connection, inside the same transaction. Services never
+remember to do it; they cannot forget it either. Bulk inserts (demo data, imports) go through
+`insert_synced_rows`, which does the same for rows that never become ORM objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import event, insert, inspect, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from desktop.db.base import Synced
+from desktop.db.models import Device, OutboxEntry
+from desktop.domain.hlc import HybridClock
+from desktop.domain.ids import new_id
+
+_PENDING = "outbox_pending"
+
+
+class TombstoneRequired(TypeError):
+    """Synced rows are never deleted: set `deleted = True` so the deletion can travel too."""
+
+
+def install(factory: sessionmaker) -> None:
+    event.listen(factory, "before_flush", _stamp_changes)
+    event.listen(factory, "after_flush", _write_outbox)
+
+
+def _clock(session: Session) -> tuple[HybridClock, str]:
+    try:
+        return session.info["clock"], session.info["device_id"]
+    except KeyError:
+        raise RuntimeError("同步表的修改必须在 Database.write() 打开的会话中进行") from None
+
+
+def _stamp_changes(session: Session, _context: object, _instances: object) -> None:
+    for obj in session.deleted:
+        if isinstance(obj, Synced):
+            raise TombstoneRequired(f"{type(obj).__name__} 不能物理删除，请设置 deleted = True")
+    changed = [obj for obj in session.new if isinstance(obj, Synced)]
+    changed += [obj for obj in session.dirty if isinstance(obj, Synced) and session.is_modified(obj)]
+    if not changed:
+        return
+    clock, device_id = _clock(session)
+    for obj in changed:
+        obj.hlc = clock.now().encode()
+        obj.origin = device_id
+    session.info.setdefault(_PENDING, []).extend(changed)
+
+
+def _write_outbox(session: Session, _context: object) -> None:
+    changed: list[Synced] = session.info.pop(_PENDING, [])
+    if changed:
+        _insert_outbox(session, [(obj.__sync_entity__, snapshot(obj)) for obj in changed])
+
+
+def snapshot(obj: Synced) -> dict[str, Any]:
+    """The row as stored, column by column: what the provincial server receives."""
+    mapper = inspect(type(obj))
+    return {attr.key: getattr(obj, attr.key) for attr in mapper.column_attrs}
+
+
+def to_json(values: dict[str, Any]) -> str:
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"), default=_encode_value)
+
+
+def _encode_value(value: object) -> str:
+    if isinstance(value, dt.date | dt.time):  # datetime is a date
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__} for the outbox")
+
+
+def _insert_outbox(session: Session, changes: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    now = dt.datetime.now()
+    rows = [
+        {
+            "op_id": new_id(),
+            "entity": entity,
+            "row_id": values["id"],
+            "hlc": values["hlc"],
+            "payload": to_json(values),
+            "created_at": now,
+        }
+        for entity, values in changes
+    ]
+    connection = session.connection()
+    connection.execute(insert(OutboxEntry), rows)
+    # Persist the clock's high-water mark in the same transaction, so a restart with the PC's clock
+    # set back still issues larger stamps.
+    connection.execute(update(Device).values(last_hlc=max(row["hlc"] for row in rows)))
+
+
+def insert_synced_rows(session: Session, model: type[Synced], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many new rows of one synced table with their outbox rows, without ORM objects.
+
+    Each dict holds column values; missing ids and Python-side column defaults are filled in."""
+    if not rows:
+        return
+    clock, device_id = _clock(session)
+    defaults = {
+        column.key: column.default.arg
+        for column in model.__table__.columns
+        if column.default is not None and column.default.is_scalar
+    }
+    callables = {
+        column.key: column.default.arg
+        for column in model.__table__.columns
+        if column.default is not None and column.default.is_callable
+    }
+    complete: list[dict[str, Any]] = []
+    for row in rows:
+        values = {**defaults, **row}
+        for key, factory in callables.items():
+            if key not in values:
+                values[key] = factory(None)  # SQLAlchemy wraps them to take a context
+        model.fill_derived(values)
+        values["hlc"] = clock.now().encode()
+        values["origin"] = device_id
+        complete.append(values)
+    session.execute(insert(model), complete)
+    _insert_outbox(session, [(model.__sync_entity__, values) for values in complete])

@@ -1,0 +1,66 @@
+"""The one place where errors become messages a person can act on (anki `aqt/errors.py`)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from desktop.errors import EnvironmentFailure, GuopeiError
+
+log = logging.getLogger(__name__)
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("errors", text)
+
+
+def error_box(parent: QWidget | None, error: BaseException, *, log_path: Path | None) -> QMessageBox:
+    """A message box for `error`: the error's own Chinese message for expected failures, and for bugs
+    an apology that says where the log is, so support can be given the file."""
+    box = QMessageBox(parent)
+    box.setWindowTitle(_tr("国培桌面端"))
+    if isinstance(error, GuopeiError):
+        icon = (
+            QMessageBox.Icon.Warning
+            if isinstance(error, EnvironmentFailure)
+            else QMessageBox.Icon.Information
+        )
+        box.setIcon(icon)
+        box.setText(str(error))
+    else:
+        box.setIcon(QMessageBox.Icon.Critical)
+        where = str(log_path) if log_path else _tr("（未能建立日志文件）")
+        box.setText(_tr("程序出现了意外错误，刚才的操作可能没有完成。已保存的数据不受影响。"))
+        box.setInformativeText(_tr("错误详情已记录在日志文件中，请将它发给技术支持：\n") + where)
+        box.setDetailedText("".join(traceback.format_exception(error)))
+    return box
+
+
+def show_error(parent: QWidget | None, error: BaseException, *, log_path: Path | None) -> None:
+    if not isinstance(error, GuopeiError):
+        log.error("unexpected error", exc_info=error)
+    error_box(parent, error, log_path=log_path).exec()
+
+
+def install_excepthook(log_path: Path, present: Callable[[BaseException], None] | None = None) -> None:
+    """Route uncaught exceptions (including those raised in Qt slots) to the log and a dialog, so the
+    app never dies or fails silently."""
+
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, error, tb)
+            return
+        log.error("uncaught exception", exc_info=(kind, error, tb))
+        if present is not None:
+            present(error)
+        else:
+            error_box(None, error, log_path=log_path).exec()
+
+    sys.excepthook = hook

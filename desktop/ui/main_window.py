@@ -1,0 +1,70 @@
+"""The main window: navigation on the left, one page at a time on the right, status at the bottom."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QStackedWidget, QWidget
+
+from desktop.ui.context import AppContext
+from desktop.ui.dashboard_page import DashboardPage
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str  # used in screenshot file names
+    title: str
+    create: Callable[[AppContext], QWidget]
+
+
+def page_specs() -> list[PageSpec]:
+    """The areas that work. An area is listed here only once it does something real."""
+    return [
+        PageSpec("dashboard", "首页", DashboardPage),
+    ]
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        device = context.db.device
+        self.setWindowTitle(self.tr("国培桌面端 — {county}").format(county=device.county_name))
+        self.specs = page_specs()
+
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setFixedWidth(170)
+        self.stack = QStackedWidget()
+        self.pages: dict[str, QWidget] = {}
+        for index, spec in enumerate(self.specs):
+            page = spec.create(context)
+            self.pages[spec.key] = page
+            self.stack.addWidget(page)
+            self.navigation.addItem(self.tr(spec.title))
+            # Ctrl+1 … Ctrl+9 jump to the areas, for keyboard-first work.
+            if index < 9:
+                shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
+                shortcut.activated.connect(lambda i=index: self.navigation.setCurrentRow(i))
+        self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.navigation.setCurrentRow(0)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.navigation)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.county_label = QLabel(
+            self.tr("{county}（{code}）· 数据文件：{path}").format(
+                county=device.county_name, code=device.county_code, path=context.db.path
+            )
+        )
+        self.statusBar().addWidget(self.county_label)
+
+    def show_page(self, key: str) -> None:
+        self.navigation.setCurrentRow([spec.key for spec in self.specs].index(key))

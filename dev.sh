@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The two quick-start commands of the README:
+#   ./dev.sh demo   set everything up, build the demo county and open Guopei Desk on it
+#   ./dev.sh test   set everything up and run the whole test suite (what CI runs)
+# Setup is idempotent: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# System packages: Qt's runtime libraries, poppler (pdftotext/pdftoppm) and zbar (zbarimg) for the
+# tests that read back PDFs and QR codes, and venv support for Debian's python3.
+SYSTEM_PACKAGES=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3
+  libxcb-cursor0 poppler-utils zbar-tools python3-venv)
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+setup_system() {
+  local missing=()
+  for package in "${SYSTEM_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "正在安装系统软件包：${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+setup_python() {
+  if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+  fi
+  .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+  .venv/bin/python -m pip install -q -e '.[test]'
+}
+
+case "${1:-}" in
+  demo)
+    setup_system
+    setup_python
+    shift
+    exec .venv/bin/guopei-desk demo "$@"
+    ;;
+  test)
+    setup_system
+    setup_python
+    shift
+    .venv/bin/ruff check .
+    QT_QPA_PLATFORM=offscreen exec .venv/bin/python -m pytest "$@"
+    ;;
+  *)
+    echo "用法：./dev.sh demo | ./dev.sh test" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,40 @@
+"""Shared fixtures: real SQLite files in temporary folders, one demo county per test session."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from desktop.db.engine import Database, create_database, open_database
+
+# The demo county is built as if today were this day, so that tests see the same "today's sessions".
+DEMO_TODAY = dt.date(2026, 11, 30)
+
+
+@pytest.fixture
+def empty_db(tmp_path: Path) -> Database:
+    db = create_database(tmp_path / "county", county_code="522727", county_name="平塘县")
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 3,000-teacher demo county, built once; tests that change it must copy it first."""
+    from desktop.services.demo_county import build_demo_county
+
+    data_dir = tmp_path_factory.mktemp("demo")
+    build_demo_county(data_dir, teachers=3000, today=DEMO_TODAY)
+    return data_dir
+
+
+@pytest.fixture
+def demo_db(demo_dir: Path) -> Database:
+    db = open_database(demo_dir)
+    yield db
+    db.dispose()

@@ -1,0 +1,49 @@
+"""The `guopei-desk` command, run in-process with real folders."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+
+import pytest
+from PySide6.QtGui import QImage
+
+from desktop.cli import main
+from desktop.db.engine import DB_FILENAME
+
+
+@pytest.fixture(autouse=True)
+def _detach_log_file():
+    yield
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, logging.handlers.RotatingFileHandler)]:
+        root.removeHandler(handler)
+        handler.close()
+
+
+def test_demo_no_gui_builds_a_county_and_logs(tmp_path, capsys):
+    assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "300"]) == 0
+    assert (tmp_path / DB_FILENAME).exists()
+    assert (tmp_path / "logs" / "guopei-desk.log").exists()
+    assert "演示县已建立" in capsys.readouterr().out
+
+
+def test_demo_refuses_to_overwrite_a_named_folder_without_replace(tmp_path, capsys):
+    assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "100"]) == 0
+    assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "100"]) == 2
+    assert "--replace" in capsys.readouterr().err
+    assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "100", "--replace"]) == 0
+
+
+def test_screenshot_renders_every_page_at_the_asked_size(demo_dir, tmp_path, capsys):
+    out = tmp_path / "shots"
+    assert main(["--data-dir", str(demo_dir), "screenshot", "--out", str(out), "--size", "1366x768"]) == 0
+    written = sorted(out.glob("*.png"))
+    assert written[0].name == "01-dashboard.png"
+    image = QImage(str(written[0]))
+    assert (image.width(), image.height()) == (1366, 768)
+
+
+def test_missing_database_is_a_clear_message_not_a_traceback(tmp_path, capsys):
+    assert main(["--data-dir", str(tmp_path), "screenshot", "--out", str(tmp_path / "s")]) == 2
+    assert "guopei-desk demo" in capsys.readouterr().err
