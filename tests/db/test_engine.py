@@ -6,12 +6,12 @@ import json
 import sqlite3
 
 import pytest
-from desktop.domain.hlc import Hlc
 from sqlalchemy import func, select, text
 
 from desktop.db.engine import DB_FILENAME, create_database, open_database
 from desktop.db.models import Device, OutboxEntry, School
 from desktop.db.outbox import TombstoneRequired, insert_synced_rows
+from desktop.domain.hlc import Hlc
 from desktop.errors import DatabaseCorrupt, DatabaseNotInitialised
 
 
