@@ -87,6 +87,7 @@ SURNAME_READINGS: dict[str, str] = {
 class NamePinyin:
     full: str  # "zhangsan"
     initials: str  # "zs"
+    sort_key: str  # "zhang san": syllable by syllable, so 李 (li) sorts before 刘 (liu)
 
 
 def _syllables(text: str) -> list[str]:
@@ -110,7 +111,9 @@ def name_syllables(name: str) -> list[str]:
 
 def name_pinyin(name: str) -> NamePinyin:
     syllables = [s.lower() for s in name_syllables(name)]
-    return NamePinyin(full="".join(syllables), initials="".join(s[0] for s in syllables))
+    return NamePinyin(
+        full="".join(syllables), initials="".join(s[0] for s in syllables), sort_key=" ".join(syllables)
+    )
 
 
 def split_name(name: str) -> tuple[str, str]:

@@ -129,7 +129,7 @@ def filtered_teachers(flt: TeacherFilter) -> Select:
         select(Teacher.id)
         .join(School, Teacher.school_id == School.id)
         .where(*_filter_conditions(flt))
-        .order_by(Teacher.name_pinyin, Teacher.name, Teacher.id_number)
+        .order_by(Teacher.name_sort, Teacher.name, Teacher.id_number)
     )
 
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QSt
 
 from desktop.ui.context import AppContext
 from desktop.ui.dashboard_page import DashboardPage
+from desktop.ui.teachers_page import TeachersPage
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ def page_specs() -> list[PageSpec]:
     """The areas that work. An area is listed here only once it does something real."""
     return [
         PageSpec("dashboard", "首页", DashboardPage),
+        PageSpec("teachers", "教师", TeachersPage),
     ]
 
 

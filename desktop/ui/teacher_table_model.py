@@ -28,7 +28,7 @@ def _columns() -> list[tuple[str, Callable[[TeacherRow], str]]]:
         ("学段", lambda r: code_label("stage", r.stage)),
         ("学科", lambda r: code_label("subject", r.subject)),
         ("职称", lambda r: code_label("title", r.title)),
-        ("角色", lambda r: vocab_label("TeacherRole", r.role)),
+        ("身份", lambda r: vocab_label("TeacherRole", r.role)),
         ("骨干", lambda r: vocab_label("BackboneLevel", r.backbone_level)),
         ("手机", lambda r: r.masked_phone),
         ("储备库", lambda r: "是" if r.in_reserve_pool else ""),

@@ -32,6 +32,11 @@ def test_polyphonic_character_inside_the_given_name_keeps_its_ordinary_reading()
     assert name_pinyin("王曾").full == "wangceng"
 
 
+def test_sort_key_goes_syllable_by_syllable():
+    assert name_pinyin("李小红").sort_key < name_pinyin("刘䶮").sort_key
+    assert name_pinyin("张三").sort_key == "zhang san"
+
+
 def test_empty_and_latin_names():
     assert name_pinyin("").full == ""
     assert name_pinyin("  ").initials == ""

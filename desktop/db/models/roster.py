@@ -46,6 +46,7 @@ class Teacher(Synced, Base):
     given_name: Mapped[str] = mapped_column(String(50), default="", index=True)
     name_pinyin: Mapped[str] = mapped_column(String(200), default="", index=True)
     name_initials: Mapped[str] = mapped_column(String(50), default="", index=True)
+    name_sort: Mapped[str] = mapped_column(String(250), default="", index=True)  # pinyin order
     gender: Mapped[str] = mapped_column(String(1))  # GB/T 2261.1, derived from the ID number
     birth_date: Mapped[dt.date] = mapped_column(Date)
     ethnicity: Mapped[str] = mapped_column(String(2), default="01")  # GB 3304
@@ -77,7 +78,12 @@ class Teacher(Synced, Base):
 
 def _name_search_columns(name: str) -> dict[str, str]:
     reading = name_pinyin(name)
-    return {"given_name": split_name(name)[1], "name_pinyin": reading.full, "name_initials": reading.initials}
+    return {
+        "given_name": split_name(name)[1],
+        "name_pinyin": reading.full,
+        "name_initials": reading.initials,
+        "name_sort": reading.sort_key,
+    }
 
 
 class ReservePoolEntry(Synced, Base):

@@ -17,7 +17,7 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-SEARCH_COLUMNS = (("given_name", 50), ("name_pinyin", 200), ("name_initials", 50))
+SEARCH_COLUMNS = (("given_name", 50), ("name_pinyin", 200), ("name_initials", 50), ("name_sort", 250))
 
 # An external-content FTS5 table over teachers' ID numbers and phones, kept current by triggers;
 # the trigram tokenizer answers digit substrings of three or more characters without a table scan.

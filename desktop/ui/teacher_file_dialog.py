@@ -1,0 +1,99 @@
+"""教师档案: one teacher in full — the only place the whole ID number and phone are shown."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services.teachers import TeacherFile
+from desktop.ui.labels import code_label, vocab_label
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
+    table = QTableWidget(len(rows), len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setStretchLastSection(True)
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem(text))
+    return table
+
+
+class TeacherFileDialog(QDialog):
+    def __init__(self, parent: QWidget | None, record: TeacherFile) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("教师档案 — {name}").format(name=record.name))
+        self.resize(980, 600)
+        facts = QFormLayout()
+        facts.addRow(self.tr("姓名"), QLabel(record.name))
+        facts.addRow(self.tr("身份证号"), QLabel(record.id_number))
+        facts.addRow(
+            self.tr("性别 / 出生日期"), QLabel(f"{code_label('gender', record.gender)} / {record.birth_date}")
+        )
+        facts.addRow(self.tr("手机"), QLabel(record.phone or "—"))
+        facts.addRow(self.tr("学校/单位"), QLabel(record.school_name))
+        facts.addRow(self.tr("状态"), QLabel(vocab_label("EmploymentStatus", record.employment_status)))
+
+        tabs = QTabWidget()
+        self.enrollments = _table(
+            [self.tr(h) for h in ("项目编号", "项目", "计划层级", "起止日期", "状态", "出勤", "说明")],
+            [
+                [
+                    e.project_code,
+                    e.project_name,
+                    vocab_label("Program", e.program),
+                    f"{e.start} – {e.end}",
+                    vocab_label("EnrollmentStatus", e.status),
+                    f"{e.sessions_attended}/{e.sessions_held}（{e.attendance_rate:.0%}）"
+                    if e.attendance_rate is not None
+                    else "—",
+                    e.status_reason,
+                ]
+                for e in record.enrollments
+            ],
+        )
+        self.credits = _table(
+            [self.tr(h) for h in ("年度", "培训类别", "学时", "学分", "状态", "内容")],
+            [
+                [
+                    str(c.year),
+                    vocab_label("TrainingLevel", c.level),
+                    f"{c.hours:g}",
+                    f"{c.credits:g}",
+                    vocab_label("CreditStatus", c.status),
+                    c.description,
+                ]
+                for c in record.credits
+            ],
+        )
+        self.integrity = _table(
+            [self.tr(h) for h in ("类型", "项目", "限制参加国培至", "原因")],
+            [
+                [vocab_label("IntegrityKind", i.kind), i.project_name, str(i.ban_until), i.reason]
+                for i in record.integrity
+            ],
+        )
+        tabs.addTab(self.enrollments, self.tr("培训经历（{n}）").format(n=len(record.enrollments)))
+        tabs.addTab(self.credits, self.tr("学分（{n}）").format(n=len(record.credits)))
+        tabs.addTab(self.integrity, self.tr("诚信档案（{n}）").format(n=len(record.integrity)))
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(facts)
+        layout.addWidget(tabs, 1)
+        layout.addWidget(buttons)

@@ -1,0 +1,302 @@
+"""教师: the roster — search as you type, filters, add/edit/retire, the teacher's file, reserve pool."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain import vocab
+from desktop.domain.codes import code_table
+from desktop.domain.teacher_rules import TeacherForm
+from desktop.services import reserve_pool, roster, teachers
+from desktop.services.roster import TeacherFilter
+from desktop.ui.context import AppContext, Changes
+from desktop.ui.teacher_dialog import TeacherDialog
+from desktop.ui.teacher_file_dialog import TeacherFileDialog
+from desktop.ui.teacher_table_model import TeacherTableModel
+
+SEARCH_DELAY_MS = 120  # wait for a pause in typing; the query itself takes a few milliseconds
+
+
+class TeachersPage(QWidget):
+    WATCHED = ("teachers", "schools", "reserve_pool_entries")
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.model = TeacherTableModel(self._fetch_rows)
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.tr("搜索：姓名、拼音或首字母（如 zs）、身份证号或手机号的数字"))
+        self.search.setClearButtonEnabled(True)
+        self.count_label = QLabel()
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.reload)
+        self.search.textChanged.connect(self._search_timer.start)
+        self.search.returnPressed.connect(self.reload)
+
+        self.filters: dict[str, QComboBox] = {}
+        filter_row = QHBoxLayout()
+        for key, caption in (
+            ("school_id", "学校"),
+            ("township", "乡镇"),
+            ("stage", "学段"),
+            ("subject", "学科"),
+            ("title", "职称"),
+            ("role", "身份"),
+            ("backbone_level", "骨干"),
+            ("rural", "城乡"),
+            ("poverty_area", "贫困地区"),
+            ("reserve_pool", "储备库"),
+        ):
+            combo = QComboBox()
+            combo.setToolTip(self.tr(caption))
+            combo.setMinimumContentsLength(4)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            self.filters[key] = combo
+            filter_row.addWidget(combo, 2 if key == "school_id" else 1)
+        self.include_inactive = QCheckBox(self.tr("含离退/调出"))
+        filter_row.addWidget(self.include_inactive)
+        self._fill_filters()
+        for combo in self.filters.values():
+            combo.currentIndexChanged.connect(self.reload)
+        self.include_inactive.toggled.connect(self.reload)
+
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate((80, 44, 172, 180, 90, 70, 80, 90, 60, 80, 110)):
+            self.table.setColumnWidth(column, width)
+        self.table.doubleClicked.connect(self.open_file)
+        self.table.activated.connect(self.open_file)
+
+        buttons = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        for key, caption, shortcut, slot in (
+            ("add", "新增教师", "Ctrl+N", self.add_teacher),
+            ("edit", "编辑", "F2", self.edit_teacher),
+            ("file", "查看档案", "", self.open_file),
+            ("status", "退休/调出…", "", self.change_status),
+            ("pool_add", "加入储备库", "", self.add_to_pool),
+            ("pool_add_all", "筛选结果全部加入储备库", "", self.add_filtered_to_pool),
+            ("pool_remove", "移出储备库", "", self.remove_from_pool),
+        ):
+            button = QPushButton(self.tr(caption) + (f"（{shortcut}）" if shortcut else ""))
+            button.clicked.connect(slot)
+            if shortcut:
+                QShortcut(QKeySequence(shortcut), self, activated=slot)
+            self.buttons[key] = button
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.focus_search)
+
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        top.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        title = QLabel(self.tr("教师参训数据库"))
+        title.setObjectName("pageTitle")
+        layout.addWidget(title)
+        layout.addLayout(top)
+        layout.addLayout(filter_row)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+
+        context.changed.connect(self.on_changes)
+        self.reload()
+
+    # --- data ---------------------------------------------------------------------------------
+    def _fetch_rows(self, ids: list[str]) -> list[roster.TeacherRow]:
+        with self.context.db.read() as session:
+            return roster.teacher_rows(session, ids)
+
+    def _fill_filters(self) -> None:
+        with self.context.db.read() as session:
+            schools = roster.schools(session)
+            townships = roster.townships(session)
+        options: dict[str, list[tuple[str, object]]] = {
+            "school_id": [(name, school_id) for school_id, name in schools],
+            "township": [(t, t) for t in townships],
+            "stage": [(i.label, i.code) for i in code_table("stage").items],
+            "subject": [(i.label, i.code) for i in code_table("subject").items],
+            "title": [(i.label, i.code) for i in code_table("title").items],
+            "role": [(m.label, m.value) for m in vocab.TeacherRole],
+            "backbone_level": [(m.label, m.value) for m in vocab.BackboneLevel],
+            "rural": [("乡村", True), ("城镇", False)],
+            "poverty_area": [("贫困地区", True), ("非贫困地区", False)],
+            "reserve_pool": [("在储备库", True), ("不在储备库", False)],
+        }
+        for key, combo in self.filters.items():
+            current = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(self.tr("全部") + self.tr(combo.toolTip()), None)
+            for label, value in options[key]:
+                combo.addItem(self.tr(label), value)
+            combo.setCurrentIndex(max(combo.findData(current), 0))
+            combo.blockSignals(False)
+
+    def current_filter(self) -> TeacherFilter:
+        values = {key: combo.currentData() for key, combo in self.filters.items()}
+        return TeacherFilter(
+            query=self.search.text(), include_inactive=self.include_inactive.isChecked(), **values
+        )
+
+    def reload(self) -> None:
+        self._search_timer.stop()
+        with self.context.db.read() as session:
+            ids = roster.teacher_ids(session, self.current_filter())
+        self.model.set_ids(ids)
+        self.count_label.setText(self.tr("共 {n} 人").format(n=f"{len(ids):,}"))
+        if ids:
+            self.table.selectRow(0)
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.touches("schools"):
+            self._fill_filters()
+        if changes.touches(*self.WATCHED):
+            self.reload()
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def selected_ids(self) -> list[str]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.model.id_at(row) for row in rows]
+
+    def _announce(self, *tables: str) -> None:
+        self.context.announce(Changes(frozenset(tables)))
+
+    # --- actions ------------------------------------------------------------------------------
+    def _schools(self) -> list[tuple[str, str]]:
+        with self.context.db.read() as session:
+            return roster.schools(session)
+
+    def add_teacher(self) -> None:
+        def save(form: TeacherForm) -> None:
+            with self.context.db.write() as session:
+                teachers.add_teacher(session, form, today=self.context.today())
+
+        dialog = TeacherDialog(self, schools=self._schools(), save=save)
+        if dialog.exec():
+            self._announce("teachers")
+
+    def edit_teacher(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        with self.context.db.read() as session:
+            initial = teachers.form_of(session, ids[0])
+
+        def save(form: TeacherForm) -> None:
+            with self.context.db.write() as session:
+                teachers.update_teacher(session, ids[0], form, today=self.context.today())
+
+        dialog = TeacherDialog(self, schools=self._schools(), save=save, initial=initial)
+        if dialog.exec():
+            self.model.forget(ids)
+            self._announce("teachers")
+
+    def open_file(self, _index: QModelIndex | None = None) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        with self.context.db.read() as session:
+            record = teachers.teacher_file(session, ids[0], today=self.context.today())
+        TeacherFileDialog(self, record).exec()
+
+    def change_status(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        statuses = list(vocab.EmploymentStatus)
+        label, ok = QInputDialog.getItem(
+            self,
+            self.tr("人员状态"),
+            self.tr("将所选 {n} 人设为：").format(n=len(ids)),
+            [self.tr(s.label) for s in statuses],
+            1,
+            False,
+        )
+        if not ok:
+            return
+        status = statuses[[self.tr(s.label) for s in statuses].index(label)]
+        note, ok = QInputDialog.getText(self, self.tr("人员状态"), self.tr("说明（如退休文号、调入单位）："))
+        if not ok:
+            return
+        with self.context.db.write() as session:
+            for teacher_id in ids:
+                teachers.set_employment_status(session, teacher_id, status, note=note.strip())
+        self.model.forget(ids)
+        self._announce("teachers")
+
+    def _pool_reason(self, title: str) -> str | None:
+        reason, ok = QInputDialog.getText(self, title, self.tr("原因："))
+        if not ok:
+            return None
+        if not reason.strip():
+            QMessageBox.information(self, title, self.tr("请填写原因，以便日后查询。"))
+            return None
+        return reason.strip()
+
+    def add_to_pool(self) -> None:
+        ids = self.selected_ids()
+        reason = self._pool_reason(self.tr("加入储备库")) if ids else None
+        if reason is None:
+            return
+        with self.context.db.write() as session:
+            reserve_pool.add_to_pool(session, ids, reason=reason, day=self.context.today())
+        self.model.forget(ids)
+        self._announce("reserve_pool_entries")
+
+    def add_filtered_to_pool(self) -> None:
+        count = self.model.rowCount()
+        if not count:
+            return
+        answer = QMessageBox.question(
+            self,
+            self.tr("加入储备库"),
+            self.tr("将当前筛选出的 {n} 人全部加入储备库？").format(n=f"{count:,}"),
+        )
+        reason = (
+            self._pool_reason(self.tr("加入储备库")) if answer == QMessageBox.StandardButton.Yes else None
+        )
+        if reason is None:
+            return
+        ids = [self.model.id_at(row) for row in range(count)]
+        with self.context.db.write() as session:
+            added = reserve_pool.add_to_pool(session, ids, reason=reason, day=self.context.today())
+        QMessageBox.information(self, self.tr("加入储备库"), self.tr("已加入 {n} 人。").format(n=added))
+        self._announce("reserve_pool_entries")
+
+    def remove_from_pool(self) -> None:
+        ids = self.selected_ids()
+        reason = self._pool_reason(self.tr("移出储备库")) if ids else None
+        if reason is None:
+            return
+        with self.context.db.write() as session:
+            reserve_pool.remove_from_pool(session, ids, reason=reason, day=self.context.today())
+        self.model.forget(ids)
+        self._announce("reserve_pool_entries")

@@ -1,0 +1,134 @@
+"""The teachers page driven like a person would: typing into the search box, opening dialogs."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QLineEdit
+from pytestqt.modeltest import ModelTester
+from sqlalchemy import func, select
+
+from desktop.db.engine import open_database
+from desktop.db.models import OutboxEntry, Teacher
+from desktop.domain.idnumber import mask_id_number
+from desktop.domain.pinyin import name_pinyin
+from desktop.domain.teacher_rules import TeacherForm
+from desktop.ui.app import create_application
+from desktop.ui.context import AppContext
+from desktop.ui.teacher_dialog import TeacherDialog
+from desktop.ui.teacher_file_dialog import TeacherFileDialog
+from desktop.ui.teachers_page import TeachersPage
+from tests.conftest import DEMO_TODAY
+
+
+@pytest.fixture
+def writable_demo(tmp_path, demo_dir):
+    shutil.copytree(demo_dir, tmp_path / "county")
+    db = open_database(tmp_path / "county")
+    yield db
+    db.dispose()
+
+
+def make_page(qtbot, db) -> TeachersPage:
+    create_application([])
+    page = TeachersPage(AppContext(db, today=lambda: DEMO_TODAY))
+    qtbot.addWidget(page)
+    page.resize(1196, 700)
+    page.show()
+    return page
+
+
+def test_model_passes_qt_model_checks(qtbot, demo_db):
+    page = make_page(qtbot, demo_db)
+    ModelTester(None).check(page.model)
+    assert page.model.rowCount() == 2850
+
+
+def test_typing_pinyin_initials_finds_the_teacher(qtbot, demo_db):
+    with demo_db.read() as session:
+        teacher = session.scalars(select(Teacher).where(Teacher.name == "刘䶮")).first()
+    page = make_page(qtbot, demo_db)
+    qtbot.keyClicks(page.search, name_pinyin(teacher.name).full)
+    qtbot.waitUntil(lambda: page.model.rowCount() < 100)
+    shown = [page.model.row_at(r).name for r in range(page.model.rowCount())]
+    assert "刘䶮" in shown
+    assert all(name_pinyin(n).full.startswith("liuyan") for n in shown)
+    row = [page.model.id_at(r) for r in range(page.model.rowCount())].index(teacher.id)
+    id_cell = page.model.index(row, 2).data()
+    assert id_cell == mask_id_number(teacher.id_number) and teacher.id_number not in id_cell
+
+
+def test_search_by_id_digits_then_open_the_file(qtbot, demo_db, monkeypatch):
+    with demo_db.read() as session:
+        teacher = session.scalars(select(Teacher).order_by(Teacher.id_number).offset(100)).first()
+    page = make_page(qtbot, demo_db)
+    qtbot.keyClicks(page.search, teacher.id_number[-8:])
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)
+    assert page.model.rowCount() == 1 and page.model.row_at(0).name == teacher.name
+    opened: list[TeacherFileDialog] = []
+    monkeypatch.setattr(TeacherFileDialog, "exec", lambda self: opened.append(self) or 0)
+    page.open_file()
+    dialog = opened[0]
+    shown_texts = [label.text() for label in dialog.findChildren(QLabel)]
+    assert teacher.id_number in shown_texts  # the detail view shows the full number
+
+
+def test_filters_narrow_the_list(qtbot, demo_db):
+    page = make_page(qtbot, demo_db)
+    everyone = page.model.rowCount()
+    rural = page.filters["rural"]
+    rural.setCurrentIndex(rural.findData(True))
+    rural_count = page.model.rowCount()
+    assert 0 < rural_count < everyone
+    with demo_db.read() as session:
+        from desktop.db.models import School
+
+        expected = session.scalar(
+            select(func.count())
+            .select_from(Teacher)
+            .join(School, Teacher.school_id == School.id)
+            .where(School.is_rural.is_(True), Teacher.employment_status == "active")
+        )
+    assert rural_count == expected
+
+
+def test_add_dialog_shows_field_errors_and_writes_nothing(qtbot, writable_demo):
+    page = make_page(qtbot, writable_demo)
+    with writable_demo.read() as session:
+        before = session.scalar(select(func.count()).select_from(OutboxEntry))
+    dialog = TeacherDialog(page, schools=page._schools(), save=lambda form: _save(writable_demo, form))
+    name = dialog.fields["name"]
+    id_number = dialog.fields["id_number"]
+    assert isinstance(name, QLineEdit) and isinstance(id_number, QLineEdit)
+    name.setText("王小明")  # what an input method commits; QTest can only type ASCII keys
+    qtbot.keyClicks(id_number, "522727198001010010")  # wrong check digit
+    dialog.try_save()
+    assert dialog.error_labels["id_number"].isVisibleTo(dialog)
+    assert "校验码错误" in dialog.error_labels["id_number"].text()
+    assert "请选择学校" in dialog.error_labels["school_id"].text()
+    with writable_demo.read() as session:
+        assert session.scalar(select(func.count()).select_from(OutboxEntry)) == before
+
+    id_number.setText("52272719800101001X".replace("X", _check("52272719800101001")))
+    dialog.fields["school_id"].setCurrentIndex(1)
+    dialog.try_save()
+    assert dialog.result() == TeacherDialog.DialogCode.Accepted
+    with writable_demo.read() as session:
+        added = session.scalars(select(Teacher).where(Teacher.name == "王小明")).one()
+        assert added.name_initials == "wxm"
+        assert session.scalar(select(func.count()).select_from(OutboxEntry)) == before + 1
+
+
+def _check(first17: str) -> str:
+    from desktop.domain.idnumber import check_digit
+
+    return check_digit(first17)
+
+
+def _save(db, form: TeacherForm) -> None:
+    from desktop.services.teachers import add_teacher
+
+    with db.write() as session:
+        add_teacher(session, form, today=DEMO_TODAY)
