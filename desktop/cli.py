@@ -26,6 +26,27 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=20201, help="随机种子：同一种子得到同样的数据")
     demo.add_argument("--replace", action="store_true", help="数据目录中已有数据库时删除重建")
 
+    importer = commands.add_parser("import", help="从 Excel/CSV 导入")
+    import_what = importer.add_subparsers(dest="what", required=True)
+    teachers_in = import_what.add_parser("teachers", help="导入教师名单（.xlsx/.xls/.csv）")
+    teachers_in.add_argument("file", type=Path)
+    teachers_in.add_argument("--dry-run", action="store_true", help="只检查并报告，不写入")
+    teachers_in.add_argument("--report", type=Path, help="把被拒绝的行及原因保存为 .xlsx")
+    teachers_in.add_argument("--create-schools", action="store_true", help="自动新建名单中没有的学校")
+    teachers_in.add_argument("--reserve-pool", metavar="原因", help="同时把导入的教师加入储备库")
+
+    exporter = commands.add_parser("export", help="导出为 Excel")
+    export_what = exporter.add_subparsers(dest="what", required=True)
+    teachers_out = export_what.add_parser("teachers", help="导出教师名单")
+    teachers_out.add_argument("out", type=Path)
+    teachers_out.add_argument(
+        "--filter", action="append", default=[], metavar="键=值", help="如 乡镇=克度镇、学段=小学"
+    )
+    teachers_out.add_argument("--query", default="", help="与搜索框相同：姓名、拼音、身份证号数字")
+    teachers_out.add_argument(
+        "--full-id", action="store_true", help="导出完整身份证号和手机号（记入审计日志）"
+    )
+
     shot = commands.add_parser("screenshot", help="把每个页面渲染为 PNG 后退出")
     shot.add_argument("--out", type=Path, required=True, help="输出目录")
     shot.add_argument("--size", default="1366x768", help="窗口大小，如 1366x768")
@@ -39,12 +60,20 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return _demo(args, data_dir or default_demo_dir(), log_path)
+        if args.command == "import":
+            return _import_teachers(args, data_dir or default_data_dir())
+        if args.command == "export":
+            return _export_teachers(args, data_dir or default_data_dir())
         if args.command == "screenshot":
             return _screenshot(args, data_dir or default_data_dir())
         return _run_gui(data_dir or default_data_dir(), log_path)
     except GuopeiError as error:
         print(f"错误：{error}", file=sys.stderr)
         return 2
+    except Exception:
+        log.exception("command failed: %s", args.command)
+        print(f"程序出现意外错误，操作没有完成。详情已记录在日志文件：{log_path}", file=sys.stderr)
+        return 3
 
 
 def _demo(args: argparse.Namespace, data_dir: Path, log_path: Path) -> int:
@@ -98,6 +127,68 @@ def _run_gui(data_dir: Path, log_path: Path) -> int:
     log.info("main window opened on %s", data_dir)
     window.show()
     return app.exec()
+
+
+def _import_teachers(args: argparse.Namespace, data_dir: Path) -> int:
+    """Exit status 0 when every row was accepted, 1 when some were refused, 2 on an error."""
+    import datetime as dt
+
+    from desktop.db.engine import open_database
+    from desktop.services.roster_import import apply_teacher_import, preview_teacher_import, save_refused_rows
+
+    db = open_database(data_dir)
+    today = dt.date.today()
+    try:
+        with db.read() as session:
+            preview = preview_teacher_import(
+                session, args.file, today=today, create_schools=args.create_schools
+            )
+        print(f"{args.file.name}：第 {preview.header.row} 行为表头，共 {len(preview.outcomes)} 行数据")
+        print(preview.summary())
+        for outcome in preview.refused[:50]:
+            print(f"  第 {outcome.row} 行 {outcome.name}：{outcome.reason}")
+        if len(preview.refused) > 50:
+            print(f"  ……另有 {len(preview.refused) - 50} 行被拒绝，详见 --report 报告")
+        if args.report and preview.refused:
+            save_refused_rows(preview, args.report)
+            print(f"被拒绝的行已保存到 {args.report}")
+        if args.dry_run:
+            print("（试运行：没有写入任何数据）")
+        else:
+            with db.write() as session:
+                result = apply_teacher_import(
+                    session,
+                    preview,
+                    county_code=db.device.county_code,
+                    today=today,
+                    reserve_pool_reason=args.reserve_pool,
+                )
+            print(f"已导入：新增 {result.created} 人，更新 {result.updated} 人，", end="")
+            print(f"新建学校 {result.schools_created} 所")
+        return 1 if preview.refused else 0
+    finally:
+        db.dispose()
+
+
+def _export_teachers(args: argparse.Namespace, data_dir: Path) -> int:
+    import getpass
+
+    from desktop.db.engine import open_database
+    from desktop.services.roster_export import export_teachers
+    from desktop.services.roster_filters import parse_filters
+
+    db = open_database(data_dir)
+    try:
+        with db.write() as session:
+            flt = parse_filters(session, args.filter, query=args.query)
+            count = export_teachers(
+                session, flt, args.out, full_numbers=args.full_id, actor=getpass.getuser()
+            )
+    finally:
+        db.dispose()
+    masked = "（含完整身份证号，已记入审计日志）" if args.full_id else "（身份证号、手机号已脱敏）"
+    print(f"已导出 {count} 人到 {args.out}{masked}")
+    return 0
 
 
 def _screenshot(args: argparse.Namespace, data_dir: Path) -> int:

@@ -32,3 +32,10 @@ class DatabaseNotInitialised(GuopeiError):
     def __init__(self, path: Path) -> None:
         super().__init__(f"数据目录 {path.parent} 中还没有县区数据。请先运行 `guopei-desk demo` 建立演示县。")
         self.path = path
+
+
+class Cancelled(GuopeiError):
+    """The user pressed Cancel; nothing was changed, and nothing needs to be said."""
+
+    def __init__(self) -> None:
+        super().__init__("已取消")

@@ -65,6 +65,8 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
         raise InvalidIdNumber(
             "身份证号被 Excel 当作数字存储，末几位已丢失：请将该列设为“文本”格式后重新录入完整号码"
         )
+    if "*" in value:
+        raise InvalidIdNumber("身份证号已脱敏（含 *），无法使用：请填写完整号码")
     if len(value) == 15 and value.isdigit():
         value = upgrade_15_to_18(value)
     if len(value) != 18:
