@@ -151,7 +151,9 @@ def _read_csv(path: Path) -> Sheet:
 def read_sheet(path: Path, *, sheet: str | int = 0) -> Sheet:
     suffix = path.suffix.lower()
     if suffix not in EXCEL_SUFFIXES | TEXT_SUFFIXES:
-        raise SpreadsheetError(f"不支持的文件类型 {suffix or '（无扩展名）'}：请使用 .xlsx、.xls 或 .csv 文件")
+        raise SpreadsheetError(
+            f"不支持的文件类型 {suffix or '（无扩展名）'}：请使用 .xlsx、.xls 或 .csv 文件"
+        )
     if not path.exists():
         raise SpreadsheetError(f"找不到文件 {path}")
     return _read_excel(path, sheet) if suffix in EXCEL_SUFFIXES else _read_csv(path)

@@ -32,7 +32,7 @@ TEACHER_COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "教师姓名", "学员姓名"),
     "id_number": ("身份证号", "公民身份号码", "证件号码", "身份证号码", "身份证"),
     "gender": ("性别",),
-    "school": ("学校", "单位", "学校/单位", "学校名称", "工作单位", "任职学校", "所在学校", "单位名称"),
+    "school": ("学校/单位", "学校", "单位", "学校名称", "工作单位", "任职学校", "所在学校", "单位名称"),
     "stage": ("学段", "任教学段"),
     "subject": ("学科", "任教学科"),
     "title": ("职称", "专业技术职务", "职称（职务）"),
@@ -131,12 +131,20 @@ def remember_mapping(session: Session, header: HeaderMatch, columns: dict[str, i
         setting.value = learnt
 
 
-def detect_columns(sheet: Sheet, learnt: dict[str, str]) -> HeaderMatch:
+def read_header(sheet: Sheet, learnt: dict[str, str], *, explicit: bool = False) -> HeaderMatch:
+    """The header row and the columns recognised in it. When the user maps columns by hand
+    (`explicit`), a header nobody recognises is taken to be the first row."""
     synonyms = {
         key: (*names, *(text for text, k in learnt.items() if k == key))
         for key, names in TEACHER_COLUMNS.items()
     }
-    return find_header(sheet, synonyms)
+    try:
+        return find_header(sheet, synonyms)
+    except SpreadsheetError:
+        if not explicit:
+            raise
+        first = sheet.rows[0]
+        return HeaderMatch(first[0].row, {}, {cell.column: cell.value for cell in first if cell.value})
 
 
 def _code(table: str, text: str, caption: str, cell: Cell, problems: list[Problem]) -> str:
@@ -290,7 +298,7 @@ def preview_teacher_import(
 ) -> ImportPreview:
     """Read and check `path` without changing anything. `columns` overrides the detected mapping."""
     sheet = read_sheet(path)
-    header = detect_columns(sheet, remembered_headers(session))
+    header = read_header(sheet, remembered_headers(session), explicit=columns is not None)
     mapping = columns if columns is not None else header.columns
     missing = [CAPTIONS[key] for key in REQUIRED if key not in mapping]
     if missing:

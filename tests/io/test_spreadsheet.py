@@ -74,12 +74,12 @@ def test_csv_in_the_encodings_excel_writes(tmp_path, encoding, delimiter):
 def test_damaged_file_is_refused_with_its_name(tmp_path):
     path = tmp_path / "坏文件.xlsx"
     path.write_bytes(os.urandom(2048))
-    with pytest.raises(SpreadsheetError, match="坏文件.xlsx"):
+    with pytest.raises(SpreadsheetError, match=r"坏文件\.xlsx"):
         read_sheet(path)
 
 
 def test_unknown_type_and_missing_header(tmp_path):
-    with pytest.raises(SpreadsheetError, match="不支持的文件类型 .pdf"):
+    with pytest.raises(SpreadsheetError, match=r"不支持的文件类型 \.pdf"):
         read_sheet(tmp_path / "x.pdf")
     path = tmp_path / "no-header.csv"
     path.write_text("a,b\n1,2\n", encoding="utf-8")
