@@ -102,7 +102,7 @@ def _demo(args: argparse.Namespace, data_dir: Path, log_path: Path) -> int:
     return _run_gui(data_dir, log_path)
 
 
-def _open_window(data_dir: Path):
+def _open_window(data_dir: Path, log_path: Path | None = None):  # returns (QApplication, MainWindow)
     from desktop.db.engine import open_database
     from desktop.ui.app import create_application
     from desktop.ui.context import AppContext
@@ -110,7 +110,7 @@ def _open_window(data_dir: Path):
 
     app = create_application(sys.argv[:1])
     db = open_database(data_dir)
-    return app, MainWindow(AppContext(db))
+    return app, MainWindow(AppContext(db, log_path=log_path))
 
 
 def _run_gui(data_dir: Path, log_path: Path) -> int:
@@ -120,7 +120,7 @@ def _run_gui(data_dir: Path, log_path: Path) -> int:
     app = create_application(sys.argv[:1])
     install_excepthook(log_path)
     try:
-        _, window = _open_window(data_dir)
+        _, window = _open_window(data_dir, log_path)
     except GuopeiError as error:
         show_error(None, error, log_path=log_path)
         return 2

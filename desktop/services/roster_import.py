@@ -131,6 +131,11 @@ def remember_mapping(session: Session, header: HeaderMatch, columns: dict[str, i
         setting.value = learnt
 
 
+def first_row_headers(path: Path) -> dict[int, str]:
+    """The first row's texts by column, for mapping columns by hand when no header is recognised."""
+    return {cell.column: cell.value for cell in read_sheet(path).rows[0] if cell.value}
+
+
 def read_header(sheet: Sheet, learnt: dict[str, str], *, explicit: bool = False) -> HeaderMatch:
     """The header row and the columns recognised in it. When the user maps columns by hand
     (`explicit`), a header nobody recognises is taken to be the first row."""

@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop.db.engine import Database
+from desktop.ui.errors import show_error
+from desktop.ui.tasks import TaskRunner
 
 
 @dataclass(frozen=True)
@@ -24,10 +28,27 @@ class Changes:
 class AppContext(QObject):
     changed = Signal(object)  # Changes
 
-    def __init__(self, db: Database, *, today: Callable[[], dt.date] = dt.date.today) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        today: Callable[[], dt.date] = dt.date.today,
+        runner: TaskRunner | None = None,
+        log_path: Path | None = None,
+    ) -> None:
         super().__init__()
         self.db = db
         self.today = today
+        self.runner = runner or TaskRunner()
+        self.log_path = log_path
+
+    # Messages go through these two, so that tests (and later a status-bar toast) can take them
+    # without a modal box stopping the event loop.
+    def inform(self, parent: QWidget | None, title: str, text: str) -> None:
+        QMessageBox.information(parent, title, text)
+
+    def report_error(self, parent: QWidget | None, error: BaseException) -> None:
+        show_error(parent, error, log_path=self.log_path)
 
     def announce(self, changes: Changes) -> None:
         self.changed.emit(changes)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import getpass
+from pathlib import Path
+
 from PySide6.QtCore import QModelIndex, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
@@ -23,9 +27,11 @@ from PySide6.QtWidgets import (
 from desktop.domain import vocab
 from desktop.domain.codes import code_table
 from desktop.domain.teacher_rules import TeacherForm
-from desktop.services import reserve_pool, roster, teachers
+from desktop.services import reserve_pool, roster, roster_export, teachers
 from desktop.services.roster import TeacherFilter
 from desktop.ui.context import AppContext, Changes
+from desktop.ui.import_dialog import ImportDialog
+from desktop.ui.tasks import Reporter
 from desktop.ui.teacher_dialog import TeacherDialog
 from desktop.ui.teacher_file_dialog import TeacherFileDialog
 from desktop.ui.teacher_table_model import TeacherTableModel
@@ -100,6 +106,8 @@ class TeachersPage(QWidget):
             ("pool_add", "加入储备库", "", self.add_to_pool),
             ("pool_add_all", "筛选结果全部加入储备库", "", self.add_filtered_to_pool),
             ("pool_remove", "移出储备库", "", self.remove_from_pool),
+            ("import", "导入…", "Ctrl+I", self.choose_import_file),
+            ("export", "导出…", "Ctrl+E", self.choose_export_file),
         ):
             button = QPushButton(self.tr(caption) + (f"（{shortcut}）" if shortcut else ""))
             button.clicked.connect(slot)
@@ -257,7 +265,7 @@ class TeachersPage(QWidget):
         if not ok:
             return None
         if not reason.strip():
-            QMessageBox.information(self, title, self.tr("请填写原因，以便日后查询。"))
+            self.context.inform(self, title, self.tr("请填写原因，以便日后查询。"))
             return None
         return reason.strip()
 
@@ -288,7 +296,7 @@ class TeachersPage(QWidget):
         ids = [self.model.id_at(row) for row in range(count)]
         with self.context.db.write() as session:
             added = reserve_pool.add_to_pool(session, ids, reason=reason, day=self.context.today())
-        QMessageBox.information(self, self.tr("加入储备库"), self.tr("已加入 {n} 人。").format(n=added))
+        self.context.inform(self, self.tr("加入储备库"), self.tr("已加入 {n} 人。").format(n=added))
         self._announce("reserve_pool_entries")
 
     def remove_from_pool(self) -> None:
@@ -300,3 +308,59 @@ class TeachersPage(QWidget):
             reserve_pool.remove_from_pool(session, ids, reason=reason, day=self.context.today())
         self.model.forget(ids)
         self._announce("reserve_pool_entries")
+
+    # --- import and export ----------------------------------------------------------------------
+    def choose_import_file(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, self.tr("选择教师名单"), "", self.tr("表格文件 (*.xlsx *.xls *.csv);;所有文件 (*)")
+        )
+        if chosen:
+            self.import_file(Path(chosen))
+
+    def import_file(self, path: Path) -> ImportDialog:
+        dialog = ImportDialog(self, self.context, path)
+        dialog.open()
+        return dialog
+
+    def choose_export_file(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle(self.tr("导出教师名单"))
+        box.setText(
+            self.tr("导出当前筛选出的 {n} 人。身份证号和手机号如何导出？").format(
+                n=f"{self.model.rowCount():,}"
+            )
+        )
+        masked = box.addButton(self.tr("脱敏导出（推荐）"), QMessageBox.ButtonRole.AcceptRole)
+        full = box.addButton(self.tr("导出完整号码（记入审计日志）"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        if box.clickedButton() not in (masked, full):
+            return
+        chosen, _ = QFileDialog.getSaveFileName(
+            self, self.tr("导出到"), self.tr("教师名单.xlsx"), "Excel (*.xlsx)"
+        )
+        if chosen:
+            self.export_to(Path(chosen), full_numbers=box.clickedButton() is full)
+
+    def export_to(self, out: Path, *, full_numbers: bool) -> None:
+        flt, db = self.current_filter(), self.context.db
+        actor = getpass.getuser()
+
+        def work(_reporter: Reporter) -> int:
+            with db.write() as session:
+                return roster_export.export_teachers(
+                    session, flt, out, full_numbers=full_numbers, actor=actor
+                )
+
+        def done(count: int) -> None:
+            self.context.inform(
+                self, self.tr("导出教师名单"), self.tr("已导出 {n} 人到 {path}").format(n=count, path=out)
+            )
+
+        self.context.runner.run(
+            self,
+            title=self.tr("正在导出…"),
+            work=work,
+            on_done=done,
+            on_error=lambda error: self.context.report_error(self, error),
+        )
