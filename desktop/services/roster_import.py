@@ -74,7 +74,8 @@ class RowOutcome:
 
     @property
     def reason(self) -> str:
-        return "；".join(problem.describe() for problem in self.problems)
+        ordered = sorted(self.problems, key=lambda p: p.cell.column if p.cell else 1_000)
+        return "；".join(problem.describe() for problem in ordered)
 
 
 @dataclass

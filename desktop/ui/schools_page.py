@@ -1,0 +1,189 @@
+"""学校: the county's schools with their head counts; add a school or correct one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services import schools
+from desktop.services.schools import SchoolForm, SchoolInvalid, SchoolRow
+from desktop.ui.context import AppContext, Changes
+from desktop.ui.labels import code_label
+from desktop.ui.teacher_dialog import code_combo, select_data
+
+
+class SchoolDialog(QDialog):
+    def __init__(
+        self, parent: QWidget | None, *, save: Callable[[SchoolForm], None], initial: SchoolForm | None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("编辑学校") if initial else self.tr("新增学校"))
+        self._save = save
+        self.name = QLineEdit()
+        self.township = QLineEdit()
+        self.code = QLineEdit()
+        self.stage = code_combo("stage")
+        self.rural = QCheckBox(self.tr("乡村学校"))
+        self.sanqu = QCheckBox(self.tr("三区三州"))
+        self.contiguous = QCheckBox(self.tr("集中连片特困地区"))
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #c0392b;")
+        form = QFormLayout()
+        form.addRow(self.tr("学校名称"), self.name)
+        form.addRow(self.tr("乡镇/街道"), self.township)
+        form.addRow(self.tr("学校标识码"), self.code)
+        form.addRow(self.tr("学段"), self.stage)
+        form.addRow("", self.rural)
+        form.addRow("", self.sanqu)
+        form.addRow("", self.contiguous)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.try_save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        if initial:
+            self.name.setText(initial.name)
+            self.township.setText(initial.township)
+            self.code.setText(initial.code)
+            select_data(self.stage, initial.stage)
+            self.rural.setChecked(initial.is_rural)
+            self.sanqu.setChecked(initial.in_sanqu_sanzhou)
+            self.contiguous.setChecked(initial.in_contiguous_poverty_area)
+
+    def form(self) -> SchoolForm:
+        return SchoolForm(
+            name=self.name.text().strip(),
+            township=self.township.text().strip(),
+            code=self.code.text().strip(),
+            stage=self.stage.currentData() or "",
+            is_rural=self.rural.isChecked(),
+            in_sanqu_sanzhou=self.sanqu.isChecked(),
+            in_contiguous_poverty_area=self.contiguous.isChecked(),
+        )
+
+    def try_save(self) -> None:
+        try:
+            self._save(self.form())
+        except SchoolInvalid as invalid:
+            self.error.setText("\n".join(invalid.errors.values()))
+            return
+        self.accept()
+
+
+class SchoolsPage(QWidget):
+    WATCHED = ("schools", "teachers", "reserve_pool_entries")
+    HEADERS = ("乡镇", "学校名称", "标识码", "学段", "城乡", "三区三州", "集中连片特困", "在职教师", "储备库")
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.rows: list[SchoolRow] = []
+        self.table = QTableWidget(0, len(self.HEADERS))
+        self.table.setHorizontalHeaderLabels([self.tr(h) for h in self.HEADERS])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(self.edit_school)
+        self.total = QLabel()
+        add = QPushButton(self.tr("新增学校（Ctrl+N）"))
+        add.clicked.connect(self.add_school)
+        QShortcut(QKeySequence("Ctrl+N"), self, activated=self.add_school)
+        edit = QPushButton(self.tr("编辑（F2）"))
+        edit.clicked.connect(self.edit_school)
+        QShortcut(QKeySequence("F2"), self, activated=self.edit_school)
+        buttons = QHBoxLayout()
+        buttons.addWidget(add)
+        buttons.addWidget(edit)
+        buttons.addStretch(1)
+        buttons.addWidget(self.total)
+        title = QLabel(self.tr("学校/单位"))
+        title.setObjectName("pageTitle")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addWidget(title)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        context.changed.connect(self.on_changes)
+        self.reload()
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.touches(*self.WATCHED):
+            self.reload()
+
+    def reload(self) -> None:
+        with self.context.db.read() as session:
+            self.rows = schools.school_rows(session)
+        self.table.setRowCount(len(self.rows))
+        for r, row in enumerate(self.rows):
+            values = (
+                row.township,
+                row.name,
+                row.code,
+                code_label("stage", row.stage),
+                self.tr("乡村") if row.is_rural else self.tr("城镇"),
+                "✓" if row.in_sanqu_sanzhou else "",
+                "✓" if row.in_contiguous_poverty_area else "",
+                f"{row.active_teachers:,}",
+                f"{row.in_reserve_pool:,}",
+            )
+            for c, text in enumerate(values):
+                item = QTableWidgetItem(text)
+                if c >= 7:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(r, c, item)
+        teachers = sum(row.active_teachers for row in self.rows)
+        self.total.setText(
+            self.tr("共 {n} 所学校，在职教师 {t} 人").format(n=len(self.rows), t=f"{teachers:,}")
+        )
+
+    def _selected(self) -> SchoolRow | None:
+        row = self.table.currentRow()
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def add_school(self) -> None:
+        county = self.context.db.device.county_code
+
+        def save(form: SchoolForm) -> None:
+            with self.context.db.write() as session:
+                schools.add_school(session, form, county_code=county)
+
+        if SchoolDialog(self, save=save, initial=None).exec():
+            self.context.announce(Changes(frozenset({"schools"})))
+
+    def edit_school(self) -> None:
+        selected = self._selected()
+        if selected is None:
+            return
+        with self.context.db.read() as session:
+            initial = schools.form_of(session, selected.id)
+
+        def save(form: SchoolForm) -> None:
+            with self.context.db.write() as session:
+                schools.update_school(session, selected.id, form)
+
+        if SchoolDialog(self, save=save, initial=initial).exec():
+            self.context.announce(Changes(frozenset({"schools"})))
