@@ -89,8 +89,12 @@ def _demo(args: argparse.Namespace, data_dir: Path, log_path: Path) -> int:
         for name in (DB_FILENAME, f"{DB_FILENAME}-wal", f"{DB_FILENAME}-shm"):
             (data_dir / name).unlink(missing_ok=True)
 
+    shown: list[int] = []
+
     def report(percent: int, message: str) -> None:
-        print(f"\r[{percent:3d}%] {message}", end="", flush=True)
+        if not shown or percent != shown[-1]:
+            shown.append(percent)
+            print(f"\r[{percent:3d}%] {message}", end="", flush=True)
 
     summary = build_demo_county(data_dir, teachers=args.teachers, seed=args.seed, progress=report)
     print()

@@ -38,6 +38,10 @@ def create_sqlite_engine(path: Path) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=FULL")
+        # 64 MiB of page cache (the default is 2 MiB): a 200,000-teacher roster's indexes stay in
+        # memory, which makes large imports several times faster; old county PCs have 4 GB.
+        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     @event.listens_for(engine, "begin")

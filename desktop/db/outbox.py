@@ -124,5 +124,6 @@ def insert_synced_rows(session: Session, model: type[Synced], rows: Sequence[dic
         values["hlc"] = clock.now().encode()
         values["origin"] = device_id
         complete.append(values)
-    session.execute(insert(model), complete)
+    # Core executemany: several times faster than an ORM bulk insert for 100,000-row imports.
+    session.connection().execute(model.__table__.insert(), complete)
     _insert_outbox(session, [(model.__sync_entity__, values) for values in complete])

@@ -1,19 +1,30 @@
-"""Hybrid logical clock (Kulkarni et al., 2014): orders changes across devices whose wall clocks are
-wrong. County PCs lose their CMOS battery, jump back years, or run far ahead; the HLC stays monotonic
-on each device and respects causality between them.
+"""Hybrid logical clock (Kulkarni et al., 2014): orders changes across devices whose wall clocks are wrong.
 
-Clamping: a clock that trusts its own wall time (the provincial server's) is given `max_forward_ms`;
-a stamp further ahead than that is not adopted in full, so that one bad PC cannot drag everyone's
-clock forward. A county PC adopts what it receives (its own clock is the one more likely wrong).
+County PCs lose their CMOS battery and jump back years, or are set far ahead by hand. Each stamp is
+(wall_ms, counter, node): the wall part follows real time when the PC's clock is sane, the counter
+keeps stamps strictly increasing when it is not, and the node breaks ties between devices.
+
+Clamping: a clock that trusts its own wall time (the provincial server's) is given `max_forward_ms`:
+a remote stamp further ahead than that is adopted only up to that bound, so that one PC set to 2036
+cannot drag every other device's clock (and so every later change) into 2036. A county PC passes no
+bound and adopts what it receives: of the two clocks, its own is the one more likely wrong, and
+clamping there would sort its next edits before the server's. `ReceiveResult.clamped` and `skew_ms`
+exist so the caller can tell the user to fix the clock that is wrong; nothing is raised.
 """
 
 from __future__ import annotations
 
+import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 DAY_MS = 24 * 3600 * 1000
+MAX_WALL_MS = 10**15 - 1  # 15 digits in the text form: good until the year 33658
+MAX_COUNTER = 99_999  # 5 digits in the text form
+
+_ENCODED = re.compile(r"([0-9]{15})-([0-9]{5})-(.*)", re.DOTALL)
 
 
 def system_wall_ms() -> int:
@@ -26,26 +37,30 @@ class Hlc:
     counter: int
     node: str
 
+    def __post_init__(self) -> None:
+        # Out-of-range parts would encode wider than the fixed width and break text ordering.
+        if not 0 <= self.wall_ms <= MAX_WALL_MS:
+            raise ValueError(f"时间戳的毫秒数超出范围：{self.wall_ms}")
+        if not 0 <= self.counter <= MAX_COUNTER:
+            raise ValueError(f"时间戳的计数器超出范围：{self.counter}")
+
     def encode(self) -> str:
-        """Fixed-width text whose string order is the timestamp order (SQLite compares text)."""
+        """Fixed-width text whose string order is the tuple order (the database compares it as text)."""
         return f"{self.wall_ms:015d}-{self.counter:05d}-{self.node}"
 
     @classmethod
     def decode(cls, text: str) -> Hlc:
-        parts = text.split("-", 2)
-        if len(parts) != 3 or len(parts[0]) != 15 or len(parts[1]) != 5:
+        match = _ENCODED.fullmatch(text)
+        if match is None:
             raise ValueError(f"无法识别的时间戳：{text!r}")
-        try:
-            return cls(int(parts[0]), int(parts[1]), parts[2])
-        except ValueError:
-            raise ValueError(f"无法识别的时间戳：{text!r}") from None
+        return cls(int(match[1]), int(match[2]), match[3])
 
 
 @dataclass(frozen=True)
 class ReceiveResult:
-    stamp: Hlc
-    clamped: bool  # the remote stamp was too far ahead and was not adopted in full
-    skew_ms: int  # remote wall minus local wall, for a "your clock is off" warning
+    stamp: Hlc  # the clock after merging; later than the remote stamp unless clamped
+    clamped: bool  # the remote stamp was too far ahead and was adopted only up to the bound
+    skew_ms: int  # remote wall minus local wall, for a "one of the clocks is wrong" warning
 
 
 class HybridClock:
@@ -57,40 +72,58 @@ class HybridClock:
         last: Hlc | None = None,
         max_forward_ms: int | None = None,
     ) -> None:
+        if max_forward_ms is not None and max_forward_ms < 0:
+            raise ValueError(f"max_forward_ms 不能为负数：{max_forward_ms}")
         self.node = node
         self._wall_ms = wall_ms
         self._max_forward_ms = max_forward_ms
-        self._wall = last.wall_ms if last else 0
-        self._counter = last.counter if last else 0
+        # `last` comes from storage, so that a restart with the clock set back still goes on upward.
+        self._last = Hlc(last.wall_ms, last.counter, node) if last else Hlc(0, 0, node)
+        # The UI thread and the sync worker both write; two equal stamps would break last-writer-wins.
+        self._lock = threading.Lock()
 
     @property
     def last(self) -> Hlc:
-        return Hlc(self._wall, self._counter, self.node)
+        """The latest stamp issued or merged: persist it, and pass it back as `last` after a restart."""
+        return self._last
 
     def now(self) -> Hlc:
         """A stamp for a local event, later than every stamp issued or received before."""
-        physical = self._wall_ms()
-        if physical > self._wall:
-            self._wall, self._counter = physical, 0
-        else:
-            self._counter += 1
-        return self.last
+        with self._lock:
+            physical = self._physical()
+            if physical > self._last.wall_ms:
+                self._last = Hlc(physical, 0, self.node)
+            else:
+                self._last = self._stamp(self._last.wall_ms, self._last.counter + 1)
+            return self._last
 
     def receive(self, remote: Hlc) -> ReceiveResult:
-        """Merge a stamp from another device, so that our next stamps come after it."""
-        physical = self._wall_ms()
-        skew = remote.wall_ms - physical
-        clamped = self._max_forward_ms is not None and skew > self._max_forward_ms
-        remote_wall = physical + (self._max_forward_ms or 0) if clamped else remote.wall_ms
-        remote_counter = 0 if clamped else remote.counter
-        wall = max(self._wall, remote_wall, physical)
-        if wall == self._wall and wall == remote_wall:
-            counter = max(self._counter, remote_counter) + 1
-        elif wall == self._wall:
-            counter = self._counter + 1
-        elif wall == remote_wall:
-            counter = remote_counter + 1
-        else:
-            counter = 0
-        self._wall, self._counter = wall, counter
-        return ReceiveResult(self.last, clamped, skew)
+        """Merge a stamp from another device, so that our next stamps come after it (unless clamped)."""
+        with self._lock:
+            physical = self._physical()
+            limit = MAX_WALL_MS if self._max_forward_ms is None else physical + self._max_forward_ms
+            clamped = remote.wall_ms > limit
+            remote_wall, remote_counter = (limit, 0) if clamped else (remote.wall_ms, remote.counter)
+            local = self._last
+            wall = max(local.wall_ms, remote_wall, physical)
+            if wall == local.wall_ms == remote_wall:
+                counter = max(local.counter, remote_counter) + 1
+            elif wall == local.wall_ms:
+                counter = local.counter + 1
+            elif wall == remote_wall:
+                counter = remote_counter + 1
+            else:
+                counter = 0
+            self._last = self._stamp(wall, counter)
+            return ReceiveResult(self._last, clamped, remote.wall_ms - physical)
+
+    def _physical(self) -> int:
+        # A clock reading before 1970 cannot be encoded; treat it as the epoch, the counter does the rest.
+        return min(max(self._wall_ms(), 0), MAX_WALL_MS)
+
+    def _stamp(self, wall: int, counter: int) -> Hlc:
+        # A clock stuck in the past can issue more than MAX_COUNTER stamps in one millisecond (a bulk
+        # import); borrowing the next millisecond keeps the text form fixed-width and still increasing.
+        if counter > MAX_COUNTER:
+            return Hlc(wall + 1, 0, self.node)
+        return Hlc(wall, counter, self.node)

@@ -3,6 +3,7 @@ cells that remember their address, so every refusal can say where: "第 7 行 C 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -12,14 +13,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from desktop.errors import UserInputError
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 TEXT_SUFFIXES = {".csv", ".txt"}
-# Header decorations people add: 身份证号（必填）, *姓名, 手机 (11位)
-_DECORATION = re.compile(r"[\s*＊:：]|[（(][^）)]*[）)]")
+# Header decorations people add: 身份证号（必填）, *姓名, 手机 (11位), 【选填】学历. Applied after NFKC,
+# which has already turned （）＊： into ()*:.
+_DECORATION = re.compile(r"[\s*:]|\([^)]*\)|【[^】]*】|\[[^\]]*\]")
+# An Office file with a password is not a zip but an OLE container holding an "EncryptionInfo" stream;
+# calamine only says "invalid zip" about it, which would send the user looking for damage that is not there.
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
+# Beyond 15 significant digits Excel has already rounded the number away (ID numbers typed as numbers).
+_EXACT_LIMIT = 1e15
 
 
 class SpreadsheetError(UserInputError):
@@ -27,6 +35,7 @@ class SpreadsheetError(UserInputError):
 
 
 def column_letters(column: int) -> str:
+    """1 -> "A", 27 -> "AA": bijective base 26, which is why it is divmod(column - 1, 26)."""
     letters = ""
     while column:
         column, remainder = divmod(column - 1, 26)
@@ -60,7 +69,13 @@ class Sheet:
 class HeaderMatch:
     row: int
     columns: dict[str, int]  # field -> 1-based column
-    headers: dict[int, str]  # every header cell's text, by column
+    headers: dict[int, str]  # every non-empty header cell's text, by column (for the mapping dialog)
+
+    @property
+    def unmatched_headers(self) -> dict[int, str]:
+        """Header texts no field claimed, by column: what the user may want to map by hand."""
+        claimed = set(self.columns.values())
+        return {column: text for column, text in self.headers.items() if column not in claimed}
 
 
 @dataclass(frozen=True)
@@ -85,22 +100,26 @@ def cell_text(value: object) -> str:
     has already lost its last digits, and the validator must see that and refuse it, not a guess."""
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if isinstance(value, bool):  # before int: bool is an int subclass
         return "是" if value else "否"
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        if abs(value) >= 1e15:
+        if abs(value) >= _EXACT_LIMIT:
             return f"{value:.14E}"
-        return repr(value)
-    if isinstance(value, dt.datetime):
+        if value.is_integer():
+            return str(int(value))
+        return f"{value:.15g}"  # Excel keeps 15 significant digits; repr would show binary noise
+    if isinstance(value, dt.datetime):  # before date: datetime is a date subclass
         return value.strftime("%Y-%m-%d" if value.time() == dt.time() else "%Y-%m-%d %H:%M:%S")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dt.time):
-        return value.strftime("%H:%M")
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, dt.timedelta):  # durations over a day, shown as Excel's [h]:mm:ss
+        minutes, seconds = divmod(round(value.total_seconds()), 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}:{minutes:02d}:{seconds:02d}"
     return clean_text(str(value))
 
 
@@ -111,27 +130,70 @@ def _to_sheet(path: Path, name: str, raw_rows: list[list[object]]) -> Sheet:
         if any(cell.value for cell in cells):
             rows.append(cells)
     if not rows:
-        raise SpreadsheetError(f"文件 {path.name} 的工作表“{name}”是空的")
+        raise SpreadsheetError(f"文件 {path.name} 的工作表“{name}”是空的，没有任何内容")
     return Sheet(path, name, rows)
 
 
-def _read_excel(path: Path, sheet: str | int) -> Sheet:
+def _read_bytes(path: Path) -> bytes:
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        name = workbook.sheet_names[sheet] if isinstance(sheet, int) else sheet
-        data = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except IndexError:
-        raise SpreadsheetError(f"文件 {path.name} 中没有工作表") from None
-    except Exception as error:  # calamine raises its own types for damaged and encrypted files
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise SpreadsheetError(f"找不到文件 {path}") from None
+    except OSError as error:  # on Windows, typically the file is open in Excel or WPS
         raise SpreadsheetError(
-            f"无法读取文件 {path.name}：文件已损坏、设有密码，或不是 Excel 文件（{type(error).__name__}）"
+            f"无法打开文件 {path.name}：文件可能正在 Excel 或 WPS 中打开，请关闭后重试（{error.strerror}）"
         ) from error
-    return _to_sheet(path, name, data)
+
+
+def _sheet_name(path: Path, workbook: CalamineWorkbook, sheet: str | int) -> str:
+    names = workbook.sheet_names
+    if not names:
+        raise SpreadsheetError(f"文件 {path.name} 中没有工作表")
+    if isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            raise SpreadsheetError(f"文件 {path.name} 只有 {len(names)} 个工作表，没有第 {sheet + 1} 个")
+        return names[sheet]
+    if sheet not in names:
+        raise SpreadsheetError(f"文件 {path.name} 中没有名为“{sheet}”的工作表（现有：{'、'.join(names)}）")
+    return sheet
+
+
+def _read_excel(path: Path, sheet: str | int) -> Sheet:
+    data = _read_bytes(path)
+    if data.startswith(_OLE_MAGIC) and _ENCRYPTION_STREAM in data:
+        raise SpreadsheetError(f"文件 {path.name} 设有打开密码：请在 Excel 中取消密码后另存，再导入")
+    if data[:512].lstrip(b" \t\r\n\xef\xbb\xbf")[:1] == b"<":  # the strip includes a UTF-8 BOM
+        # Many online systems export an HTML table named .xls; Excel opens it, calamine cannot.
+        raise SpreadsheetError(
+            f"文件 {path.name} 实际上是网页格式，不是真正的 Excel 文件：请用 Excel 打开后另存为 .xlsx，再导入"
+        )
+    try:
+        # From bytes rather than from the path: calamine then detects the format from the content, so a
+        # .xls that is really .xlsx (renamed by hand, common) still opens.
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        name = _sheet_name(path, workbook, sheet)
+        # skip_empty_area=False pads from A1; the default starts at the first used cell, which would
+        # shift every row and column number the user is told about.
+        raw_rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except PasswordError:
+        raise SpreadsheetError(
+            f"文件 {path.name} 设有密码：请在 Excel 中取消密码后另存，再导入"
+        ) from None
+    except CalamineError as error:
+        raise SpreadsheetError(
+            f"无法读取文件 {path.name}：文件已损坏或不是 Excel 文件（{error}）"
+        ) from error
+    return _to_sheet(path, name, raw_rows)
 
 
 def _decode(path: Path, data: bytes) -> str:
-    # Excel on a Chinese Windows saves "CSV" in GB18030 (GBK); WPS and newer Excel save UTF-8 with BOM.
-    for encoding in ("utf-8-sig", "gb18030"):
+    # Excel's "Unicode 文本 (.txt)" is UTF-16 with a BOM; WPS and newer Excel save UTF-8 with a BOM;
+    # Excel on a Chinese Windows saves plain "CSV" in GB18030 (GBK).
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
@@ -140,23 +202,26 @@ def _decode(path: Path, data: bytes) -> str:
 
 
 def _read_csv(path: Path) -> Sheet:
-    text = _decode(path, path.read_bytes())
+    text = _decode(path, _read_bytes(path))
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
+    except csv.Error:  # a single column, or too little text to tell
         dialect = csv.excel
-    return _to_sheet(path, path.stem, list(csv.reader(io.StringIO(text), dialect)))
+    try:
+        raw_rows: list[list[object]] = list(csv.reader(io.StringIO(text), dialect))
+    except csv.Error as error:
+        raise SpreadsheetError(f"无法读取文件 {path.name}：不是有效的 CSV 文本（{error}）") from error
+    return _to_sheet(path, path.stem, raw_rows)
 
 
 def read_sheet(path: Path, *, sheet: str | int = 0) -> Sheet:
+    """One sheet of the file as text cells; `sheet` is a 0-based index or a sheet name (CSV: ignored)."""
     suffix = path.suffix.lower()
-    if suffix not in EXCEL_SUFFIXES | TEXT_SUFFIXES:
-        raise SpreadsheetError(
-            f"不支持的文件类型 {suffix or '（无扩展名）'}：请使用 .xlsx、.xls 或 .csv 文件"
-        )
-    if not path.exists():
-        raise SpreadsheetError(f"找不到文件 {path}")
-    return _read_excel(path, sheet) if suffix in EXCEL_SUFFIXES else _read_csv(path)
+    if suffix in EXCEL_SUFFIXES:
+        return _read_excel(path, sheet)
+    if suffix in TEXT_SUFFIXES:
+        return _read_csv(path)
+    raise SpreadsheetError(f"不支持的文件类型 {suffix or '（无扩展名）'}：请使用 .xlsx、.xls 或 .csv 文件")
 
 
 def normalise_header(text: str) -> str:
@@ -171,7 +236,7 @@ def find_header(sheet: Sheet, synonyms: dict[str, tuple[str, ...]], *, search_ro
         columns: dict[str, int] = {}
         for cell in cells:
             field = lookup.get(normalise_header(cell.value))
-            if field and field not in columns:
+            if field and field not in columns:  # a repeated header keeps its first column
                 columns[field] = cell.column
         if len(columns) >= 2 and (best is None or len(columns) > len(best.columns)):
             headers = {cell.column: cell.value for cell in cells if cell.value}
@@ -185,9 +250,9 @@ def find_header(sheet: Sheet, synonyms: dict[str, tuple[str, ...]], *, search_ro
 
 
 def records(sheet: Sheet, header: HeaderMatch, columns: dict[str, int] | None = None) -> Iterator[Record]:
-    """Rows below the header as field -> Cell; `columns` overrides the detected mapping."""
+    """Rows below the header as field -> Cell; `columns` overrides the detected mapping (chosen by hand)."""
     mapping = columns if columns is not None else header.columns
-    for cells in sheet.rows:
+    for cells in sheet.rows:  # already free of empty rows
         row = cells[0].row
         if row <= header.row:
             continue

@@ -83,6 +83,10 @@ def _query_condition(query: str) -> ColumnElement[bool] | None:
             ).bindparams(phrase=f'"{query.upper()}"')
         return or_(_prefix(Teacher.id_number, query), _prefix(Teacher.phone, query))
     if query.isascii() and query.isalpha():
+        if len(query) == 1:
+            # One letter: initials and pinyin start alike, and the sort column's prefix is the same
+            # set, read in order from the covering index.
+            return _prefix(Teacher.name_sort, query)
         return or_(_prefix(Teacher.name_initials, query), _prefix(Teacher.name_pinyin, query))
     if all(_is_cjk(char) or char == "·" for char in query):
         return or_(_prefix(Teacher.name, query), _prefix(Teacher.given_name, query))
@@ -125,12 +129,10 @@ def _filter_conditions(flt: TeacherFilter) -> list[ColumnElement[bool]]:
 
 def filtered_teachers(flt: TeacherFilter) -> Select:
     """`SELECT teachers.id …` for the filter, in pinyin order (how a Chinese list is read)."""
-    return (
-        select(Teacher.id)
-        .join(School, Teacher.school_id == School.id)
-        .where(*_filter_conditions(flt))
-        .order_by(Teacher.name_sort, Teacher.name, Teacher.id_number)
-    )
+    statement = select(Teacher.id).where(*_filter_conditions(flt))
+    if flt.township is not None or flt.rural is not None or flt.poverty_area is not None:
+        statement = statement.join(School, Teacher.school_id == School.id)
+    return statement.order_by(Teacher.name_sort, Teacher.name, Teacher.id_number)
 
 
 def teacher_ids(session: Session, flt: TeacherFilter) -> list[str]:

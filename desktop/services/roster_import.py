@@ -12,13 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import School, Setting, Teacher
 from desktop.db.outbox import insert_synced_rows
 from desktop.domain.codes import code_table
-from desktop.domain.idnumber import mask_id_number
+from desktop.domain.idnumber import mask_id_number, normalize_id_number, upgrade_15_to_18
 from desktop.domain.teacher_rules import TeacherForm, TeacherInvalid, ValidTeacher, validate_teacher
 from desktop.domain.vocab import BackboneLevel, TeacherRole
 from desktop.errors import Cancelled
@@ -175,14 +175,27 @@ def _vocab(enum: type, text: str, caption: str, cell: Cell, problems: list[Probl
     return default
 
 
-class _Reference:
-    """What the preview compares each row with: existing teachers and schools, read once."""
+def _lookup_key(raw: str) -> str:
+    value = normalize_id_number(raw)
+    return upgrade_15_to_18(value) if len(value) == 15 and value.isdigit() else value
 
-    def __init__(self, session: Session) -> None:
+
+class _Reference:
+    """What the preview compares each row with: the schools, and those teachers already in the roster
+    whose ID numbers appear in the file (read in chunks, as plain rows: a 200,000-teacher roster is
+    not loaded as objects for a 50-row school list)."""
+
+    def __init__(self, session: Session, rows: list[Record]) -> None:
         self.schools = {
             name: school_id for school_id, name in session.execute(select(School.id, School.name))
         }
-        self.teachers = {t.id_number: t for t in session.scalars(select(Teacher))}
+        numbers = sorted({_lookup_key(record.value("id_number")) for record in rows})
+        columns = [Teacher.id, Teacher.id_number, *(getattr(Teacher, key) for key in EDITABLE)]
+        self.teachers: dict[str, Row] = {}
+        for first in range(0, len(numbers), 500):
+            chunk = numbers[first : first + 500]
+            for row in session.execute(select(*columns).where(Teacher.id_number.in_(chunk))):
+                self.teachers[row.id_number] = row
 
 
 EDITABLE = (
@@ -214,7 +227,7 @@ def _row_values(valid: ValidTeacher, school_id: str) -> dict[str, object]:
     return values
 
 
-def _changes(teacher: Teacher, valid: ValidTeacher, filled: set[str]) -> dict[str, object]:
+def _changes(teacher: Row, valid: ValidTeacher, filled: set[str]) -> dict[str, object]:
     """Fields the row changes. A blank or missing cell keeps what the roster has: in a school's list
     an empty cell means "not known here", not "erase it"."""
     values = _row_values(valid, valid.form.school_id)
@@ -312,8 +325,8 @@ def preview_teacher_import(
             f"文件 {path.name} 第 {header.row} 行的表头中找不到这些必需的列：{'、'.join(missing)}。"
             "请在“列对应”中指定，或修改表头后重试。"
         )
-    reference = _Reference(session)
     rows = list(sheet_records(sheet, header, mapping))
+    reference = _Reference(session, rows)
     outcomes: list[RowOutcome] = []
     for index, record in enumerate(rows):
         if index % 1000 == 0:

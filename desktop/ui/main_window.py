@@ -42,17 +42,17 @@ class MainWindow(QMainWindow):
         self.navigation.setObjectName("navigation")
         self.navigation.setFixedWidth(170)
         self.stack = QStackedWidget()
+        # Pages are built the first time they are shown, so the window opens at once even on a
+        # 200,000-teacher county; a placeholder holds each page's place in the stack until then.
         self.pages: dict[str, QWidget] = {}
         for index, spec in enumerate(self.specs):
-            page = spec.create(context)
-            self.pages[spec.key] = page
-            self.stack.addWidget(page)
+            self.stack.addWidget(QWidget())
             self.navigation.addItem(self.tr(spec.title))
             # Ctrl+1 … Ctrl+9 jump to the areas, for keyboard-first work.
             if index < 9:
                 shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
                 shortcut.activated.connect(lambda i=index: self.navigation.setCurrentRow(i))
-        self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.navigation.currentRowChanged.connect(self._show_row)
         self.navigation.setCurrentRow(0)
 
         central = QWidget()
@@ -69,6 +69,17 @@ class MainWindow(QMainWindow):
             )
         )
         self.statusBar().addWidget(self.county_label)
+
+    def _show_row(self, row: int) -> None:
+        spec = self.specs[row]
+        if spec.key not in self.pages:
+            page = spec.create(self.context)
+            self.pages[spec.key] = page
+            placeholder = self.stack.widget(row)
+            self.stack.insertWidget(row, page)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+        self.stack.setCurrentIndex(row)
 
     def show_page(self, key: str) -> None:
         self.navigation.setCurrentRow([spec.key for spec in self.specs].index(key))

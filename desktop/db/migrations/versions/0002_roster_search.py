@@ -17,6 +17,7 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+LIST_ORDER_COLUMNS = ("name_sort", "name", "id_number", "employment_status", "deleted", "id")
 SEARCH_COLUMNS = (("given_name", 50), ("name_pinyin", 200), ("name_initials", 50), ("name_sort", 250))
 
 # An external-content FTS5 table over teachers' ID numbers and phones, kept current by triggers;
@@ -42,6 +43,7 @@ def upgrade() -> None:
         for name, length in SEARCH_COLUMNS:
             batch_op.add_column(sa.Column(name, sa.String(length), nullable=False, server_default=""))
             batch_op.create_index(f"ix_teachers_{name}", [name], unique=False)
+        batch_op.create_index("ix_teachers_list_order", list(LIST_ORDER_COLUMNS), unique=False)
 
     connection = op.get_bind()
     rows = connection.execute(sa.text("SELECT id, name FROM teachers")).all()
@@ -78,6 +80,7 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER {trigger}")
     op.execute("DROP TABLE teacher_digits")
     with op.batch_alter_table("teachers") as batch_op:
+        batch_op.drop_index("ix_teachers_list_order")
         for name, _length in SEARCH_COLUMNS:
             batch_op.drop_index(f"ix_teachers_{name}")
             batch_op.drop_column(name)
