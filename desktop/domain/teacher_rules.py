@@ -10,6 +10,8 @@ from desktop.domain.codes import code_table
 from desktop.domain.idnumber import IdNumber, InvalidIdNumber, parse_id_number
 from desktop.domain.vocab import BackboneLevel, TeacherRole
 
+ROLES = frozenset(role.value for role in TeacherRole)
+BACKBONE_LEVELS = frozenset(level.value for level in BackboneLevel)
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 # Chinese names, with the middle dot of minority names (阿依古丽·买买提); CJK Extension A included.
 NAME = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f·]{2,30}$")
@@ -70,9 +72,9 @@ def validate_teacher(form: TeacherForm, *, today: dt.date) -> ValidTeacher:
         value = getattr(form, field)
         if value and code_table(table).code_for(value) != value:
             errors[field] = f"{caption}代码“{value}”不在国家代码表中"
-    if form.role not in {role.value for role in TeacherRole}:
+    if form.role not in ROLES:
         errors["role"] = f"身份“{form.role}”无效"
-    if form.backbone_level not in {level.value for level in BackboneLevel}:
+    if form.backbone_level not in BACKBONE_LEVELS:
         errors["backbone_level"] = f"骨干级别“{form.backbone_level}”无效"
     for field, caption in (("phone", "手机号"), ("emergency_phone", "紧急联系人电话")):
         value = getattr(form, field)

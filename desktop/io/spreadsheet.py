@@ -176,13 +176,9 @@ def _read_excel(path: Path, sheet: str | int) -> Sheet:
         # shift every row and column number the user is told about.
         raw_rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except PasswordError:
-        raise SpreadsheetError(
-            f"文件 {path.name} 设有密码：请在 Excel 中取消密码后另存，再导入"
-        ) from None
+        raise SpreadsheetError(f"文件 {path.name} 设有密码：请在 Excel 中取消密码后另存，再导入") from None
     except CalamineError as error:
-        raise SpreadsheetError(
-            f"无法读取文件 {path.name}：文件已损坏或不是 Excel 文件（{error}）"
-        ) from error
+        raise SpreadsheetError(f"无法读取文件 {path.name}：文件已损坏或不是 Excel 文件（{error}）") from error
     return _to_sheet(path, name, raw_rows)
 
 
