@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--full-id", action="store_true", help="导出完整身份证号和手机号（记入审计日志）"
     )
 
+    eligibility = commands.add_parser("eligibility", help="判断一名教师能否参加某项目，并列出全部理由")
+    eligibility.add_argument("--teacher", required=True, metavar="身份证号")
+    eligibility.add_argument("--project", required=True, metavar="项目编号")
+
     shot = commands.add_parser("screenshot", help="把每个页面渲染为 PNG 后退出")
     shot.add_argument("--out", type=Path, required=True, help="输出目录")
     shot.add_argument("--size", default="1366x768", help="窗口大小，如 1366x768")
@@ -64,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             return _import_teachers(args, data_dir or default_data_dir())
         if args.command == "export":
             return _export_teachers(args, data_dir or default_data_dir())
+        if args.command == "eligibility":
+            return _eligibility(args, data_dir or default_data_dir())
         if args.command == "screenshot":
             return _screenshot(args, data_dir or default_data_dir())
         return _run_gui(data_dir or default_data_dir(), log_path)
@@ -193,6 +199,27 @@ def _export_teachers(args: argparse.Namespace, data_dir: Path) -> int:
     masked = "（含完整身份证号，已记入审计日志）" if args.full_id else "（身份证号、手机号已脱敏）"
     print(f"已导出 {count} 人到 {args.out}{masked}")
     return 0
+
+
+def _eligibility(args: argparse.Namespace, data_dir: Path) -> int:
+    """Exit status 0 when eligible, 1 when not, 2 on an error (unknown teacher or project)."""
+    from desktop.db.engine import open_database
+    from desktop.domain.idnumber import mask_id_number
+    from desktop.services.selection import check_eligibility, find_project, find_teacher
+
+    db = open_database(data_dir)
+    try:
+        with db.read() as session:
+            teacher = find_teacher(session, args.teacher)
+            project = find_project(session, args.project)
+            decision = check_eligibility(session, teacher.id, project.id)
+            print(f"{teacher.name}（{mask_id_number(teacher.id_number)}）— {project.code} {project.name}")
+    finally:
+        db.dispose()
+    print("结论：" + ("符合参训条件" if decision.eligible else "不符合参训条件"))
+    for reason in decision.reasons:
+        print(f"  {'✓' if reason.met else '✗'} {reason.text}")
+    return 0 if decision.eligible else 1
 
 
 def _screenshot(args: argparse.Namespace, data_dir: Path) -> int:

@@ -43,9 +43,7 @@ class MissingGlyph(UserInputError):
 
     def __init__(self, text: str, who: str, missing: list[str]) -> None:
         chars = "”“".join(missing)
-        super().__init__(
-            f"{who}“{text}”中的“{chars}”在打印字体中没有字形，无法打印：请联系技术支持"
-        )
+        super().__init__(f"{who}“{text}”中的“{chars}”在打印字体中没有字形，无法打印：请联系技术支持")
         self.text = text
         self.who = who
         self.missing = missing

@@ -85,7 +85,17 @@ NEIGHBOUR_REGIONS = {
     "522732": "三都水族自治县",
 }
 SEAT_TOWNSHIPS = ("金盆街道", "平舟镇")  # the county seat: its schools count as 城镇
-RURAL_TOWNSHIPS = ("牙舟镇", "通州镇", "大塘镇", "克度镇", "塘边镇", "者密镇", "掌布镇", "甲茶镇", "卡蒲毛南族乡")
+RURAL_TOWNSHIPS = (
+    "牙舟镇",
+    "通州镇",
+    "大塘镇",
+    "克度镇",
+    "塘边镇",
+    "者密镇",
+    "掌布镇",
+    "甲茶镇",
+    "卡蒲毛南族乡",
+)
 VILLAGE_HEADS = "甲拉摆者新六大翁董纳岜平独丰冗里谷"
 VILLAGE_TAILS = "青塘岜中寨坝场坡湾冲洞河龙关"
 
@@ -122,6 +132,11 @@ class DemoSummary:
     credit_entries: int
     integrity_records: int
     certificates: int
+
+
+def _weighted(table: dict[str, float]) -> tuple[list[str], list[float]]:
+    """Choices and cumulative weights for `random.choices`, computed once."""
+    return list(table), list(accumulate(table.values()))
 
 
 # --- schools ----------------------------------------------------------------------------------------
@@ -168,9 +183,11 @@ SEAT_MORE = [
 class _School:
     id: str
     name: str
+    township: str
     kind: str
     stage: str
     rural: bool
+    poverty_area: bool
 
 
 def _school_count(teachers: int) -> int:
@@ -219,11 +236,21 @@ LOCAL_SURNAMES = {
     "罗": 12, "韦": 12, "莫": 10, "杨": 10, "石": 8, "蒙": 8, "吴": 8, "王": 8, "潘": 6, "陆": 5,
     "黄": 5, "龙": 5, "覃": 4, "谭": 4, "岑": 3, "卢": 3, "班": 2,
 }  # fmt: skip
-MALE_CHARS = "伟强磊军洋勇杰涛明超刚平辉鹏文斌宇浩凯鑫波宁建国志林峰俊海德福贵祥云飞龙荣昌盛松柏成兴亮江永忠新发正光家庆东学才"
+MALE_CHARS = (
+    "伟强磊军洋勇杰涛明超刚平辉鹏文斌宇浩凯鑫波宁建国志林峰俊海"
+    "德福贵祥云飞龙荣昌盛松柏成兴亮江永忠新发正光家庆东学才"
+)
 FEMALE_CHARS = "芳娜敏静丽艳娟秀霞桂英玉兰萍红燕梅婷雪琳晶雯倩佳欣怡诗雨嘉琪春慧莉丹露颖洁琴凤芬珍翠巧美娇薇"
 FIRST_CHARS = "小晓思子文春秋金银永"
 # Real names need CJK Extension A (䶮 yǎn, 㛃 jié): fonts, search and printing must cope with them.
-EXTENSION_A_NAMES = [("刘䶮", "1"), ("王㛃", "2"), ("韦䶮", "1"), ("罗㛃", "2"), ("陈䶮林", "1"), ("莫㛃芳", "2")]
+EXTENSION_A_NAMES = [
+    ("刘䶮", "1"),
+    ("王㛃", "2"),
+    ("韦䶮", "1"),
+    ("罗㛃", "2"),
+    ("陈䶮林", "1"),
+    ("莫㛃芳", "2"),
+]
 # GB 3304 codes: 汉 布依 苗 毛南 水 仡佬 土家 侗.
 ETHNICITIES = {"01": 45, "09": 28, "06": 12, "36": 7, "25": 5, "37": 1.5, "15": 1, "12": 0.5}
 PHONE_PREFIXES = [
@@ -233,7 +260,8 @@ PHONE_PREFIXES = [
 ]  # fmt: skip
 SUBJECTS = {  # subject codes (resources/codes/subject.csv) by stage, weighted like a real staff room
     "10": {"17": 1},
-    "21": {"01": 34, "02": 28, "03": 7, "09": 4, "10": 5, "11": 6, "12": 5, "14": 6, "13": 2, "15": 1, "16": 1},
+    "21": {"01": 34, "02": 28, "03": 7, "09": 4, "10": 5, "11": 6, "12": 5, "14": 6, "13": 2, "15": 1,
+           "16": 1},
     "31": {"01": 15, "02": 15, "03": 13, "04": 7, "05": 5, "06": 6, "07": 6, "08": 6, "09": 7, "10": 3,
            "11": 7, "12": 3, "13": 3, "16": 2},
     "34": {"01": 15, "02": 15, "03": 14, "04": 8, "05": 7, "06": 7, "07": 6, "08": 6, "09": 6, "10": 2,
@@ -241,11 +269,16 @@ SUBJECTS = {  # subject codes (resources/codes/subject.csv) by stage, weighted l
     "36": {"01": 3, "02": 3, "03": 2, "13": 4, "99": 6},
     "50": {"18": 1},
 }  # fmt: skip
-RESERVE_REASONS = ["学校推荐：教学实绩突出", "县级骨干教师后备人选", "乡村学校青年教师培养对象", "学科带头人培养对象"]
-
-
-def _weighted(table: dict[str, float]) -> tuple[list[str], list[float]]:
-    return list(table), list(accumulate(table.values()))
+ETHNICITY_CHOICES = _weighted(ETHNICITIES)
+HAN_CHOICES = _weighted(HAN_SURNAMES)
+LOCAL_CHOICES = _weighted(LOCAL_SURNAMES)
+SUBJECT_CHOICES = {stage: _weighted(weights) for stage, weights in SUBJECTS.items()}
+RESERVE_REASONS = [
+    "学校推荐：教学实绩突出",
+    "县级骨干教师后备人选",
+    "乡村学校青年教师培养对象",
+    "学科带头人培养对象",
+]
 
 
 @dataclass(eq=False, slots=True)
@@ -295,12 +328,23 @@ EXPERTS = {
     "黔南州教师发展中心": ["莫文斌 正高级教师"],
     CENTRE: ["石永红 正高级教师", "王德明 高级教师"],
 }
-CLASS_TEACHERS = ["罗丽娟", "韦明", "杨秀英", "陈志强", "莫春燕", "吴晓红", "王海", "石桂兰", "蒙德福", "潘婷"]
+CLASS_TEACHERS = [
+    "罗丽娟",
+    "韦明",
+    "杨秀英",
+    "陈志强",
+    "莫春燕",
+    "吴晓红",
+    "王海",
+    "石桂兰",
+    "蒙德福",
+    "潘婷",
+]
 TOPICS = {
     ProjectType.BACKBONE: ["新课标核心素养解读", "大单元教学设计", "名师示范课观摩与评课", "跟岗实践",
                            "微型课展示与点评", "课题研究方法", "教学诊断与改进工作坊"],
-    ProjectType.NEW_TEACHER: ["师德师风与教育法规", "班级管理基本功", "教学设计与说课", "三字一话基本功训练",
-                              "听评课实践", "课堂常规与教学规范"],
+    ProjectType.NEW_TEACHER: ["师德师风与教育法规", "班级管理基本功", "教学设计与说课",
+                              "三字一话基本功训练", "听评课实践", "课堂常规与教学规范"],
     ProjectType.YOUNG_TEACHER: ["青年教师专业成长规划", "课堂提问与评价", "作业设计与批改", "优质课例研读"],
     ProjectType.TRAINER_TEAM: ["培训需求调研与方案设计", "工作坊主持技能", "送教下乡实践", "培训课程开发"],
     ProjectType.PRINCIPAL_APPOINTMENT: ["校长专业标准解读", "学校常规管理", "校园安全管理", "依法治校"],
@@ -308,8 +352,10 @@ TOPICS = {
                                         "名校跟岗考察"],
     ProjectType.PRINCIPAL_ADVANCED: ["教育家型校长成长", "办学思想凝练与汇报", "学校文化建设", "高端访学"],
     ProjectType.THEMATIC: ["专题讲座", "案例研讨", "分组研讨与成果展示", "实践活动设计"],
-    ProjectType.NATIONAL_LANGUAGE: ["普通话语音训练", "规范汉字书写", "国家通用语言文字法解读", "课堂教学口语表达"],
-    ProjectType.IT_ABILITY: ["技术支持的学情分析", "微课程设计与制作", "整校推进方案研讨", "信息化教学案例分析"],
+    ProjectType.NATIONAL_LANGUAGE: ["普通话语音训练", "规范汉字书写", "国家通用语言文字法解读",
+                                    "课堂教学口语表达"],
+    ProjectType.IT_ABILITY: ["技术支持的学情分析", "微课程设计与制作", "整校推进方案研讨",
+                             "信息化教学案例分析"],
 }  # fmt: skip
 MAIN_SUBJECTS = ("01", "02", "03", "09", "04", "07")  # subjects that get their own editions, in turn
 
@@ -323,7 +369,7 @@ class _Template:
     title: str
     stages: tuple[str, ...]
     quota: tuple[int, int]
-    months: tuple[int, ...]
+    months: tuple[int, ...]  # when editions start
     institutions: tuple[str, ...]
     roles: tuple[TeacherRole, ...] = ()  # empty: anyone
     by_subject: bool = False  # each edition is for one subject of MAIN_SUBJECTS
@@ -335,71 +381,121 @@ class _Template:
     reserve_pool_only: bool = False
 
 
-MIDWEST, KINDER, DEMO = Program.GUOPEI_MIDWEST, Program.GUOPEI_KINDERGARTEN, Program.GUOPEI_DEMONSTRATION
-PRINCIPAL, DIRECTOR = (TeacherRole.PRINCIPAL,), (TeacherRole.KINDERGARTEN_DIRECTOR,)
+MIDWEST, KINDER = Program.GUOPEI_MIDWEST, Program.GUOPEI_KINDERGARTEN
+DEMONSTRATION = Program.GUOPEI_DEMONSTRATION
+BACKBONE, NEW_TEACHER, THEMATIC = ProjectType.BACKBONE, ProjectType.NEW_TEACHER, ProjectType.THEMATIC
+ONLINE, OFFLINE, BLENDED = DeliveryMode.ONLINE, DeliveryMode.OFFLINE, DeliveryMode.BLENDED
+PRINCIPALS, DIRECTORS = (TeacherRole.PRINCIPAL,), (TeacherRole.KINDERGARTEN_DIRECTOR,)
+KINDERGARTEN_COLLEGE = "黔南民族幼儿师范高等专科学校"
+NATIONAL_UNIVERSITIES = ("北京师范大学", "华东师范大学")
 TEMPLATES = [
-    _Template(MIDWEST, ProjectType.BACKBONE, DeliveryMode.BLENDED, 90, "乡村中小学骨干教师能力提升培训",
-              ("21", "31"), (30, 50), (7, 8, 10), PROVINCIAL_INSTITUTIONS, by_subject=True, min_years=5,
-              max_age=50, rural_only=True, poverty_area_only=True),
-    _Template(MIDWEST, ProjectType.NEW_TEACHER, DeliveryMode.OFFLINE, 60, "乡村新入职教师规范化培训",
-              ("21", "31", "34"), (30, 50), (8, 9), PROVINCIAL_INSTITUTIONS, max_years=3, max_age=35,
-              rural_only=True),
-    _Template(MIDWEST, ProjectType.PRINCIPAL_IMPROVEMENT, DeliveryMode.OFFLINE, 60, "乡村中小学校长提高培训",
-              ("21", "31"), (6, 12), (10, 11), PROVINCIAL_INSTITUTIONS, roles=PRINCIPAL, min_years=10,
-              rural_only=True, poverty_area_only=True),
-    _Template(MIDWEST, ProjectType.YOUNG_TEACHER, DeliveryMode.ONLINE, 48, "乡村青年教师助力培训",
-              ("21", "31"), (40, 60), (3, 4, 10), PROVINCIAL_INSTITUTIONS, max_age=35, rural_only=True),
-    _Template(MIDWEST, ProjectType.IT_ABILITY, DeliveryMode.ONLINE, 48, "信息技术应用能力提升工程2.0整校推进培训",
-              ("21", "31", "34"), (50, 80), (3, 9), PROVINCIAL_INSTITUTIONS),
-    _Template(MIDWEST, ProjectType.NATIONAL_LANGUAGE, DeliveryMode.BLENDED, 36, "国家通用语言文字应用能力提升培训",
-              ("10", "21"), (30, 50), (5, 6, 10), PROVINCIAL_INSTITUTIONS, rural_only=True),
-    _Template(MIDWEST, ProjectType.TRAINER_TEAM, DeliveryMode.BLENDED, 120, "县级培训者团队研修",
-              ("21", "31", "34"), (5, 10), (7,), PROVINCIAL_INSTITUTIONS, by_subject=True, min_years=8,
-              reserve_pool_only=True),
-    _Template(KINDER, ProjectType.BACKBONE, DeliveryMode.BLENDED, 72, "乡村幼儿园骨干教师能力提升培训",
-              ("10",), (20, 30), (7, 8), ("黔南民族幼儿师范高等专科学校", "贵州师范大学"), min_years=3,
-              max_age=50, rural_only=True),
-    _Template(KINDER, ProjectType.PRINCIPAL_APPOINTMENT, DeliveryMode.OFFLINE, 48, "乡村幼儿园园长任职培训",
-              ("10",), (5, 10), (4, 11), ("黔南民族幼儿师范高等专科学校",), roles=DIRECTOR, rural_only=True),
-    _Template(KINDER, ProjectType.NEW_TEACHER, DeliveryMode.OFFLINE, 60, "乡村幼儿园新入职教师培训",
-              ("10",), (15, 30), (8,), ("黔南民族幼儿师范高等专科学校",), max_years=3, max_age=35),
-    _Template(DEMO, ProjectType.PRINCIPAL_ADVANCED, DeliveryMode.OFFLINE, 72, "中小学校长高级研修",
-              ("31", "34"), (1, 3), (11,), ("北京师范大学", "华东师范大学"), roles=PRINCIPAL, min_years=10),
-    _Template(DEMO, ProjectType.BACKBONE, DeliveryMode.ONLINE, 60, "骨干教师示范性网络研修",
-              ("31", "34"), (5, 10), (4, 10), ("北京师范大学", "华东师范大学"), by_subject=True, min_years=8),
-    _Template(Program.PROVINCIAL, ProjectType.BACKBONE, DeliveryMode.OFFLINE, 60,
-              "普通高中骨干教师新课程新教材实施能力提升培训", ("34",), (15, 30), (7, 8), ("贵州师范大学",),
-              by_subject=True, min_years=5),
-    _Template(Program.PROVINCIAL, ProjectType.THEMATIC, DeliveryMode.BLENDED, 36, "中小学心理健康教育专题培训",
-              ("21", "31", "34"), (30, 50), (4, 11), ("贵州省教育科学研究院", "贵州师范学院")),
-    _Template(Program.PROVINCIAL, ProjectType.THEMATIC, DeliveryMode.OFFLINE, 30, "中小学班主任能力提升培训",
-              ("21", "31", "34"), (30, 50), (5, 9), ("贵州师范学院",)),
-    _Template(Program.CITY, ProjectType.THEMATIC, DeliveryMode.OFFLINE, 30, "初中学科教学能力提升专题培训",
-              ("31",), (30, 50), (4, 10), ("黔南州教师发展中心", "黔南民族师范学院"), by_subject=True),
-    _Template(Program.CITY, ProjectType.PRINCIPAL_APPOINTMENT, DeliveryMode.OFFLINE, 36, "中小学校长任职资格培训",
-              ("21", "31", "34"), (3, 8), (3, 9), ("黔南州教师发展中心",), roles=PRINCIPAL),
-    _Template(Program.COUNTY, ProjectType.THEMATIC, DeliveryMode.OFFLINE, 24, "义务教育新课标教学专题培训",
-              ("21", "31"), (80, 120), (3, 9), (CENTRE,)),
-    _Template(Program.COUNTY, ProjectType.BACKBONE, DeliveryMode.OFFLINE, 30, "县级骨干教师研修",
-              ("21", "31", "34"), (40, 60), (4, 10), (CENTRE,), by_subject=True, min_years=5),
-    _Template(Program.COUNTY, ProjectType.NEW_TEACHER, DeliveryMode.OFFLINE, 36, "新教师岗前培训",
-              ("10", "21", "31", "34"), (40, 80), (8,), (CENTRE,), max_years=1, max_age=35),
-    _Template(Program.COUNTY, ProjectType.THEMATIC, DeliveryMode.OFFLINE, 24, "幼儿园保教质量提升专题培训",
-              ("10",), (40, 60), (5, 11), (CENTRE,)),
-    _Template(Program.COUNTY, ProjectType.NATIONAL_LANGUAGE, DeliveryMode.ONLINE, 24, "国家通用语言文字规范化培训",
-              ("10", "21"), (60, 100), (6, 12), (CENTRE,)),
-    _Template(Program.SCHOOL, ProjectType.THEMATIC, DeliveryMode.ONLINE, 24, "校本研修：作业设计与实施",
-              ("21", "31", "34"), (80, 120), (3, 10), (CENTRE,)),
+    _Template(
+        MIDWEST, BACKBONE, BLENDED, 90, "乡村中小学骨干教师能力提升培训", ("21", "31"), (30, 50),
+        (7, 8, 10), PROVINCIAL_INSTITUTIONS, by_subject=True, min_years=5, max_age=50, rural_only=True,
+        poverty_area_only=True,
+    ),
+    _Template(
+        MIDWEST, NEW_TEACHER, OFFLINE, 60, "乡村新入职教师规范化培训", ("21", "31", "34"), (30, 50),
+        (8, 9), PROVINCIAL_INSTITUTIONS, max_years=3, max_age=35, rural_only=True,
+    ),
+    _Template(
+        MIDWEST, ProjectType.PRINCIPAL_IMPROVEMENT, OFFLINE, 60, "乡村中小学校长提高培训", ("21", "31"),
+        (6, 12), (10, 11), PROVINCIAL_INSTITUTIONS, roles=PRINCIPALS, min_years=10, rural_only=True,
+        poverty_area_only=True,
+    ),
+    _Template(
+        MIDWEST, ProjectType.YOUNG_TEACHER, ONLINE, 48, "乡村青年教师助力培训", ("21", "31"), (40, 60),
+        (3, 4, 10), PROVINCIAL_INSTITUTIONS, max_age=35, rural_only=True,
+    ),
+    _Template(
+        MIDWEST, ProjectType.IT_ABILITY, ONLINE, 48, "信息技术应用能力提升工程2.0整校推进培训",
+        ("21", "31", "34"), (50, 80), (3, 9), PROVINCIAL_INSTITUTIONS,
+    ),
+    _Template(
+        MIDWEST, ProjectType.NATIONAL_LANGUAGE, BLENDED, 36, "国家通用语言文字应用能力提升培训",
+        ("10", "21"), (30, 50), (5, 6, 10), PROVINCIAL_INSTITUTIONS, rural_only=True,
+    ),
+    _Template(
+        MIDWEST, ProjectType.TRAINER_TEAM, BLENDED, 120, "县级培训者团队研修", ("21", "31", "34"), (5, 10),
+        (7,), PROVINCIAL_INSTITUTIONS, by_subject=True, min_years=8, reserve_pool_only=True,
+    ),
+    _Template(
+        KINDER, BACKBONE, BLENDED, 72, "乡村幼儿园骨干教师能力提升培训", ("10",), (20, 30), (7, 8),
+        (KINDERGARTEN_COLLEGE, "贵州师范大学"), min_years=3, max_age=50, rural_only=True,
+    ),
+    _Template(
+        KINDER, ProjectType.PRINCIPAL_APPOINTMENT, OFFLINE, 48, "乡村幼儿园园长任职培训", ("10",), (5, 10),
+        (4, 11), (KINDERGARTEN_COLLEGE,), roles=DIRECTORS, rural_only=True,
+    ),
+    _Template(
+        KINDER, NEW_TEACHER, OFFLINE, 60, "乡村幼儿园新入职教师培训", ("10",), (15, 30), (8,),
+        (KINDERGARTEN_COLLEGE,), max_years=3, max_age=35,
+    ),
+    _Template(
+        DEMONSTRATION, ProjectType.PRINCIPAL_ADVANCED, OFFLINE, 72, "中小学校长高级研修", ("31", "34"),
+        (1, 3), (11,), NATIONAL_UNIVERSITIES, roles=PRINCIPALS, min_years=10,
+    ),
+    _Template(
+        DEMONSTRATION, BACKBONE, ONLINE, 60, "骨干教师示范性网络研修", ("31", "34"), (5, 10), (4, 10),
+        NATIONAL_UNIVERSITIES, by_subject=True, min_years=8,
+    ),
+    _Template(
+        Program.PROVINCIAL, BACKBONE, OFFLINE, 60, "普通高中骨干教师新课程新教材实施能力提升培训",
+        ("34",), (15, 30), (7, 8), ("贵州师范大学",), by_subject=True, min_years=5,
+    ),
+    _Template(
+        Program.PROVINCIAL, THEMATIC, BLENDED, 36, "中小学心理健康教育专题培训", ("21", "31", "34"),
+        (30, 50), (4, 11), ("贵州省教育科学研究院", "贵州师范学院"),
+    ),
+    _Template(
+        Program.PROVINCIAL, THEMATIC, OFFLINE, 30, "中小学班主任能力提升培训", ("21", "31", "34"),
+        (30, 50), (5, 9), ("贵州师范学院",),
+    ),
+    _Template(
+        Program.CITY, THEMATIC, OFFLINE, 30, "初中学科教学能力提升专题培训", ("31",), (30, 50), (4, 10),
+        ("黔南州教师发展中心", "黔南民族师范学院"), by_subject=True,
+    ),
+    _Template(
+        Program.CITY, ProjectType.PRINCIPAL_APPOINTMENT, OFFLINE, 36, "中小学校长任职资格培训",
+        ("21", "31", "34"), (3, 8), (3, 9), ("黔南州教师发展中心",), roles=PRINCIPALS,
+    ),
+    _Template(
+        Program.COUNTY, THEMATIC, OFFLINE, 24, "义务教育新课标教学专题培训", ("21", "31"), (80, 120),
+        (3, 9), (CENTRE,),
+    ),
+    _Template(
+        Program.COUNTY, BACKBONE, OFFLINE, 30, "县级骨干教师研修", ("21", "31", "34"), (40, 60), (4, 10),
+        (CENTRE,), by_subject=True, min_years=5,
+    ),
+    _Template(
+        Program.COUNTY, NEW_TEACHER, OFFLINE, 36, "新教师岗前培训", ("10", "21", "31", "34"), (40, 80), (8,),
+        (CENTRE,), max_years=1, max_age=35,
+    ),
+    _Template(
+        Program.COUNTY, THEMATIC, OFFLINE, 24, "幼儿园保教质量提升专题培训", ("10",), (40, 60), (5, 11),
+        (CENTRE,),
+    ),
+    _Template(
+        Program.COUNTY, ProjectType.NATIONAL_LANGUAGE, ONLINE, 24, "国家通用语言文字规范化培训",
+        ("10", "21"), (60, 100), (6, 12), (CENTRE,),
+    ),
+    _Template(
+        Program.SCHOOL, THEMATIC, ONLINE, 24, "校本研修：作业设计与实施", ("21", "31", "34"), (80, 120),
+        (3, 10), (CENTRE,),
+    ),
 ]  # fmt: skip
-# The current project and the upcoming ones: the check-in screen has a session today and tomorrow, and
-# each step of two-way selection has projects waiting in it.
-CURRENT = _Template(Program.COUNTY, ProjectType.THEMATIC, DeliveryMode.OFFLINE, 30, "新课标课堂教学实践培训",
-                    ("21", "31"), (60, 80), (), (CENTRE,))  # fmt: skip
-UPCOMING = [(10, 0), (17, 7), (25, 17), (42, 1), (80, 13), (150, 18)]  # (days ahead, TEMPLATES index)
+# The project under way today, so that the check-in screen has sessions today and tomorrow.
+CURRENT = _Template(
+    Program.COUNTY, THEMATIC, OFFLINE, 30, "新课标课堂教学实践培训", ("21", "31"), (60, 80), (), (CENTRE,)
+)
+# Projects placed around today, as (days from today to the start, index in TEMPLATES): an online 国培
+# project half-way through, then one project at each step of two-way selection (公示, 审核, 录取, 报名),
+# one announced but not open yet, and one still a draft.
+AROUND_TODAY = [(-20, 4), (10, 13), (17, 14), (25, 17), (42, 21), (80, 0), (150, 18)]
 CODE_PARTS = {  # project code = {prefix}{year}-{tag}-{sequence}, e.g. GP2024-ZXB-001
     MIDWEST: ("GP", "ZXB"),
     KINDER: ("GP", "YS"),
-    DEMO: ("GP", "SF"),
+    DEMONSTRATION: ("GP", "SF"),
     Program.PROVINCIAL: ("SP", "GZ"),
     Program.CITY: ("SHP", "QN"),
     Program.COUNTY: ("XP", "PT"),
@@ -435,8 +531,17 @@ OUTCOMES = {
     "withdrawn_before": 4,
     "withdrawn_during": 2,
 }
-WITHDRAWAL_REASONS = ["因病住院，已提供医院证明", "产假", "直系亲属病危，经学校和县教育局同意", "承担县中考命题任务，经县教育局批准"]
-DISMISSAL_REASONS = ["无故缺勤累计 3 次，经项目办研究予以劝退", "违反培训纪律，经承担机构与县教育局研究予以劝退"]
+OUTCOME_CHOICES = _weighted(OUTCOMES)
+WITHDRAWAL_REASONS = [
+    "因病住院，已提供医院证明",
+    "产假",
+    "直系亲属病危，经学校和县教育局同意",
+    "承担县中考命题任务，经县教育局批准",
+]
+DISMISSAL_REASONS = [
+    "无故缺勤累计 3 次，经项目办研究予以劝退",
+    "违反培训纪律，经承担机构与县教育局研究予以劝退",
+]
 NO_SHOW_REASON = "无特殊原因未按时报到"
 NOT_COMPLETED_REASON = "未达到结业要求"
 OVERRIDE_REASON = "因承担县级教学竞赛评委任务缺课，经项目办研究同意结业"
@@ -538,7 +643,7 @@ class _DemoCounty:
                 # poverty-area coverage target (三.) counts.
                 in_contiguous_poverty_area=rural,
             )
-            schools.append(_School(row["id"], name, kind, KINDS[kind].stage, rural))
+            schools.append(_School(row["id"], name, township, kind, KINDS[kind].stage, rural, rural))
         return schools
 
     def teachers(self, schools: list[_School], count: int) -> None:
@@ -554,7 +659,7 @@ class _DemoCounty:
                 year = rng.randint(1966, min(1984, latest_birth))
             else:
                 role = TeacherRole.TEACHER
-                year = int(rng.triangular(1965, latest_birth + 1, min(1988, latest_birth)))
+                year = int(rng.triangular(1965, latest_birth + 1, min(1990, latest_birth)))
             female = rng.random() < _female_share(school.stage, head)
             birth = dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(365))
             work_start = min(year + rng.randint(21, 24), today.year)
@@ -588,10 +693,10 @@ class _DemoCounty:
     def _teacher_row(self, person: _Person, id_numbers: set[str], phones: set[str]) -> None:
         rng, today = self.rng, self.today
         school = person.school
-        if school.name.startswith("卡蒲"):  # the 毛南族 township
+        if school.township == "卡蒲毛南族乡":
             ethnicity = rng.choice(["36", "36", "09", "01"])
         else:
-            codes, cumulative = _weighted(ETHNICITIES)
+            codes, cumulative = ETHNICITY_CHOICES
             ethnicity = rng.choices(codes, cum_weights=cumulative)[0]
         if not person.name:
             person.name = self._name(person.gender, local=ethnicity != "01")
@@ -607,12 +712,14 @@ class _DemoCounty:
         while phone in phones:
             phone = self._phone()
         phones.add(phone)
-        subjects, cumulative = _weighted(SUBJECTS[school.stage])
+        subjects, cumulative = SUBJECT_CHOICES[school.stage]
         person.subject = rng.choices(subjects, cum_weights=cumulative)[0]
         years = today.year - person.work_start_year
         spouse = rng.random() < 0.6 and years > 3
         if spouse:
-            person.emergency_contact = self._name("1" if person.gender == "2" else "2", local=ethnicity != "01")
+            person.emergency_contact = self._name(
+                "1" if person.gender == "2" else "2", local=ethnicity != "01"
+            )
         else:  # a parent, who shares the surname
             person.emergency_contact = person.name[0] + self._name("1", local=False)[1:]
         person.emergency_phone = self._phone()
@@ -643,8 +750,8 @@ class _DemoCounty:
 
     def _name(self, gender: str, *, local: bool) -> str:
         rng = self.rng
-        pool = LOCAL_SURNAMES if (rng.random() < 0.8) == local else HAN_SURNAMES
-        surnames, cumulative = _weighted(pool)
+        # Most 布依族, 苗族, 毛南族 and 水族 teachers carry a local surname; a few Han teachers do too.
+        surnames, cumulative = LOCAL_CHOICES if (rng.random() < 0.8) == local else HAN_CHOICES
         surname = rng.choices(surnames, cum_weights=cumulative)[0]
         chars = FEMALE_CHARS if gender == "2" else MALE_CHARS
         if rng.random() < 0.22:
@@ -663,12 +770,12 @@ class _DemoCounty:
             return "014"
         if years < 12:
             return "013" if roll < 0.8 else "014"
-        senior = 0.25 if school.rural else 0.4
+        senior = 0.2 if school.rural else 0.3  # 高级 posts are scarcer in village schools
         if years < 20:
-            return "012" if roll < senior else "013" if roll < 0.95 else "014"
+            return "012" if roll < senior / 3 else "013" if roll < 0.95 else "014"
         if roll < 0.005 and not school.rural:
             return "011"
-        return "012" if roll < senior + 0.2 else "013"
+        return "012" if roll < senior else "013"
 
     def _backbone(self, years: int, role: TeacherRole) -> BackboneLevel:
         if years < 5:
@@ -714,10 +821,12 @@ class _DemoCounty:
             for template in TEMPLATES:
                 for edition in range(editions):
                     start = dt.date(year, rng.choice(template.months), rng.randint(1, 25))
-                    plans.append(_Plan(template, start, self._edition_subject(template, year, edition), edition))
-        for days, index in UPCOMING:
+                    plans.append(
+                        _Plan(template, start, self._edition_subject(template, year, edition), edition)
+                    )
+        for days, index in AROUND_TODAY:
             template, start = TEMPLATES[index], today + dt.timedelta(days=days)
-            plans.append(_Plan(template, start, self._edition_subject(template, start.year, 0), editions))
+            plans.append(_Plan(template, start, self._edition_subject(template, start.year, 0), 0))
         plans.append(_Plan(CURRENT, today - dt.timedelta(days=2), "", 0))
         # In order of start, so that bans and the 国培 cycle only ever look back in time.
         plans.sort(key=lambda plan: plan.start)
@@ -733,7 +842,7 @@ class _DemoCounty:
         rng, today = self.rng, self.today
         template = plan.template
         slots = self._schedule(template, plan.start)
-        start, end = plan.start, slots[-1].date
+        start, end = slots[0].date, slots[-1].date  # online blocks may begin a day or two after the plan
         if end < today:
             status = ProjectStatus.FINISHED
         elif start <= today:
@@ -786,7 +895,7 @@ class _DemoCounty:
         classes = self._classes(project, template, institution, quota, slots)
         if status == ProjectStatus.PUBLISHED:
             return  # registration has not opened yet
-        for index, person in enumerate(self._select(plan, end, quota)):
+        for index, person in enumerate(self._select(plan, start, end, quota)):
             self._enrollment(project, plan, institution, person, *classes[index % len(classes)])
 
     def _schedule(self, template: _Template, start: dt.date) -> list[_Slot]:
@@ -853,13 +962,17 @@ class _DemoCounty:
             classes.append((training_class, sessions))
         return classes
 
-    def _select(self, plan: _Plan, end: dt.date, quota: int) -> list[_Person]:
+    def _select(self, plan: _Plan, start: dt.date, end: dt.date, quota: int) -> list[_Person]:
         """Up to about the quota of eligible teachers, drawn at random from the matching pools."""
         rng, template = self.rng, plan.template
         heads = [True, False]
         if template.roles:
             heads = [True]
-        elif template.project_type in (ProjectType.BACKBONE, ProjectType.NEW_TEACHER, ProjectType.TRAINER_TEAM):
+        elif template.project_type in (
+            ProjectType.BACKBONE,
+            ProjectType.NEW_TEACHER,
+            ProjectType.TRAINER_TEAM,
+        ):
             heads = [False]
         pool = [
             person
@@ -872,27 +985,28 @@ class _DemoCounty:
             return []
         target = round(quota * rng.uniform(0.85, 1.0))
         chosen: list[_Person] = []
-        if len(pool) <= 4 * target:
-            rng.shuffle(pool)
-            for person in pool:
+        seen: set[_Person] = set()
+        # Random draws are cheap in a large pool where most people qualify; a strict project (a
+        # narrow pool, few who qualify) goes through the rest of its pool in random order.
+        if len(pool) > 4 * target:
+            for _ in range(20 * target):
+                person = pool[rng.randrange(len(pool))]
+                if person not in seen:
+                    seen.add(person)
+                    if self._eligible(person, template, start, end):
+                        chosen.append(person)
+                        if len(chosen) == target:
+                            return chosen
+        rest = [person for person in pool if person not in seen]
+        rng.shuffle(rest)
+        for person in rest:
+            if self._eligible(person, template, start, end):
+                chosen.append(person)
                 if len(chosen) == target:
                     break
-                if self._eligible(person, plan, end):
-                    chosen.append(person)
-            return chosen
-        seen: set[_Person] = set()
-        for _ in range(20 * target):
-            person = pool[rng.randrange(len(pool))]
-            if person not in seen:
-                seen.add(person)
-                if self._eligible(person, plan, end):
-                    chosen.append(person)
-                    if len(chosen) == target:
-                        break
         return chosen
 
-    def _eligible(self, person: _Person, plan: _Plan, end: dt.date) -> bool:
-        template, start = plan.template, plan.start
+    def _eligible(self, person: _Person, template: _Template, start: dt.date, end: dt.date) -> bool:
         years = start.year - person.work_start_year
         if years < template.min_years or years < 0:
             return False
@@ -903,7 +1017,9 @@ class _DemoCounty:
         if template.roles and person.role not in template.roles:
             return False
         school = person.school
-        if (template.rural_only or template.poverty_area_only) and not school.rural:
+        if (template.rural_only and not school.rural) or (
+            template.poverty_area_only and not school.poverty_area
+        ):
             return False
         if template.reserve_pool_only and (person.reserve_since is None or person.reserve_since > start):
             return False
@@ -926,7 +1042,7 @@ class _DemoCounty:
     ) -> None:
         rng, today = self.rng, self.today
         start, end = project["start_date"], project["end_date"]
-        names, cumulative = _weighted(OUTCOMES)
+        names, cumulative = OUTCOME_CHOICES
         outcome = rng.choices(names, cum_weights=cumulative)[0]
         steps = self._history(outcome, start, end, institution, person, training_class)
         steps = [step for step in steps if step[1].date() < today]  # what has happened so far
@@ -944,7 +1060,8 @@ class _DemoCounty:
             status_reason=reason,
             emergency_contact=person.emergency_contact,
             emergency_phone=person.emergency_phone,
-            insured=final not in (EnrollmentStatus.APPLIED, EnrollmentStatus.ADMITTED) and rng.random() < 0.93,
+            insured=final not in (EnrollmentStatus.APPLIED, EnrollmentStatus.ADMITTED)
+            and rng.random() < 0.93,
         )
         previous = ""
         for status, at, actor, step_reason in steps:
@@ -962,7 +1079,11 @@ class _DemoCounty:
             person.busy.append((start, end))
             if plan.template.program.is_guopei:
                 person.guopei_start = start
-        left_on = steps[-1][1].date() if final in (EnrollmentStatus.DISMISSED, EnrollmentStatus.WITHDRAWN) else today
+        left_on = (
+            steps[-1][1].date()
+            if final in (EnrollmentStatus.DISMISSED, EnrollmentStatus.WITHDRAWN)
+            else today
+        )
         credited = self._attendance(enrollment, outcome, sessions, left_on, final)
         if final in (EnrollmentStatus.COMPLETED, EnrollmentStatus.NOT_COMPLETED):
             decided = steps[-1][1]
@@ -1000,38 +1121,39 @@ class _DemoCounty:
         """Every step the trainee was going to take, with when, who and why."""
         rng, day = self.rng, dt.timedelta(days=1)
         applicant = "本人" if rng.random() < 0.7 else f"{person.school.name}联络员"
+
+        def days_before(earliest: int, latest: int, first_hour: int, last_hour: int) -> dt.datetime:
+            return _at(start - day * rng.randint(latest, earliest), rng, first_hour, last_hour)
+
+        publicised = dt.datetime.combine(start - day * PUBLICISE_DAYS, dt.time(10, 0))
         steps = [
-            (EnrollmentStatus.APPLIED, _at(start - day * rng.randint(ADMIT_DAYS + 1, APPLY_DAYS), rng, 8, 22),
-             applicant, ""),
-            (EnrollmentStatus.ADMITTED, _at(start - day * rng.randint(ADMIT_DAYS - 3, ADMIT_DAYS), rng, 9, 16),
-             institution, ""),
-            (EnrollmentStatus.APPROVED, _at(start - day * rng.randint(APPROVE_DAYS - 3, APPROVE_DAYS), rng, 9, 16),
-             BUREAU, ""),
-            (EnrollmentStatus.PUBLICISED, dt.datetime.combine(start - day * PUBLICISE_DAYS, dt.time(10, 0)),
-             BUREAU, "公示期 5 个工作日，无异议"),
-        ]  # fmt: skip
+            (EnrollmentStatus.APPLIED, days_before(APPLY_DAYS, ADMIT_DAYS + 1, 8, 22), applicant, ""),
+            (EnrollmentStatus.ADMITTED, days_before(ADMIT_DAYS, ADMIT_DAYS - 3, 9, 16), institution, ""),
+            (EnrollmentStatus.APPROVED, days_before(APPROVE_DAYS, APPROVE_DAYS - 3, 9, 16), BUREAU, ""),
+            (EnrollmentStatus.PUBLICISED, publicised, BUREAU, "参训名单公示 5 个工作日"),
+        ]
         class_teacher = f"{training_class['class_teacher']}（班主任）"
         if outcome == "withdrawn_before":
-            steps.append(
-                (EnrollmentStatus.WITHDRAWN, _at(start - day * rng.randint(1, 7), rng, 9, 16), CENTRE,
-                 rng.choice(WITHDRAWAL_REASONS))
-            )  # fmt: skip
-            return steps
+            withdrawn = days_before(7, 1, 9, 16)
+            return [*steps, (EnrollmentStatus.WITHDRAWN, withdrawn, CENTRE, rng.choice(WITHDRAWAL_REASONS))]
         if outcome == "no_show":
             no_show = dt.datetime.combine(start, dt.time(17, 30))
             return [*steps, (EnrollmentStatus.NO_SHOW, no_show, class_teacher, NO_SHOW_REASON)]
-        steps.append((EnrollmentStatus.ATTENDING, _at(start, rng, 7, 7).replace(minute=rng.randint(40, 59)),
-                      class_teacher, "报到"))  # fmt: skip
-        left = start + day * rng.randint(1, max(1, (end - start).days))
-        if outcome == "withdrawn_during":
-            reason = rng.choice(WITHDRAWAL_REASONS)
-            return [*steps, (EnrollmentStatus.WITHDRAWN, _at(left, rng, 12, 13), CENTRE, reason)]
-        if outcome == "dismissed":
-            reason = rng.choice(DISMISSAL_REASONS)
-            return [*steps, (EnrollmentStatus.DISMISSED, _at(left, rng, 12, 13), institution, reason)]
-        # The decision comes a few days after the end, but by yesterday at the latest: a finished
-        # project has its outcomes.
-        decided_on = min(end + day * rng.randint(1, 3), self.today - day)
+        arrived = dt.datetime.combine(start, dt.time(7, rng.randint(40, 59)))  # before the first block
+        steps.append((EnrollmentStatus.ATTENDING, arrived, class_teacher, "报到"))
+        if outcome in ("withdrawn_during", "dismissed"):
+            left = _at(start + day * rng.randint(1, max(1, (end - start).days)), rng, 12, 13)  # at lunch
+            if outcome == "dismissed":
+                return [
+                    *steps,
+                    (EnrollmentStatus.DISMISSED, left, institution, rng.choice(DISMISSAL_REASONS)),
+                ]
+            return [*steps, (EnrollmentStatus.WITHDRAWN, left, CENTRE, rng.choice(WITHDRAWAL_REASONS))]
+        # The decision comes a few days after the end, but once a project has finished it has its
+        # outcomes by yesterday at the latest.
+        decided_on = end + day * rng.randint(1, 3)
+        if end < self.today:
+            decided_on = min(decided_on, self.today - day)
         decided = dt.datetime.combine(decided_on, dt.time(17, 40) if decided_on == end else dt.time(10, 0))
         if outcome == "completed":
             return [*steps, (EnrollmentStatus.COMPLETED, decided, CENTRE, "")]
@@ -1062,13 +1184,14 @@ class _DemoCounty:
             missed = min(len(held), math.ceil(len(held) * 0.25) + rng.randint(0, 2))
             for index in rng.sample(range(len(held)), missed):
                 statuses[index] = rng.choice([AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED])
-        enrollment["_override"] = False
-        if outcome == "completed":
-            # Completion needs four fifths of the hours; a rare trainee completes by an override.
-            enrollment["_override"] = rng.random() < 0.01
-            missing = [i for i, s in enumerate(statuses) if s in (AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED)]
-            while missing and not enrollment["_override"] and _credited(held, statuses) < PASS_RATE * total:
-                statuses[missing.pop()] = AttendanceStatus.PRESENT
+        # Completion needs four fifths of the hours; a rare trainee short of them completes by an
+        # override (see `_completion`), the others attended enough.
+        if outcome == "completed" and rng.random() >= 0.01:
+            missed = [
+                i for i, s in enumerate(statuses) if s in (AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED)
+            ]
+            while missed and _credited(held, statuses) < PASS_RATE * total:
+                statuses[missed.pop()] = AttendanceStatus.PRESENT
         for session, status in zip(held, statuses, strict=True):
             self._attendance_row(enrollment, session, status)
         return _credited(held, statuses)
@@ -1131,9 +1254,8 @@ class _DemoCounty:
     ) -> None:
         rate = round(100 * credited / total) if total else 0
         enough = credited >= PASS_RATE * total
-        attendance = (
-            f"出勤率 {rate}%（{credited:g}/{total:g} 学时），{'达到' if enough else '未达到'}不少于 80% 的要求"
-        )
+        verdict = "达到" if enough else "未达到"
+        attendance = f"出勤率 {rate}%（{credited:g}/{total:g} 学时），{verdict}不少于 80% 的要求"
         if final == EnrollmentStatus.COMPLETED:
             reasons = [attendance, "研修作业已提交，评定合格", "结业考核合格"]
         elif enough:
@@ -1144,7 +1266,9 @@ class _DemoCounty:
             Completion,
             enrollment_id=enrollment["id"],
             outcome=(
-                CompletionOutcome.COMPLETED if final == EnrollmentStatus.COMPLETED else CompletionOutcome.NOT_COMPLETED
+                CompletionOutcome.COMPLETED
+                if final == EnrollmentStatus.COMPLETED
+                else CompletionOutcome.NOT_COMPLETED
             ).value,
             reasons=reasons,
             decided_at=decided,
@@ -1182,10 +1306,10 @@ class _DemoCounty:
     def certificates(self) -> None:
         """Certificates for the most recently finished county projects, a few dozen at most."""
         rng = self.rng
-        finished = [item for item in self.certifiable if item[0]["status"] == ProjectStatus.FINISHED]
-        finished.sort(key=lambda item: item[0]["end_date"], reverse=True)
+        # Completed enrollments only exist in finished projects; the latest projects come first.
+        latest = sorted(self.certifiable, key=lambda item: item[0]["end_date"], reverse=True)
         sequences: dict[int, int] = {}
-        for project, enrollment, person, decided_on in finished[:MAX_CERTIFICATES]:
+        for project, enrollment, person, decided_on in latest[:MAX_CERTIFICATES]:
             issued = min(decided_on + dt.timedelta(days=4), self.today - dt.timedelta(days=1))
             sequences[issued.year] = sequences.get(issued.year, 0) + 1
             self.sink.add(

@@ -46,6 +46,9 @@ class Project(Synced, Base):
     # Target conditions (学段, 学科, role, years of service, age range, rural, poverty, reserve pool),
     # read by the eligibility engine.
     conditions: Mapped[dict] = mapped_column(JSON, default=dict)
+    # 公示期 of the selected list (双向选择's last step before training).
+    publicity_start: Mapped[dt.date | None] = mapped_column(Date)
+    publicity_end: Mapped[dt.date | None] = mapped_column(Date)
 
     classes: Mapped[list[TrainingClass]] = relationship(back_populates="project")
 

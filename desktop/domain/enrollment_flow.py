@@ -1,0 +1,51 @@
+"""The life of an enrollment: two-way selection (双向选择) and what follows it.
+
+报名 applied → 录取 admitted (the undertaking institution, on merit) → 审核 approved (the education
+bureau) → 公示 publicised → 参训 attending → 结业 completed / 未结业 not completed. On the way a trainee
+may be 劝退 dismissed, not turn up (no-show), or withdraw for a special reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from desktop.domain.vocab import EnrollmentStatus as S
+from desktop.domain.vocab import IntegrityKind
+
+TRANSITIONS: dict[S, frozenset[S]] = {
+    S.APPLIED: frozenset({S.ADMITTED, S.WITHDRAWN, S.DISMISSED}),
+    S.ADMITTED: frozenset({S.APPROVED, S.WITHDRAWN, S.DISMISSED}),
+    S.APPROVED: frozenset({S.PUBLICISED, S.WITHDRAWN, S.DISMISSED}),
+    S.PUBLICISED: frozenset({S.ATTENDING, S.NO_SHOW, S.WITHDRAWN, S.DISMISSED}),
+    S.ATTENDING: frozenset({S.COMPLETED, S.NOT_COMPLETED, S.DISMISSED, S.WITHDRAWN}),
+}
+# A person must write down why (kept with the status history and shown to the sending school).
+NEEDS_REASON = frozenset({S.DISMISSED, S.WITHDRAWN, S.NO_SHOW, S.NOT_COMPLETED})
+# In 国培, these go into the integrity archive and bar the teacher for three years (六.).
+INTEGRITY: dict[S, IntegrityKind] = {
+    S.DISMISSED: IntegrityKind.DISMISSED,
+    S.NO_SHOW: IntegrityKind.NO_SHOW,
+    S.NOT_COMPLETED: IntegrityKind.NOT_COMPLETED,
+}
+BAN_YEARS = 3
+
+
+class InvalidTransition(ValueError):
+    def __init__(self, name: str, current: S, wanted: S) -> None:
+        allowed = "、".join(s.label for s in sorted(TRANSITIONS.get(current, ()), key=list(S).index)) or "无"
+        super().__init__(f"{name}目前为“{current.label}”，不能改为“{wanted.label}”（可改为：{allowed}）")
+
+
+def check_transition(name: str, current: S, wanted: S, reason: str) -> None:
+    if wanted not in TRANSITIONS.get(current, frozenset()):
+        raise InvalidTransition(name, current, wanted)
+    if wanted in NEEDS_REASON and not reason.strip():
+        raise ValueError(f"将{name}改为“{wanted.label}”须填写原因")
+
+
+def ban_until(project_end: dt.date) -> dt.date:
+    """Three years from the project's end (29 February falls back to the 28th)."""
+    try:
+        return project_end.replace(year=project_end.year + BAN_YEARS)
+    except ValueError:
+        return project_end.replace(year=project_end.year + BAN_YEARS, day=28)
