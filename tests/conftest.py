@@ -38,3 +38,37 @@ def demo_db(demo_dir: Path) -> Database:
     db = open_database(demo_dir)
     yield db
     db.dispose()
+
+
+class QuietContext:
+    """An AppContext that collects the messages a person would have seen, instead of opening modal
+    boxes, and runs background work synchronously."""
+
+    def __new__(cls, db: Database):  # built lazily so that Qt is imported only by UI tests
+        from desktop.ui.context import AppContext
+        from desktop.ui.tasks import TaskRunner
+
+        class _Quiet(AppContext):
+            def __init__(self) -> None:
+                super().__init__(db, today=lambda: DEMO_TODAY, runner=TaskRunner(synchronous=True))
+                self.messages: list[str] = []
+                self.errors: list[BaseException] = []
+
+            def inform(self, parent, title: str, text: str) -> None:
+                self.messages.append(text)
+
+            def report_error(self, parent, error: BaseException) -> None:
+                self.errors.append(error)
+
+        return _Quiet()
+
+
+@pytest.fixture
+def writable_demo(tmp_path: Path, demo_dir: Path) -> Database:
+    """A copy of the demo county that a test may change."""
+    import shutil
+
+    shutil.copytree(demo_dir, tmp_path / "county")
+    db = open_database(tmp_path / "county")
+    yield db
+    db.dispose()

@@ -47,3 +47,29 @@ def test_screenshot_renders_every_page_at_the_asked_size(demo_dir, tmp_path, cap
 def test_missing_database_is_a_clear_message_not_a_traceback(tmp_path, capsys):
     assert main(["--data-dir", str(tmp_path), "screenshot", "--out", str(tmp_path / "s")]) == 2
     assert "guopei-desk demo" in capsys.readouterr().err
+
+
+def test_eligibility_prints_every_reason_and_exits_by_the_decision(demo_dir, capsys):
+    from sqlalchemy import select
+
+    from desktop.db.engine import open_database
+    from desktop.db.models import Enrollment, Project, Teacher
+
+    db = open_database(demo_dir)
+    with db.read() as session:
+        # Someone already in a project cannot apply to it again: a sure refusal.
+        teacher, project = session.execute(
+            select(Teacher.id_number, Project.code)
+            .join(Enrollment, Enrollment.teacher_id == Teacher.id)
+            .join(Project, Enrollment.project_id == Project.id)
+            .where(Enrollment.status == "applied")
+        ).first()
+    db.dispose()
+    assert main(["--data-dir", str(demo_dir), "eligibility", "--teacher", teacher, "--project", project]) == 1
+    out = capsys.readouterr().out
+    assert "结论：不符合参训条件" in out and "✗ 已报名本项目" in out
+    assert teacher not in out  # the ID number is masked
+    assert (
+        main(["--data-dir", str(demo_dir), "eligibility", "--teacher", teacher, "--project", "NO-SUCH"]) == 2
+    )
+    assert "没有编号为“NO-SUCH”的项目" in capsys.readouterr().err

@@ -42,7 +42,7 @@ TEXT_WIDTH = A4[0] - 2 * MARGIN - 2 * 6
 FOOTER_Y = 11 * mm
 PUBLICITY_HEADERS = ("序号", "姓名", "性别", "学校/单位", "学段", "学科", "职称")
 # Relative column widths, scaled to the text width.
-PUBLICITY_WIDTHS = (12, 20, 11, 57, 18, 22, 30)
+PUBLICITY_WIDTHS = (12, 20, 13, 55, 18, 22, 30)
 NOTICE_HEADERS = ("序号", "姓名", "性别", "学段", "学科", "职称")
 NOTICE_WIDTHS = (14, 28, 14, 30, 38, 46)
 
@@ -142,39 +142,44 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
+def _signature(issuer: str, day: date, styles: _Styles) -> Paragraph:
+    """Issuer above date, right-aligned: one two-line paragraph, which reportlab never splits."""
+    return Paragraph(f"{escape(issuer)}<br/>{escape(_cn_date(day))}", styles.signature)
+
+
 def _table(
-    headers: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float], styles: _Styles
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    widths: Sequence[float],
+    styles: _Styles,
+    signature: Paragraph | None = None,
 ) -> Table:
-    data = [[_p(h, styles.head) for h in headers]]
+    """A ruled table whose header repeats on every page; `signature`, if given, closes it as a borderless
+    last row tied to the last two trainees, so the issuer never stands alone on a page of its own."""
+    data: list[list[Flowable | str]] = [[_p(h, styles.head) for h in headers]]
     for row in rows:
         data.append([_p(row[0], styles.number), *(_p(cell, styles.cell) for cell in row[1:])])
+    last_ruled = len(data) - 1
+    commands: list[tuple[Any, ...]] = [
+        # Cells hold Paragraphs, yet Table still sets its own font (Helvetica, never embedded).
+        ("FONTNAME", (0, 0), (-1, -1), styles.cell.fontName),
+        ("GRID", (0, 0), (-1, last_ruled), 0.5, colors.black),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+    ]
+    if signature is not None:
+        data.append([signature, *[""] * (len(headers) - 1)])
+        commands += [
+            ("SPAN", (0, -1), (-1, -1)),
+            ("TOPPADDING", (0, -1), (-1, -1), 6 * mm),
+            ("NOSPLIT", (0, max(1, last_ruled - 1)), (-1, -1)),
+        ]
     # repeatRows=1 reprints the header on every page the table runs onto.
     table = Table(data, colWidths=[TEXT_WIDTH * w / sum(widths) for w in widths], repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                # Cells hold Paragraphs, yet Table still sets its own font (Helvetica, never embedded).
-                ("FONTNAME", (0, 0), (-1, -1), styles.cell.fontName),
-                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-            ]
-        )
-    )
+    table.setStyle(TableStyle(commands))
     return table
-
-
-def _signature(issuer: str, day: date, styles: _Styles) -> KeepTogether:
-    # Kept together so the issuer never sits on one page and its date on the next.
-    return KeepTogether(
-        [
-            Spacer(1, 6 * mm),
-            _p(issuer, styles.signature),
-            _p(_cn_date(day), styles.signature),
-        ]
-    )
 
 
 class _SectionStart(Flowable):
@@ -286,9 +291,14 @@ def publicity_pdf(doc: SelectionDocument, out: Path) -> int:
             styles.body,
         ),
         Spacer(1, 4 * mm),
-        _table(PUBLICITY_HEADERS, _publicity_rows(doc), PUBLICITY_WIDTHS, styles),
-        # Dated the first day of publicity: that is the day the list goes up.
-        _signature(doc.issuer, doc.publicity_start, styles),
+        _table(
+            PUBLICITY_HEADERS,
+            _publicity_rows(doc),
+            PUBLICITY_WIDTHS,
+            styles,
+            # Dated the first day of publicity: that is the day the list goes up.
+            signature=_signature(doc.issuer, doc.publicity_start, styles),
+        ),
     ]
     return _build(out, title, story, font)
 
@@ -331,20 +341,26 @@ def _notice(
         _p("四、参训人员：", styles.body),
         _table(NOTICE_HEADERS, rows, NOTICE_WIDTHS, styles),
         Spacer(1, 3 * mm),
-        _p(
-            "五、报到须知：请参训教师按时报到，携带本人居民身份证、教师资格证及本通知，"
-            "自备笔记本电脑和个人生活用品。请学校提前安排好参训教师的课务，保证其全程参训。",
-            styles.body,
+        # The closing items travel with the issuer, so the issuer never stands alone on a page.
+        KeepTogether(
+            [
+                _p(
+                    "五、报到须知：请参训教师按时报到，携带本人居民身份证、教师资格证及本通知，"
+                    "自备笔记本电脑和个人生活用品。请学校提前安排好参训教师的课务，保证其全程参训。",
+                    styles.body,
+                ),
+                _p(
+                    "六、纪律要求：参训教师无特殊原因不得缺席。根据教师厅〔2020〕1号文件要求，"
+                    "无特殊原因未参训的，记入教师培训诚信档案，三年内不得参加国培计划项目。"
+                    f"确因特殊原因不能参训的，请于开班前以书面形式向{doc.issuer}说明。",
+                    styles.body,
+                ),
+                _p(f"七、联系方式：{doc.contact}。", styles.body),
+                Spacer(1, 6 * mm),
+                # Dated the last day of publicity: the list is final only once publicity has closed.
+                _signature(doc.issuer, doc.publicity_end, styles),
+            ]
         ),
-        _p(
-            "六、纪律要求：参训教师无特殊原因不得缺席。根据教师厅〔2020〕1号文件要求，"
-            "无特殊原因未参训的，记入教师培训诚信档案，三年内不得参加国培计划项目。"
-            "确因特殊原因不能参训的，请于开班前以书面形式向县教育局说明。",
-            styles.body,
-        ),
-        _p(f"七、联系方式：{doc.contact}。", styles.body),
-        # Dated the last day of publicity: the list is final only once publicity has closed.
-        _signature(doc.issuer, doc.publicity_end, styles),
     ]
 
 

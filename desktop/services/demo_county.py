@@ -43,6 +43,8 @@ from desktop.db.models import (
 )
 from desktop.db.outbox import insert_synced_rows
 from desktop.domain.codes import code_table
+from desktop.domain.eligibility import ACTIVE, PARTICIPATION, Conditions, Policy, years_before
+from desktop.domain.enrollment_flow import ban_until
 from desktop.domain.idnumber import make_id_number
 from desktop.domain.ids import natural_id, new_id
 from desktop.domain.vocab import (
@@ -107,7 +109,7 @@ MAX_CERTIFICATES = 40
 # Two-way selection (双向选择), in days before a project starts: registration opens, the institution
 # admits, the bureau approves, the list is publicised (公示). Projects are announced earlier still.
 ANNOUNCE_DAYS, APPLY_DAYS, ADMIT_DAYS, APPROVE_DAYS, PUBLICISE_DAYS = 120, 50, 30, 20, 14
-GUOPEI_CYCLE_DAYS = 3 * 365  # one 国培 participation per three-year cycle (DESIGN rule 3)
+CYCLE_YEARS = Policy().cycle_years  # one 国培 and one training of each type per cycle (DESIGN rule 3)
 PASS_RATE = 0.8  # 缺勤不超过总学时的五分之一
 
 MORNING = (dt.time(8, 30), dt.time(11, 30))
@@ -300,6 +302,8 @@ class _Person:
     busy: list[tuple[dt.date, dt.date]] = field(default_factory=list)
     guopei_start: dt.date | None = None  # start of the latest 国培 project they took part in
     banned_until: dt.date | None = None
+    # (end, final status) of their enrollments by project type, for the no-repeated-training rule.
+    by_type: dict[ProjectType, list[tuple[dt.date, EnrollmentStatus]]] = field(default_factory=dict)
 
 
 # --- projects ---------------------------------------------------------------------------------------
@@ -373,7 +377,7 @@ class _Template:
     institutions: tuple[str, ...]
     roles: tuple[TeacherRole, ...] = ()  # empty: anyone
     by_subject: bool = False  # each edition is for one subject of MAIN_SUBJECTS
-    min_years: int = 0
+    min_years: int | None = None
     max_years: int | None = None
     max_age: int = 55
     rural_only: bool = False
@@ -601,13 +605,6 @@ class _Report:
         if self.callback is not None and (percent, message) != self.last:
             self.last = (percent, message)
             self.callback(percent, message)
-
-
-def _three_years_after(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year + 3)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + 3, day=28)
 
 
 def _at(day: dt.date, rng: random.Random, first_hour: int, last_hour: int) -> dt.datetime:
@@ -860,6 +857,10 @@ class _DemoCounty:
             title += f"（第{plan.edition + 1}期）"
         institution = rng.choice(template.institutions)
         quota = rng.randint(*template.quota)
+        # The selected list goes up for 公示 five days, two weeks before the start (see `_history`).
+        publicity: dt.date | None = start - dt.timedelta(days=PUBLICISE_DAYS)
+        if publicity >= today or status in (ProjectStatus.DRAFT, ProjectStatus.PUBLISHED):
+            publicity = None
         program = template.program
         project = self.sink.add(
             Project,
@@ -878,17 +879,19 @@ class _DemoCounty:
             status=status.value,
             owner="province" if program.is_guopei or program == Program.PROVINCIAL else "county",
             county_code=COUNTY_CODE,
-            conditions={
-                "stages": list(template.stages),
-                "subjects": [plan.subject] if plan.subject else [],
-                "roles": [role.value for role in template.roles],
-                "min_years": template.min_years,
-                "max_years": template.max_years,
-                "max_age": template.max_age,
-                "rural_only": template.rural_only,
-                "poverty_area_only": template.poverty_area_only,
-                "reserve_pool_only": template.reserve_pool_only,
-            },
+            conditions=Conditions(
+                stages=template.stages,
+                subjects=(plan.subject,) if plan.subject else (),
+                roles=tuple(role.value for role in template.roles),
+                min_years=template.min_years,
+                max_years=template.max_years,
+                max_age=template.max_age,
+                rural_only=template.rural_only,
+                poverty_area_only=template.poverty_area_only,
+                reserve_pool_only=template.reserve_pool_only,
+            ).to_dict(),
+            publicity_start=publicity,
+            publicity_end=publicity + dt.timedelta(days=4) if publicity else None,
         )
         if status == ProjectStatus.DRAFT:
             return  # classes are set up once a project is published
@@ -1007,8 +1010,10 @@ class _DemoCounty:
         return chosen
 
     def _eligible(self, person: _Person, template: _Template, start: dt.date, end: dt.date) -> bool:
+        """The rules of `desktop.domain.eligibility.decide`, in a form fast enough for 200,000 teachers;
+        a little stricter where that is simpler (age by year of birth, any overlap at all)."""
         years = start.year - person.work_start_year
-        if years < template.min_years or years < 0:
+        if years < (template.min_years or 0):  # nor anyone who had not started teaching yet
             return False
         if template.max_years is not None and years > template.max_years:
             return False
@@ -1023,10 +1028,14 @@ class _DemoCounty:
             return False
         if template.reserve_pool_only and (person.reserve_since is None or person.reserve_since > start):
             return False
+        window = years_before(start, CYCLE_YEARS)
         if template.program.is_guopei:
             if person.banned_until is not None and start <= person.banned_until:
                 return False
-            if person.guopei_start is not None and (start - person.guopei_start).days < GUOPEI_CYCLE_DAYS:
+            if person.guopei_start is not None and person.guopei_start > window:
+                return False
+        for past_end, past in person.by_type.get(template.project_type, ()):
+            if past in ACTIVE or (past == EnrollmentStatus.COMPLETED and past_end > window):
                 return False
         return all(end < busy_start or busy_end < start for busy_start, busy_end in person.busy)
 
@@ -1075,10 +1084,11 @@ class _DemoCounty:
                 reason=step_reason,
             )
             previous = status.value
+        person.by_type.setdefault(plan.template.project_type, []).append((end, final))
+        if final in PARTICIPATION and plan.template.program.is_guopei:
+            person.guopei_start = start
         if final not in (EnrollmentStatus.WITHDRAWN, EnrollmentStatus.NO_SHOW):
             person.busy.append((start, end))
-            if plan.template.program.is_guopei:
-                person.guopei_start = start
         left_on = (
             steps[-1][1].date()
             if final in (EnrollmentStatus.DISMISSED, EnrollmentStatus.WITHDRAWN)
@@ -1097,7 +1107,8 @@ class _DemoCounty:
             EnrollmentStatus.NO_SHOW,
             EnrollmentStatus.NOT_COMPLETED,
         ):
-            person.banned_until = _three_years_after(end)
+            # A project that started later may end sooner (a long online one may run on): keep the latest.
+            person.banned_until = max(ban_until(end), person.banned_until or end)
             self.sink.add(
                 IntegrityRecord,
                 teacher_id=person.id,

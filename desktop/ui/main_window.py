@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QSt
 
 from desktop.ui.context import AppContext
 from desktop.ui.dashboard_page import DashboardPage
+from desktop.ui.projects_page import ProjectsPage
 from desktop.ui.schools_page import SchoolsPage
 from desktop.ui.teachers_page import TeachersPage
 
@@ -27,6 +28,7 @@ def page_specs() -> list[PageSpec]:
         PageSpec("dashboard", "首页", DashboardPage),
         PageSpec("teachers", "教师", TeachersPage),
         PageSpec("schools", "学校", SchoolsPage),
+        PageSpec("projects", "培训项目", ProjectsPage),
     ]
 
 

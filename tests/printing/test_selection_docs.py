@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -180,11 +181,8 @@ def test_xlsx_files_hold_every_name(tmp_path: Path) -> None:
 def test_a_name_the_font_cannot_draw_is_refused(tmp_path: Path, write) -> None:
     doc = make_document(20)
     bad = f"刘{UNPRINTABLE}"
-    doc = SelectionDocument(
-        **{
-            **doc.__dict__,
-            "trainees": (*doc.trainees, SelectedTrainee(bad, "男", SCHOOLS[0], "小学", "数学", "一级教师")),
-        }
+    doc = replace(
+        doc, trainees=(*doc.trainees, SelectedTrainee(bad, "男", SCHOOLS[0], "小学", "数学", "一级教师"))
     )
     out = tmp_path / "refused.pdf"
     with pytest.raises(MissingGlyph) as raised:
@@ -201,3 +199,20 @@ def test_write_samples_for_review() -> None:
     assert school_notices_pdf(doc, SAMPLES / "notices.pdf") == pdfinfo_pages(SAMPLES / "notices.pdf")
     publicity_xlsx(doc, SAMPLES / "publicity.xlsx")
     school_notices_xlsx(doc, SAMPLES / "notices.xlsx")
+
+
+def test_each_notice_is_numbered_on_its_own(tmp_path: Path) -> None:
+    """A school that sends many teachers gets a multi-page notice numbered 1..n; the next school starts
+    again at page 1, because each school receives only its own pages."""
+    doc = make_document(60)
+    big, small = SCHOOLS[0], SCHOOLS[1]
+    trainees = tuple(replace(t, school=big) for t in doc.trainees[:-2]) + tuple(
+        replace(t, school=small) for t in doc.trainees[-2:]
+    )
+    pdf = tmp_path / "notices.pdf"
+    pages = school_notices_pdf(replace(doc, trainees=trainees), pdf)
+
+    footers = [re.findall(r"第 (\d+) 页 共 (\d+) 页", page) for page in pdftotext(pdf).split("\f")[:pages]]
+    big_pages = pages - 1
+    assert big_pages >= 2
+    assert footers == [[(str(n), str(big_pages))] for n in range(1, big_pages + 1)] + [[("1", "1")]]

@@ -3,46 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from desktop.db.engine import open_database
 from desktop.db.models import School, Teacher
 from desktop.domain.idnumber import make_id_number
 from desktop.ui.app import create_application
-from desktop.ui.context import AppContext
-from desktop.ui.tasks import TaskRunner
 from desktop.ui.teachers_page import TeachersPage
-from tests.conftest import DEMO_TODAY
-
-
-class QuietContext(AppContext):
-    """Collects the messages a person would have seen instead of opening modal boxes."""
-
-    def __init__(self, db) -> None:
-        super().__init__(db, today=lambda: DEMO_TODAY, runner=TaskRunner(synchronous=True))
-        self.messages: list[str] = []
-        self.errors: list[BaseException] = []
-
-    def inform(self, parent, title: str, text: str) -> None:
-        self.messages.append(text)
-
-    def report_error(self, parent, error: BaseException) -> None:
-        self.errors.append(error)
+from tests.conftest import QuietContext
 
 
 @pytest.fixture
-def page(qtbot, tmp_path, demo_dir):
-    shutil.copytree(demo_dir, tmp_path / "county")
-    db = open_database(tmp_path / "county")
+def page(qtbot, writable_demo):
     create_application([])
-    page = TeachersPage(QuietContext(db))
+    page = TeachersPage(QuietContext(writable_demo))
     qtbot.addWidget(page)
-    yield page
-    db.dispose()
+    return page
 
 
 def school_name(db) -> str:

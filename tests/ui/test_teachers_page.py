@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit
 from pytestqt.modeltest import ModelTester
 from sqlalchemy import func, select
 
-from desktop.db.engine import open_database
 from desktop.db.models import OutboxEntry, Teacher
 from desktop.domain.idnumber import mask_id_number
 from desktop.domain.pinyin import name_pinyin
@@ -21,14 +17,6 @@ from desktop.ui.teacher_dialog import TeacherDialog
 from desktop.ui.teacher_file_dialog import TeacherFileDialog
 from desktop.ui.teachers_page import TeachersPage
 from tests.conftest import DEMO_TODAY
-
-
-@pytest.fixture
-def writable_demo(tmp_path, demo_dir):
-    shutil.copytree(demo_dir, tmp_path / "county")
-    db = open_database(tmp_path / "county")
-    yield db
-    db.dispose()
 
 
 def make_page(qtbot, db) -> TeachersPage:

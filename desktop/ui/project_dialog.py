@@ -1,0 +1,197 @@
+"""新建/编辑培训项目: the project's facts and its target conditions (参训条件)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain import vocab
+from desktop.domain.codes import code_table
+from desktop.domain.eligibility import Conditions
+from desktop.services.projects import FormInvalid, ProjectForm
+from desktop.ui.teacher_dialog import select_data, vocab_combo
+
+
+def _date_edit(value: dt.date) -> QDateEdit:
+    edit = QDateEdit(QDate(value.year, value.month, value.day))
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    return edit
+
+
+def _checklist(items: list[tuple[str, str]], checked: tuple[str, ...]) -> QListWidget:
+    widget = QListWidget()
+    widget.setMaximumHeight(110)
+    for label, code in items:
+        item = QListWidgetItem(label)
+        item.setData(Qt.ItemDataRole.UserRole, code)
+        item.setCheckState(Qt.CheckState.Checked if code in checked else Qt.CheckState.Unchecked)
+        widget.addItem(item)
+    return widget
+
+
+def _checked(widget: QListWidget) -> tuple[str, ...]:
+    return tuple(
+        widget.item(i).data(Qt.ItemDataRole.UserRole)
+        for i in range(widget.count())
+        if widget.item(i).checkState() == Qt.CheckState.Checked
+    )
+
+
+class ProjectDialog(QDialog):
+    def __init__(
+        self,
+        parent: QWidget | None,
+        *,
+        save: Callable[[ProjectForm], None],
+        initial: ProjectForm | None,
+        today: dt.date,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("编辑项目") if initial else self.tr("新建项目"))
+        self._save = save
+        self.code = QLineEdit()
+        self.name = QLineEdit()
+        self.program = vocab_combo(vocab.Program)
+        self.project_type = vocab_combo(vocab.ProjectType)
+        self.mode = vocab_combo(vocab.DeliveryMode)
+        self.hours = QDoubleSpinBox(maximum=1000, decimals=1, value=24)
+        self.credits = QDoubleSpinBox(maximum=100, decimals=1, value=2.4)
+        self.start = _date_edit(today)
+        self.end = _date_edit(today + dt.timedelta(days=4))
+        self.quota = QSpinBox(maximum=10_000, value=50)
+        self.institution = QLineEdit()
+        self.expert = QLineEdit()
+        self.stages = _checklist([(i.label, i.code) for i in code_table("stage").items], ())
+        self.subjects = _checklist([(i.label, i.code) for i in code_table("subject").items], ())
+        self.roles = _checklist([(m.label, m.value) for m in vocab.TeacherRole], ())
+        self.min_years = QSpinBox(maximum=50, specialValueText=self.tr("不限"))
+        self.max_age = QSpinBox(maximum=70, specialValueText=self.tr("不限"))
+        self.rural_only = QCheckBox(self.tr("仅乡村学校"))
+        self.poverty_only = QCheckBox(self.tr("仅贫困地区"))
+        self.pool_only = QCheckBox(self.tr("仅储备库"))
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #c0392b;")
+        self.error.setWordWrap(True)
+
+        facts = QFormLayout()
+        facts.addRow(self.tr("项目编号"), self.code)
+        facts.addRow(self.tr("项目名称"), self.name)
+        facts.addRow(self.tr("计划层级"), self.program)
+        facts.addRow(self.tr("培训类型"), self.project_type)
+        facts.addRow(self.tr("培训方式"), self.mode)
+        facts.addRow(self.tr("学时 / 学分"), _row(self.hours, self.credits))
+        facts.addRow(self.tr("起止日期"), _row(self.start, self.end))
+        facts.addRow(self.tr("名额"), self.quota)
+        facts.addRow(self.tr("承担机构"), self.institution)
+        facts.addRow(self.tr("首席专家"), self.expert)
+        conditions = QFormLayout()
+        conditions.addRow(self.tr("学段（不选为不限）"), self.stages)
+        conditions.addRow(self.tr("学科（不选为不限）"), self.subjects)
+        conditions.addRow(self.tr("身份（不选为不限）"), self.roles)
+        conditions.addRow(self.tr("最低教龄（年）/ 最高年龄"), _row(self.min_years, self.max_age))
+        conditions.addRow("", _row(self.rural_only, self.poverty_only, self.pool_only))
+        columns = QHBoxLayout()
+        columns.addLayout(facts, 1)
+        columns.addLayout(conditions, 1)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.try_save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(columns)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        if initial:
+            self.set_form(initial)
+
+    def set_form(self, form: ProjectForm) -> None:
+        self.code.setText(form.code)
+        self.name.setText(form.name)
+        select_data(self.program, form.program)
+        select_data(self.project_type, form.project_type)
+        select_data(self.mode, form.mode)
+        self.hours.setValue(form.hours)
+        self.credits.setValue(form.credits)
+        self.start.setDate(QDate(form.start_date.year, form.start_date.month, form.start_date.day))
+        self.end.setDate(QDate(form.end_date.year, form.end_date.month, form.end_date.day))
+        self.quota.setValue(form.quota)
+        self.institution.setText(form.institution)
+        self.expert.setText(form.chief_expert)
+        c = form.conditions
+        for widget, codes in ((self.stages, c.stages), (self.subjects, c.subjects), (self.roles, c.roles)):
+            for i in range(widget.count()):
+                item = widget.item(i)
+                state = (
+                    Qt.CheckState.Checked
+                    if item.data(Qt.ItemDataRole.UserRole) in codes
+                    else Qt.CheckState.Unchecked
+                )
+                item.setCheckState(state)
+        self.min_years.setValue(c.min_years or 0)
+        self.max_age.setValue(c.max_age or 0)
+        self.rural_only.setChecked(c.rural_only)
+        self.poverty_only.setChecked(c.poverty_area_only)
+        self.pool_only.setChecked(c.reserve_pool_only)
+
+    def form(self) -> ProjectForm:
+        return ProjectForm(
+            code=self.code.text().strip(),
+            name=self.name.text().strip(),
+            program=self.program.currentData(),
+            project_type=self.project_type.currentData(),
+            mode=self.mode.currentData(),
+            hours=self.hours.value(),
+            credits=self.credits.value(),
+            start_date=self.start.date().toPython(),
+            end_date=self.end.date().toPython(),
+            quota=self.quota.value(),
+            institution=self.institution.text().strip(),
+            chief_expert=self.expert.text().strip(),
+            conditions=Conditions(
+                stages=_checked(self.stages),
+                subjects=_checked(self.subjects),
+                roles=_checked(self.roles),
+                min_years=self.min_years.value() or None,
+                max_age=self.max_age.value() or None,
+                rural_only=self.rural_only.isChecked(),
+                poverty_area_only=self.poverty_only.isChecked(),
+                reserve_pool_only=self.pool_only.isChecked(),
+            ),
+        )
+
+    def try_save(self) -> None:
+        try:
+            self._save(self.form())
+        except FormInvalid as invalid:
+            self.error.setText("\n".join(invalid.errors.values()))
+            return
+        self.accept()
+
+
+def _row(*widgets: QWidget) -> QWidget:
+    holder = QWidget()
+    layout = QHBoxLayout(holder)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return holder

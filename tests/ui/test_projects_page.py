@@ -1,0 +1,117 @@
+"""Selecting trainees for a project of the demo county through the real page."""
+
+from __future__ import annotations
+
+import subprocess
+
+from PySide6.QtCore import QItemSelectionModel
+from sqlalchemy import func, select
+
+from desktop.db.models import Enrollment, Project
+from desktop.ui.app import create_application
+from desktop.ui.projects_page import ProjectsPage
+from tests.conftest import QuietContext
+
+
+def open_project(qtbot, db, *, status: str) -> ProjectsPage:
+    create_application([])
+    page = ProjectsPage(QuietContext(db))
+    qtbot.addWidget(page)
+    page.resize(1196, 720)
+    page.show()
+    page.year.setCurrentIndex(page.year.findData(None))  # every year
+    row = next(i for i, r in enumerate(page.rows) if r.status == status and r.owner == "county")
+    page.table.selectRow(row)
+    return page
+
+
+def select_rows(table, rows) -> None:
+    model = table.selectionModel()
+    model.clearSelection()
+    for row in rows:
+        model.select(
+            table.model().index(row, 0),
+            QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
+        )
+
+
+def enrolled(db, project_id: str) -> dict[str, str]:
+    with db.read() as session:
+        return dict(
+            session.execute(
+                select(Enrollment.teacher_id, Enrollment.status).where(Enrollment.project_id == project_id)
+            ).all()
+        )
+
+
+def test_select_admit_approve_publicise_and_print(qtbot, writable_demo, tmp_path):
+    db = writable_demo
+    with db.write() as session:  # a county project open for applications, with room
+        project = session.scalars(select(Project).where(Project.owner == "county")).first()
+        project.status, project.quota = "open", 500
+    page = open_project(qtbot, db, status="open")
+    project = page.current_project()
+    before = enrolled(db, project.id)
+
+    page.tabs.setCurrentIndex(1)  # 精准遴选
+    assert page.candidates.rowCount() > 3
+    eligible_first = [page.candidates.item(r, 5).text() for r in range(page.candidates.rowCount())]
+    assert eligible_first == sorted(eligible_first, key=lambda t: t != "符合")  # eligible ones on top
+    page.top_n.setValue(3)
+    assert page.enroll_top()
+    after = enrolled(db, project.id)
+    new = [t for t in after if t not in before]
+    assert len(new) == 3 and all(after[t] == "applied" for t in new)
+
+    page.tabs.setCurrentIndex(0)  # 学员
+    ids = [page.trainees.item(r, 0).data(0x0100) for r in range(page.trainees.rowCount())]
+    with db.read() as session:
+        mine = {e.id for e in session.scalars(select(Enrollment).where(Enrollment.teacher_id.in_(new)))}
+    select_rows(page.trainees, [i for i, key in enumerate(ids) if key in mine])
+    from desktop.domain.vocab import EnrollmentStatus
+
+    assert page.step_selected(EnrollmentStatus.ADMITTED)
+    select_rows(page.trainees, [i for i, key in enumerate(ids) if key in mine])
+    assert page.step_selected(EnrollmentStatus.APPROVED)
+    assert page.publicise(days=5)
+    statuses = enrolled(db, project.id)
+    assert all(statuses[t] == "publicised" for t in new)
+
+    page.write_documents(tmp_path)
+    assert "已为" in page.context.messages[-1]
+    pdf = next(tmp_path.glob("*公示名单.pdf"))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    with db.read() as session:
+        from desktop.db.models import Teacher
+
+        names = list(session.scalars(select(Teacher.name).where(Teacher.id.in_(new))))
+    assert all(name in text for name in names)
+    assert project.name[:6] in text.replace(" ", "")
+
+
+def test_an_ineligible_teacher_is_refused_and_nothing_is_written(qtbot, writable_demo):
+    from desktop.db.models import Teacher
+
+    db = writable_demo
+    with db.write() as session:
+        project = session.scalars(
+            select(Project).where(Project.owner == "county").order_by(Project.code)
+        ).first()
+        project.status, project.quota = "open", 500
+        project.conditions = {**(project.conditions or {}), "stages": ["10"]}  # kindergarten teachers only
+        project_id = project.id
+    page = open_project(qtbot, db, status="open")
+    page.table.selectRow([r.id for r in page.rows].index(project_id))
+    with db.read() as session:
+        count = session.scalar(select(func.count()).select_from(Enrollment))
+        primary = session.scalar(
+            select(Teacher.id).where(Teacher.stage == "21", Teacher.employment_status == "active")
+        )
+    assert not page.enroll_teachers([primary])
+    assert "学段不符" in str(page.context.errors[-1])
+    with db.read() as session:
+        assert session.scalar(select(func.count()).select_from(Enrollment)) == count
+    assert page.enroll_teachers([primary], override_reason="县教育局特批")
+    assert enrolled(db, project_id)[primary] == "applied"
