@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     eligibility.add_argument("--teacher", required=True, metavar="身份证号")
     eligibility.add_argument("--project", required=True, metavar="项目编号")
 
+    policy = commands.add_parser("policy", help="查看或设置省级政策开关（同步接通前由管理员按省厅通知设置）")
+    policy.add_argument("--offline-training", choices=("suspended", "allowed"), help="暂停/恢复线下集中培训")
+    policy.add_argument("--guopei-limit", type=int, help="周期内最多参加国培次数")
+    policy.add_argument("--cycle-years", type=int, help="周期年数")
+
     shot = commands.add_parser("screenshot", help="把每个页面渲染为 PNG 后退出")
     shot.add_argument("--out", type=Path, required=True, help="输出目录")
     shot.add_argument("--size", default="1366x768", help="窗口大小，如 1366x768")
@@ -70,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
             return _export_teachers(args, data_dir or default_data_dir())
         if args.command == "eligibility":
             return _eligibility(args, data_dir or default_data_dir())
+        if args.command == "policy":
+            return _policy(args, data_dir or default_data_dir())
         if args.command == "screenshot":
             return _screenshot(args, data_dir or default_data_dir())
         return _run_gui(data_dir or default_data_dir(), log_path)
@@ -220,6 +227,33 @@ def _eligibility(args: argparse.Namespace, data_dir: Path) -> int:
     for reason in decision.reasons:
         print(f"  {'✓' if reason.met else '✗'} {reason.text}")
     return 0 if decision.eligible else 1
+
+
+def _policy(args: argparse.Namespace, data_dir: Path) -> int:
+    from desktop.db.engine import open_database
+    from desktop.domain.eligibility import Policy
+    from desktop.services import projects, selection
+
+    db = open_database(data_dir)
+    try:
+        with db.write() as session:
+            if args.offline_training:
+                projects.set_offline_suspended(session, args.offline_training == "suspended")
+            if args.guopei_limit is not None or args.cycle_years is not None:
+                current = selection.policy(session)
+                limit = args.guopei_limit if args.guopei_limit is not None else current.guopei_limit
+                years = args.cycle_years if args.cycle_years is not None else current.cycle_years
+                if limit < 1 or years < 1:
+                    print("错误：次数和年数都应至少为 1", file=sys.stderr)
+                    return 2
+                selection.set_policy(session, Policy(guopei_limit=limit, cycle_years=years))
+            suspended = projects.offline_suspended(session)
+            rules = selection.policy(session)
+    finally:
+        db.dispose()
+    print(f"疫情防控期间暂停线下集中培训：{'是' if suspended else '否'}")
+    print(f"国培参训限制：每 {rules.cycle_years} 年最多 {rules.guopei_limit} 次")
+    return 0
 
 
 def _screenshot(args: argparse.Namespace, data_dir: Path) -> int:

@@ -73,3 +73,17 @@ def test_eligibility_prints_every_reason_and_exits_by_the_decision(demo_dir, cap
         main(["--data-dir", str(demo_dir), "eligibility", "--teacher", teacher, "--project", "NO-SUCH"]) == 2
     )
     assert "没有编号为“NO-SUCH”的项目" in capsys.readouterr().err
+
+
+def test_policy_switches_are_set_and_shown(tmp_path, capsys):
+    assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "100"]) == 0
+    capsys.readouterr()
+    assert (
+        main(
+            ["--data-dir", str(tmp_path), "policy", "--offline-training", "suspended", "--guopei-limit", "2"]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "暂停线下集中培训：是" in out and "每 3 年最多 2 次" in out
+    assert main(["--data-dir", str(tmp_path), "policy", "--cycle-years", "0"]) == 2

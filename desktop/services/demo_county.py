@@ -12,7 +12,7 @@ two overlapping projects, 国培 comes at most once per three-year cycle and nev
 builds with the same seed and arguments hold the same data; only UUIDs and HLC stamps differ.
 
 Everything is written through `insert_synced_rows` in one write transaction, so the demo is also a
-realistic outbox, and a build that fails leaves no half-filled county behind.
+realistic outbox, and a build that fails leaves an empty county database, never a half-filled one.
 """
 
 from __future__ import annotations
@@ -243,7 +243,7 @@ MALE_CHARS = (
     "德福贵祥云飞龙荣昌盛松柏成兴亮江永忠新发正光家庆东学才"
 )
 FEMALE_CHARS = "芳娜敏静丽艳娟秀霞桂英玉兰萍红燕梅婷雪琳晶雯倩佳欣怡诗雨嘉琪春慧莉丹露颖洁琴凤芬珍翠巧美娇薇"
-FIRST_CHARS = "小晓思子文春秋金银永"
+FIRST_CHARS = "小晓思子文春秋金银永"  # first characters of two-character given names, either sex
 # Real names need CJK Extension A (䶮 yǎn, 㛃 jié): fonts, search and printing must cope with them.
 EXTENSION_A_NAMES = [
     ("刘䶮", "1"),
@@ -546,6 +546,7 @@ DISMISSAL_REASONS = [
     "无故缺勤累计 3 次，经项目办研究予以劝退",
     "违反培训纪律，经承担机构与县教育局研究予以劝退",
 ]
+EXCUSES = ["病假，已交假条", "事假，学校出具证明"]
 NO_SHOW_REASON = "无特殊原因未按时报到"
 NOT_COMPLETED_REASON = "未达到结业要求"
 OVERRIDE_REASON = "因承担县级教学竞赛评委任务缺课，经项目办研究同意结业"
@@ -971,6 +972,7 @@ class _DemoCounty:
         heads = [True, False]
         if template.roles:
             heads = [True]
+        # Principals are not sent to the projects that develop classroom teachers.
         elif template.project_type in (
             ProjectType.BACKBONE,
             ProjectType.NEW_TEACHER,
@@ -1240,7 +1242,6 @@ class _DemoCounty:
         else:
             methods = [CaptureMethod.BADGE, CaptureMethod.ID_NUMBER, CaptureMethod.NAME, CaptureMethod.PAPER]
             method = rng.choices(methods, [85, 8, 4, 3])[0]
-        notes = {AttendanceStatus.EXCUSED: rng.choice(["病假，已交假条", "事假，学校出具证明"])}
         self.sink.add(
             Attendance,
             id=natural_id("attendance", session["id"], enrollment["id"]),
@@ -1251,7 +1252,7 @@ class _DemoCounty:
             checked_out_at=checked_out,
             method=method.value,
             hours=_session_hours(session, status),
-            note=notes.get(status, ""),
+            note=rng.choice(EXCUSES) if status == AttendanceStatus.EXCUSED else "",
         )
 
     def _completion(

@@ -161,10 +161,11 @@ def seats_taken(session: Session, project_id: str) -> int:
 
 def check_eligibility(session: Session, teacher_id: str, project_id: str) -> Decision:
     project = session.get_one(Project, project_id)
-    return _decisions(session, [teacher_id], project)[teacher_id]
+    return decisions_for(session, [teacher_id], project)[teacher_id]
 
 
-def _decisions(session: Session, teacher_ids: Sequence[str], project: Project) -> dict[str, Decision]:
+def decisions_for(session: Session, teacher_ids: Sequence[str], project: Project) -> dict[str, Decision]:
+    """The eligibility decision of each teacher for `project`, read in a few queries."""
     facts = project_facts(project)
     taken = seats_taken(session, project.id)
     rules = policy(session)
@@ -202,7 +203,7 @@ def enroll(
     """报名: the teacher applies to the project. Refused (NotEligible) unless eligible or overridden."""
     project = session.get_one(Project, project_id)
     teacher = session.get_one(Teacher, teacher_id)
-    decision = _decisions(session, [teacher_id], project)[teacher_id]
+    decision = decisions_for(session, [teacher_id], project)[teacher_id]
     duplicate = any(reason.rule == "duplicate" for reason in decision.refusals)
     if not decision.eligible and (duplicate or not override_reason.strip()):
         raise NotEligible(teacher.name, decision)
@@ -324,7 +325,7 @@ def candidates(session: Session, project_id: str, *, limit: int = 2000) -> list[
     if conditions.rural_only:
         query = query.where(School.is_rural.is_(True))
     ids = list(session.scalars(query))
-    decisions = _decisions(session, ids, project)
+    decisions = decisions_for(session, ids, project)
     histories = _histories(session, ids)
     rows = [
         row

@@ -29,9 +29,12 @@ from desktop.domain.vocab import (
     ProjectType,
     SessionFormat,
 )
+from desktop.errors import GuopeiError, UserInputError
 from desktop.services import projects, selection
+from desktop.services.application_import import preview_applications
 from desktop.services.projects import ProjectForm, ProjectRow
 from desktop.services.selection_documents import WrittenDocuments, write_selection_documents
+from desktop.ui.applications_dialog import ApplicationsDialog
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.project_dialog import ProjectDialog
 from desktop.ui.schedule_dialog import ScheduleDialog
@@ -119,6 +122,9 @@ class ProjectsPage(QWidget):
         publicise = QPushButton(self.tr("公示…"))
         publicise.clicked.connect(self.publicise)
         trainee_buttons.addWidget(publicise)
+        applications = QPushButton(self.tr("导入报名名单…"))
+        applications.clicked.connect(self.choose_applications_file)
+        trainee_buttons.addWidget(applications)
         documents = QPushButton(self.tr("导出公示名单和参训通知…"))
         documents.clicked.connect(self.choose_documents_folder)
         trainee_buttons.addWidget(documents)
@@ -306,7 +312,7 @@ class ProjectsPage(QWidget):
         try:
             with self.context.db.write() as session:
                 action(session)
-        except (ValueError, selection.UserInputError) as error:
+        except (ValueError, GuopeiError) as error:
             self.context.report_error(self, error)
             return False
         self.context.announce(Changes(frozenset(tables)))
@@ -384,7 +390,7 @@ class ProjectsPage(QWidget):
                 r.id for r in selection.enrollment_rows(session, project.id) if r.status == "approved"
             ]
             if not approved:
-                raise selection.UserInputError("没有“已审核”的学员可以公示：请先录取并审核通过")
+                raise UserInputError("没有“已审核”的学员可以公示：请先录取并审核通过")
             selection.advance(session, approved, EnrollmentStatus.PUBLICISED, actor=ACTOR, at=at)
 
         return self._write({"enrollments", "projects"}, action)
@@ -455,6 +461,28 @@ class ProjectsPage(QWidget):
         if dialog.exec():
             request = dialog.request()
             self._write({"training_sessions"}, lambda s: projects.schedule_sessions(s, **request))
+
+    # --- applications from the schools' lists --------------------------------------------------
+    def choose_applications_file(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, self.tr("选择报名名单"), "", self.tr("表格文件 (*.xlsx *.xls *.csv);;所有文件 (*)")
+        )
+        if chosen:
+            self.import_applications(Path(chosen))
+
+    def import_applications(self, path: Path) -> ApplicationsDialog | None:
+        project = self.current_project()
+        if project is None:
+            return None
+        try:
+            with self.context.db.read() as session:
+                preview = preview_applications(session, project.id, path, today=self.context.today())
+        except GuopeiError as error:
+            self.context.report_error(self, error)
+            return None
+        dialog = ApplicationsDialog(self, self.context, preview, actor=ACTOR)
+        dialog.open()
+        return dialog
 
     # --- documents ----------------------------------------------------------------------------
     def choose_documents_folder(self) -> None:

@@ -235,3 +235,43 @@ def test_province_projects_are_read_only_and_offline_switch_blocks_face_to_face(
         session.get_one(Project, project_id).owner = "province"  # as if it had come from the province
     with pytest.raises(ProjectReadOnly), county.write() as session:
         projects.add_class(session, project_id, name="二班", class_teacher="", venue="", capacity=30)
+
+
+def test_applications_from_a_schools_list(county, tmp_path):
+    import openpyxl
+
+    from desktop.services.application_import import apply_applications, preview_applications
+
+    project_id = new_project(county, quota=10)
+    with county.read() as session:
+        numbers = dict(session.execute(select(Teacher.name, Teacher.id_number)).all())
+    path = tmp_path / "克度镇中心小学报名表.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["克度镇中心小学 国培报名表"])
+    sheet.append(["序号", "姓名", "身份证号"])
+    sheet.append([1, "罗春燕", numbers["罗春燕"]])
+    sheet.append([2, "张三", numbers["张三"]])  # urban school: refused with the reason
+    sheet.append([3, "王丽", numbers["罗春燕"]])  # wrong name for this number
+    sheet.append(
+        [
+            4,
+            "无名",
+            make_id_number(region_code="522727", birth_date=dt.date(1990, 1, 1), sequence=1, gender="1"),
+        ]
+    )
+    sheet.append([5, "罗春燕", numbers["罗春燕"]])  # twice
+    workbook.save(path)
+    with county.read() as session:
+        preview = preview_applications(session, project_id, path, today=dt.date(2026, 6, 1))
+    problems = {row.row: "；".join(row.problems) for row in preview.rows}
+    assert problems[3] == ""
+    assert "项目仅面向乡村学校" in problems[4]
+    assert "姓名与花名册不符" in problems[5]
+    assert "花名册中没有此人" in problems[6]
+    assert "与第 3 行重复" in problems[7]
+    assert preview.summary() == "可报名 1 人，拒绝 4 行"
+    with county.write() as session:
+        assert apply_applications(session, preview, actor="admin", at=AT) == 1
+    with county.read() as session:
+        assert session.scalar(select(func.count()).select_from(Enrollment)) == 1
