@@ -657,7 +657,10 @@ class _DemoCounty:
                 year = rng.randint(1966, min(1984, latest_birth))
             else:
                 role = TeacherRole.TEACHER
-                year = int(rng.triangular(1965, latest_birth + 1, min(1990, latest_birth)))
+                if rng.random() < 0.12:  # the recent recruits that new-teacher projects are for
+                    year = rng.randint(latest_birth - 3, latest_birth)
+                else:
+                    year = int(rng.triangular(1965, latest_birth + 1, min(1990, latest_birth)))
             female = rng.random() < _female_share(school.stage, head)
             birth = dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(365))
             work_start = min(year + rng.randint(21, 24), today.year)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QStackedWidget, QWidget
 
+from desktop.ui.checkin_page import CheckInPage
 from desktop.ui.context import AppContext
 from desktop.ui.dashboard_page import DashboardPage
 from desktop.ui.projects_page import ProjectsPage
@@ -29,6 +30,7 @@ def page_specs() -> list[PageSpec]:
         PageSpec("teachers", "教师", TeachersPage),
         PageSpec("schools", "学校", SchoolsPage),
         PageSpec("projects", "培训项目", ProjectsPage),
+        PageSpec("checkin", "签到", CheckInPage),
     ]
 
 

@@ -1,0 +1,407 @@
+"""Taking attendance at a session (考勤): scan or type, decide, commit, and only then say so.
+
+A check-in is one attendance row whose id is derived from (session, enrollment), so the same
+check-in taken on two laptops merges into one row when they sync, and a second scan here finds the
+first. Every function that writes does so in the caller's `Database.write()` transaction, which is
+committed with synchronous=FULL before the screen turns green.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desktop.db.models import (
+    Attendance,
+    Enrollment,
+    Project,
+    School,
+    Setting,
+    Teacher,
+    TrainingClass,
+    TrainingSession,
+)
+from desktop.domain.badge import InvalidBadge, looks_like_badge, parse_badge
+from desktop.domain.idnumber import InvalidIdNumber, normalize_id_number, parse_id_number
+from desktop.domain.ids import natural_id
+from desktop.domain.vocab import AttendanceStatus, CaptureMethod, EnrollmentStatus
+from desktop.services.roster import normalise_query
+
+GRACE_SETTING = "attendance.grace_minutes"
+DEFAULT_GRACE_MINUTES = 10
+# Trainees expected at a session: admitted to the list and not gone.
+EXPECTED = (EnrollmentStatus.PUBLICISED.value, EnrollmentStatus.ATTENDING.value)
+PRESENT = (AttendanceStatus.PRESENT.value, AttendanceStatus.LATE.value, AttendanceStatus.LEFT_EARLY.value)
+
+
+class Outcome(StrEnum):
+    CHECKED_IN = "checked_in"  # green
+    LATE = "late"  # amber
+    SIGNED_OUT = "signed_out"  # green
+    LEFT_EARLY = "left_early"  # amber
+    REPEAT = "repeat"  # red: already checked in
+    OTHER_CLASS = "other_class"  # red
+    NOT_ENROLLED = "not_enrolled"  # red
+    NOT_ALLOWED = "not_allowed"  # red: dismissed, withdrawn …
+    NOT_FOUND = "not_found"  # red: nothing matches
+    CHOOSE = "choose"  # several names match: pick one
+    UNDONE = "undone"
+
+
+GOOD = frozenset({Outcome.CHECKED_IN, Outcome.SIGNED_OUT})
+WARN = frozenset({Outcome.LATE, Outcome.LEFT_EARLY, Outcome.UNDONE, Outcome.CHOOSE})
+
+
+@dataclass(frozen=True)
+class Choice:
+    enrollment_id: str
+    name: str
+    school: str
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    outcome: Outcome
+    headline: str  # large text: the name, or what went wrong
+    detail: str  # school, class, time, or the reason
+    enrollment_id: str | None = None
+    choices: tuple[Choice, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: str
+    project_id: str
+    project_name: str
+    class_id: str
+    class_name: str
+    title: str
+    date: dt.date
+    start: dt.time
+    end: dt.time
+    hours: float
+    venue: str
+    requires_sign_out: bool
+
+    def label(self) -> str:
+        return f"{self.start:%H:%M}–{self.end:%H:%M}  {self.project_name}  {self.class_name}  {self.title}"
+
+
+def grace_minutes(session: Session) -> int:
+    setting = session.get(Setting, GRACE_SETTING)
+    return int(setting.value) if setting else DEFAULT_GRACE_MINUTES
+
+
+def sessions_on(session: Session, day: dt.date) -> list[SessionInfo]:
+    rows = session.execute(
+        select(TrainingSession, TrainingClass, Project.name)
+        .join(TrainingClass, TrainingSession.class_id == TrainingClass.id)
+        .join(Project, TrainingClass.project_id == Project.id)
+        .where(TrainingSession.date == day, TrainingSession.deleted.is_(False))
+        .order_by(TrainingSession.start_time, Project.name, TrainingClass.name)
+    )
+    return [
+        SessionInfo(
+            s.id,
+            c.project_id,
+            project_name,
+            c.id,
+            c.name,
+            s.title,
+            s.date,
+            s.start_time,
+            s.end_time,
+            s.hours,
+            c.venue,
+            s.requires_sign_out,
+        )
+        for s, c, project_name in rows
+    ]
+
+
+def current_session(sessions: list[SessionInfo], now: dt.datetime) -> SessionInfo | None:
+    """The session under way (from an hour before its start to its end), else the next one today."""
+    moment = now.time()
+    for info in sessions:
+        opens = (dt.datetime.combine(now.date(), info.start) - dt.timedelta(hours=1)).time()
+        if opens <= moment <= info.end:
+            return info
+    upcoming = [info for info in sessions if info.start > moment]
+    return upcoming[0] if upcoming else (sessions[-1] if sessions else None)
+
+
+def session_info(session: Session, session_id: str) -> SessionInfo:
+    s = session.get_one(TrainingSession, session_id)
+    c = session.get_one(TrainingClass, s.class_id)
+    project = session.get_one(Project, c.project_id)
+    return SessionInfo(
+        s.id,
+        project.id,
+        project.name,
+        c.id,
+        c.name,
+        s.title,
+        s.date,
+        s.start_time,
+        s.end_time,
+        s.hours,
+        c.venue,
+        s.requires_sign_out,
+    )
+
+
+def _who(session: Session, enrollment: Enrollment) -> tuple[str, str]:
+    teacher = session.get_one(Teacher, enrollment.teacher_id)
+    school = session.get_one(School, enrollment.sending_school_id)
+    return teacher.name, school.name
+
+
+def _resolve(
+    session: Session, info: SessionInfo, text: str
+) -> tuple[Enrollment | None, ScanResult | None, str]:
+    """The enrollment the scanned or typed text means, or the result that explains why none."""
+    text = text.strip()
+    if looks_like_badge(text):
+        try:
+            code = parse_badge(text)
+        except InvalidBadge as error:
+            return None, ScanResult(Outcome.NOT_FOUND, "无法识别", str(error)), CaptureMethod.BADGE
+        enrollment = session.get(Enrollment, code.enrollment_id)
+        if enrollment is None or not code.matches(enrollment.project_id):
+            return (
+                None,
+                ScanResult(Outcome.NOT_FOUND, "学员证无效", "二维码校验未通过：可能是打错或伪造的码"),
+                "badge",
+            )
+        if enrollment.project_id != info.project_id:
+            name, _school = _who(session, enrollment)
+            other = session.get_one(Project, enrollment.project_id).name
+            return (
+                None,
+                ScanResult(Outcome.NOT_ENROLLED, name, f"这是“{other}”的学员证，不是本项目的"),
+                "badge",
+            )
+        return enrollment, None, CaptureMethod.BADGE
+    digits = normalize_id_number(text)
+    if len(digits) in (15, 18) and digits[:-1].isdigit():
+        try:
+            number = parse_id_number(digits).value
+        except InvalidIdNumber as error:
+            return None, ScanResult(Outcome.NOT_FOUND, "身份证号有误", error.reason), CaptureMethod.ID_NUMBER
+        teacher = session.scalar(select(Teacher).where(Teacher.id_number == number))
+        if teacher is None:
+            return None, ScanResult(Outcome.NOT_FOUND, "查无此人", "花名册中没有这个身份证号"), "id_number"
+        enrollment = session.scalar(
+            select(Enrollment).where(
+                Enrollment.teacher_id == teacher.id, Enrollment.project_id == info.project_id
+            )
+        )
+        if enrollment is None:
+            return (
+                None,
+                ScanResult(Outcome.NOT_ENROLLED, teacher.name, "未报名本项目"),
+                CaptureMethod.ID_NUMBER,
+            )
+        return enrollment, None, CaptureMethod.ID_NUMBER
+    return _by_name(session, info, text)
+
+
+def _by_name(
+    session: Session, info: SessionInfo, text: str
+) -> tuple[Enrollment | None, ScanResult | None, str]:
+    query = normalise_query(text)
+    if not query:
+        return (
+            None,
+            ScanResult(Outcome.NOT_FOUND, "请扫码或输入", "学员证二维码、身份证号、姓名或拼音"),
+            "name",
+        )
+    if query.isascii():
+        condition = (Teacher.name_initials.startswith(query)) | (Teacher.name_pinyin.startswith(query))
+    else:
+        condition = (
+            (Teacher.name == query) | Teacher.name.startswith(query) | Teacher.given_name.startswith(query)
+        )
+    rows = session.execute(
+        select(Enrollment, Teacher.name, School.name)
+        .join(Teacher, Enrollment.teacher_id == Teacher.id)
+        .join(School, Enrollment.sending_school_id == School.id)
+        .where(Enrollment.project_id == info.project_id, Enrollment.deleted.is_(False), condition)
+        .order_by(Teacher.name_sort)
+        .limit(9)
+    ).all()
+    exact = [row for row in rows if row[1] == text.strip()]
+    if len(exact) == 1:
+        rows = exact
+    if not rows:
+        return None, ScanResult(Outcome.NOT_FOUND, "查无此人", f"本项目学员中没有“{text.strip()}”"), "name"
+    if len(rows) > 1:
+        choices = tuple(Choice(e.id, name, school) for e, name, school in rows)
+        return (
+            None,
+            ScanResult(Outcome.CHOOSE, "请选择", f"有 {len(rows)} 人符合“{text.strip()}”", choices=choices),
+            "name",
+        )
+    return rows[0][0], None, CaptureMethod.NAME
+
+
+def scan(
+    session: Session, session_id: str, text: str, *, now: dt.datetime, sign_out: bool = False
+) -> ScanResult:
+    """One scan at the door. Writes the attendance row (or changes nothing) in the caller's transaction."""
+    info = session_info(session, session_id)
+    enrollment, refusal, method = _resolve(session, info, text)
+    if refusal is not None:
+        return refusal
+    assert enrollment is not None
+    return record(session, info, enrollment.id, now=now, sign_out=sign_out, method=str(method))
+
+
+def record(
+    session: Session, info: SessionInfo, enrollment_id: str, *, now: dt.datetime, sign_out: bool, method: str
+) -> ScanResult:
+    enrollment = session.get_one(Enrollment, enrollment_id)
+    name, school = _who(session, enrollment)
+    if enrollment.status not in EXPECTED:
+        reason = enrollment.status_reason or EnrollmentStatus(enrollment.status).label
+        return ScanResult(
+            Outcome.NOT_ALLOWED, name, f"{EnrollmentStatus(enrollment.status).label}：{reason}", enrollment.id
+        )
+    if enrollment.class_id and enrollment.class_id != info.class_id:
+        other = session.get_one(TrainingClass, enrollment.class_id).name
+        return ScanResult(Outcome.OTHER_CLASS, name, f"属于 {other}，请到 {other} 签到", enrollment.id)
+    attendance_id = natural_id("attendance", info.id, enrollment.id)
+    row = session.get(Attendance, attendance_id)
+    start = dt.datetime.combine(info.date, info.start)
+    end = dt.datetime.combine(info.date, info.end)
+    grace = dt.timedelta(minutes=grace_minutes(session))
+    if sign_out:
+        if row is None or row.deleted or row.status not in PRESENT:
+            return ScanResult(Outcome.NOT_FOUND, name, "尚未签到，不能签退", enrollment.id)
+        if row.checked_out_at is not None:
+            return ScanResult(Outcome.REPEAT, name, f"已签退（{row.checked_out_at:%H:%M}）", enrollment.id)
+        row.checked_out_at = now
+        if now < end - grace:
+            row.status = AttendanceStatus.LEFT_EARLY.value
+            attended = max((now - max(row.checked_in_at or start, start)).total_seconds(), 0)
+            row.hours = round(info.hours * attended / max((end - start).total_seconds(), 1) * 2) / 2
+            session.flush()
+            return ScanResult(
+                Outcome.LEFT_EARLY, name, f"早退 {now:%H:%M}（应 {info.end:%H:%M} 结束）", enrollment.id
+            )
+        session.flush()
+        return ScanResult(Outcome.SIGNED_OUT, name, f"签退成功 {now:%H:%M}  {school}", enrollment.id)
+    if row is not None and not row.deleted and row.status in PRESENT:
+        return ScanResult(Outcome.REPEAT, name, f"已签到（{row.checked_in_at:%H:%M}）", enrollment.id)
+    late = now > start + grace
+    status = AttendanceStatus.LATE if late else AttendanceStatus.PRESENT
+    if row is None:
+        row = Attendance(id=attendance_id, session_id=info.id, enrollment_id=enrollment.id)
+        session.add(row)
+    row.deleted = False
+    row.status = status.value
+    row.checked_in_at = now
+    row.checked_out_at = None
+    row.method = method
+    row.hours = info.hours
+    row.note = ""
+    if enrollment.status == EnrollmentStatus.PUBLICISED.value:
+        enrollment.status = EnrollmentStatus.ATTENDING.value  # 报到: the first check-in is the arrival
+    session.flush()
+    if late:
+        minutes = int((now - start).total_seconds() // 60)
+        return ScanResult(Outcome.LATE, name, f"迟到 {minutes} 分钟（{now:%H:%M}）  {school}", enrollment.id)
+    return ScanResult(Outcome.CHECKED_IN, name, f"签到成功 {now:%H:%M}  {school}", enrollment.id)
+
+
+def undo(session: Session, session_id: str, enrollment_id: str, *, sign_out: bool) -> ScanResult:
+    """Take back the last scan: a sign-out is cleared, a check-in is tombstoned (a later scan revives it)."""
+    row = session.get(Attendance, natural_id("attendance", session_id, enrollment_id))
+    enrollment = session.get_one(Enrollment, enrollment_id)
+    name, _school = _who(session, enrollment)
+    if row is None or row.deleted:
+        return ScanResult(Outcome.NOT_FOUND, name, "没有可撤销的签到")
+    if sign_out:
+        info = session_info(session, session_id)
+        row.checked_out_at = None
+        late = row.checked_in_at and row.checked_in_at > dt.datetime.combine(info.date, info.start)
+        row.status = (AttendanceStatus.LATE if late else AttendanceStatus.PRESENT).value
+        row.hours = info.hours
+    else:
+        row.deleted = True
+    session.flush()
+    return ScanResult(Outcome.UNDONE, name, "已撤销" + ("签退" if sign_out else "签到"), enrollment_id)
+
+
+def excuse(
+    session: Session, session_id: str, enrollment_id: str, *, reason: str, now: dt.datetime
+) -> ScanResult:
+    """请假: an excused absence with its reason."""
+    if not reason.strip():
+        raise ValueError("请假须填写原因")
+    attendance_id = natural_id("attendance", session_id, enrollment_id)
+    row = session.get(Attendance, attendance_id)
+    if row is None:
+        row = Attendance(id=attendance_id, session_id=session_id, enrollment_id=enrollment_id)
+        session.add(row)
+    row.deleted = False
+    row.status = AttendanceStatus.EXCUSED.value
+    row.checked_in_at = None
+    row.hours = 0.0
+    row.method = CaptureMethod.MANUAL.value
+    row.note = reason.strip()
+    session.flush()
+    name, _school = _who(session, session.get_one(Enrollment, enrollment_id))
+    return ScanResult(Outcome.UNDONE, name, f"已登记请假：{reason.strip()}", enrollment_id)
+
+
+@dataclass(frozen=True)
+class RollLine:
+    enrollment_id: str
+    name: str
+    school: str
+    status: str | None  # AttendanceStatus, or None when not yet seen
+    checked_in_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Roll:
+    lines: tuple[RollLine, ...]
+
+    def count(self, *statuses: str | None) -> int:
+        return sum(1 for line in self.lines if line.status in statuses)
+
+    @property
+    def expected(self) -> int:
+        return len(self.lines)
+
+    @property
+    def missing(self) -> list[RollLine]:
+        return [line for line in self.lines if line.status in (None, AttendanceStatus.ABSENT.value)]
+
+
+def roll(session: Session, session_id: str) -> Roll:
+    info = session_info(session, session_id)
+    rows = session.execute(
+        select(Enrollment.id, Teacher.name, School.name, Attendance.status, Attendance.checked_in_at)
+        .join(Teacher, Enrollment.teacher_id == Teacher.id)
+        .join(School, Enrollment.sending_school_id == School.id)
+        .outerjoin(
+            Attendance,
+            (Attendance.enrollment_id == Enrollment.id)
+            & (Attendance.session_id == session_id)
+            & Attendance.deleted.is_(False),
+        )
+        .where(
+            Enrollment.project_id == info.project_id,
+            Enrollment.deleted.is_(False),
+            Enrollment.status.in_(EXPECTED),
+            (Enrollment.class_id == info.class_id) | Enrollment.class_id.is_(None),
+        )
+        .order_by(Teacher.name_sort)
+    )
+    return Roll(tuple(RollLine(*row) for row in rows))

@@ -1,0 +1,298 @@
+"""签到: the check-in screen at the door. One always-focused input takes a badge scan, an ID number
+(typed or from a card reader in keyboard mode) or a name/pinyin; the answer is large enough to read
+from a metre away, and green is shown only after the row is committed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.services import checkin
+from desktop.services.checkin import GOOD, WARN, Outcome, ScanResult, SessionInfo
+from desktop.ui import sounds
+from desktop.ui.context import AppContext, Changes
+
+log = logging.getLogger(__name__)
+COLOURS = {"good": ("#1e8449", "#e9f7ef"), "warn": ("#b9770e", "#fef5e7"), "bad": ("#b03a2e", "#fdedec")}
+
+
+def _kind(outcome: Outcome) -> str:
+    return "good" if outcome in GOOD else "warn" if outcome in WARN else "bad"
+
+
+class CheckInPage(QWidget):
+    WATCHED = ("training_sessions", "enrollments")
+
+    def __init__(self, context: AppContext, *, clock: Callable[[], dt.datetime] = dt.datetime.now) -> None:
+        super().__init__()
+        self.context = context
+        self.clock = clock
+        self.sessions: list[SessionInfo] = []
+        self.sign_out = False
+        self.last: tuple[str, str, bool] | None = None  # (session, enrollment, was sign-out) for undo
+        self.pending: tuple = ()  # choices offered for an ambiguous name
+        self._missing_ids: list[str] = []  # enrollment ids of the missing list, row by row
+
+        self.picker = QComboBox()
+        self.picker.currentIndexChanged.connect(self.session_changed)
+        self.mode = QLabel()
+        self.mode.setObjectName("sectionTitle")
+        top = QHBoxLayout()
+        title = QLabel(self.tr("签到"))
+        title.setObjectName("pageTitle")
+        top.addWidget(title)
+        top.addWidget(self.picker, 1)
+        top.addWidget(self.mode)
+
+        self.input = QLineEdit()
+        self.input.setPlaceholderText(self.tr("扫学员证二维码，或输入身份证号、姓名、拼音，按回车"))
+        self.input.setFont(QFont(self.font().family(), 20))
+        self.input.returnPressed.connect(self.submit)
+
+        self.feedback = QFrame()
+        self.feedback.setObjectName("feedback")
+        self.headline = QLabel(self.tr("请扫码"))
+        self.headline.setFont(QFont(self.font().family(), 40, QFont.Weight.Bold))
+        self.detail = QLabel()
+        self.detail.setFont(QFont(self.font().family(), 20))
+        self.detail.setWordWrap(True)
+        box = QVBoxLayout(self.feedback)
+        box.addWidget(self.headline)
+        box.addWidget(self.detail)
+        self.choices = QListWidget()
+        self.choices.setFont(QFont(self.font().family(), 16))
+        self.choices.setVisible(False)
+        self.choices.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+        self.figures: dict[str, QLabel] = {}
+        figures = QGridLayout()
+        for column, (key, caption) in enumerate(
+            (
+                ("expected", "应到"),
+                ("present", "已到"),
+                ("late", "迟到"),
+                ("missing", "未到"),
+                ("excused", "请假"),
+            )
+        ):
+            value = QLabel("0")
+            value.setFont(QFont(self.font().family(), 26, QFont.Weight.Bold))
+            value.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label = QLabel(self.tr(caption))
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            figures.addWidget(value, 0, column)
+            figures.addWidget(label, 1, column)
+            self.figures[key] = value
+        self.missing = QListWidget()
+        self.missing.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        roll_box = QVBoxLayout()
+        roll_box.addLayout(figures)
+        roll_box.addWidget(QLabel(self.tr("未到名单")))
+        roll_box.addWidget(self.missing, 1)
+
+        buttons = QHBoxLayout()
+        for caption, slot, key in (
+            (self.tr("签到模式（F5）"), lambda: self.set_sign_out(False), "F5"),
+            (self.tr("签退模式（F6）"), lambda: self.set_sign_out(True), "F6"),
+            (self.tr("撤销上一次（Ctrl+Z）"), self.undo_last, "Ctrl+Z"),
+            (self.tr("请假…（F7）"), self.excuse_selected, "F7"),
+        ):
+            button = QPushButton(caption)
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the input keeps the keyboard
+            button.clicked.connect(slot)
+            QShortcut(QKeySequence(key), self, activated=slot)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        for index in range(9):  # Alt+1 … Alt+9: pick today's session in one keystroke
+            QShortcut(QKeySequence(f"Alt+{index + 1}"), self, activated=lambda i=index: self.pick(i))
+
+        left = QVBoxLayout()
+        left.addWidget(self.input)
+        left.addWidget(self.feedback, 1)
+        left.addWidget(self.choices)
+        left.addLayout(buttons)
+        body = QHBoxLayout()
+        body.addLayout(left, 3)
+        body.addLayout(roll_box, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addLayout(top)
+        layout.addLayout(body, 1)
+
+        # Whatever was clicked, the next scan goes to the input.
+        self._refocus = QTimer(self, interval=500, timeout=self._keep_focus)
+        self._refocus.start()
+        context.changed.connect(self.on_changes)
+        self.set_sign_out(False)
+        self.load_sessions()
+
+    # --- sessions -----------------------------------------------------------------------------
+    def load_sessions(self) -> None:
+        now = self.clock()
+        with self.context.db.read() as session:
+            self.sessions = checkin.sessions_on(session, now.date())
+        current = checkin.current_session(self.sessions, now)
+        self.picker.blockSignals(True)
+        self.picker.clear()
+        for number, info in enumerate(self.sessions, start=1):
+            self.picker.addItem(f"Alt+{number}  {info.label()}" if number <= 9 else info.label(), info.id)
+        if not self.sessions:
+            self.picker.addItem(self.tr("今天没有安排课次"), None)
+        self.picker.setCurrentIndex(self.sessions.index(current) if current else 0)
+        self.picker.blockSignals(False)
+        self.session_changed()
+
+    def pick(self, index: int) -> None:
+        if index < len(self.sessions):
+            self.picker.setCurrentIndex(index)
+
+    def current(self) -> SessionInfo | None:
+        session_id = self.picker.currentData()
+        return next((info for info in self.sessions if info.id == session_id), None)
+
+    def session_changed(self) -> None:
+        self.last = None
+        self.pending = ()
+        self.choices.setVisible(False)
+        info = self.current()
+        self.input.setEnabled(info is not None)
+        self.show_result(None)
+        self.refresh_roll()
+        self.input.setFocus()
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.touches("training_sessions"):
+            self.load_sessions()
+        elif changes.touches(*self.WATCHED):
+            self.refresh_roll()
+
+    def set_sign_out(self, value: bool) -> None:
+        self.sign_out = value
+        self.mode.setText(self.tr("当前：签退") if value else self.tr("当前：签到"))
+        self.input.setFocus()
+
+    def _keep_focus(self) -> None:
+        if self.isVisible() and self.window().isActiveWindow() and not self.input.hasFocus():
+            self.input.setFocus()
+
+    # --- scanning -----------------------------------------------------------------------------
+    def submit(self) -> None:
+        text = self.input.text()
+        self.input.clear()
+        info = self.current()
+        if info is None or not text.strip():
+            return
+        now = self.clock()
+        try:
+            with self.context.db.write() as session:
+                if self.pending and text.strip().isdigit() and 1 <= int(text) <= len(self.pending):
+                    choice = self.pending[int(text) - 1]
+                    result = checkin.record(
+                        session, info, choice.enrollment_id, now=now, sign_out=self.sign_out, method="name"
+                    )
+                else:
+                    result = checkin.scan(session, info.id, text, now=now, sign_out=self.sign_out)
+        except Exception as error:  # nothing was saved: say so in red, never green
+            log.exception("check-in failed")
+            self.show_result(
+                ScanResult(Outcome.NOT_FOUND, self.tr("未保存！"), self.tr("保存失败，请重试：") + str(error))
+            )
+            self.context.report_error(self, error)
+            return
+        # The transaction is committed here: only now may the screen say so.
+        self.pending = result.choices
+        if result.outcome in (Outcome.CHECKED_IN, Outcome.LATE, Outcome.SIGNED_OUT, Outcome.LEFT_EARLY):
+            self.last = (info.id, result.enrollment_id or "", self.sign_out)
+        self.show_result(result)
+        self.refresh_roll()
+        self.context.announce(Changes(frozenset({"attendance"})))
+
+    def show_result(self, result: ScanResult | None) -> None:
+        if result is None:
+            self.headline.setText(self.tr("请扫码"))
+            self.detail.setText(self.current().label() if self.current() else "")
+            self.feedback.setStyleSheet(
+                "#feedback { background: white; border: 2px solid #d5dde6; border-radius: 8px; }"
+            )
+            return
+        kind = _kind(result.outcome)
+        border, background = COLOURS[kind]
+        self.feedback.setStyleSheet(
+            f"#feedback {{ background: {background}; border: 4px solid {border}; border-radius: 8px; }}"
+            f"QLabel {{ color: {border}; }}"
+        )
+        self.headline.setText(result.headline)
+        self.detail.setText(result.detail)
+        self.choices.clear()
+        for number, choice in enumerate(result.choices, start=1):
+            self.choices.addItem(f"{number}  {choice.name}  {choice.school}")
+        self.choices.setVisible(bool(result.choices))
+        sounds.play(kind)
+
+    def refresh_roll(self) -> None:
+        info = self.current()
+        if info is None:
+            for label in self.figures.values():
+                label.setText("0")
+            self.missing.clear()
+            return
+        with self.context.db.read() as session:
+            roll = checkin.roll(session, info.id)
+        self.figures["expected"].setText(str(roll.expected))
+        self.figures["present"].setText(str(roll.count("present", "late", "left_early")))
+        self.figures["late"].setText(str(roll.count("late")))
+        self.figures["missing"].setText(str(len(roll.missing)))
+        self.figures["excused"].setText(str(roll.count("excused")))
+        self.missing.clear()
+        self._missing_ids = []
+        for line in roll.missing:
+            self.missing.addItem(f"{line.name}  {line.school}")
+            self._missing_ids.append(line.enrollment_id)
+
+    # --- corrections --------------------------------------------------------------------------
+    def undo_last(self) -> None:
+        if self.last is None:
+            return
+        session_id, enrollment_id, was_sign_out = self.last
+        with self.context.db.write() as session:
+            result = checkin.undo(session, session_id, enrollment_id, sign_out=was_sign_out)
+        self.last = None
+        self.show_result(result)
+        self.refresh_roll()
+
+    def excuse_selected(self, reason: str | None = None) -> None:
+        info, row = self.current(), self.missing.currentRow()
+        if info is None or row < 0:
+            self.context.inform(self, self.tr("请假"), self.tr("请先在右侧未到名单中选中请假的学员。"))
+            return
+        if reason is None:
+            reason, ok = QInputDialog.getText(self, self.tr("请假"), self.tr("请假原因："))
+            if not ok:
+                return
+        try:
+            with self.context.db.write() as session:
+                result = checkin.excuse(
+                    session, info.id, self._missing_ids[row], reason=reason, now=self.clock()
+                )
+        except ValueError as error:
+            self.context.report_error(self, error)
+            return
+        self.show_result(result)
+        self.refresh_roll()

@@ -1,0 +1,178 @@
+"""The check-in screen driven by keystrokes, as a scanner or a class teacher would type them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from desktop.db.models import Attendance, Enrollment, Teacher, TrainingClass, TrainingSession
+from desktop.domain.badge import badge_text
+from desktop.domain.ids import natural_id
+from desktop.domain.pinyin import name_pinyin
+from desktop.ui.app import create_application
+from desktop.ui.checkin_page import CheckInPage
+from tests.conftest import DEMO_TODAY, QuietContext
+
+
+class Clock:
+    def __init__(self, hour: int, minute: int) -> None:
+        self.now = dt.datetime.combine(DEMO_TODAY, dt.time(hour, minute))
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def set(self, hour: int, minute: int) -> None:
+        self.now = dt.datetime.combine(DEMO_TODAY, dt.time(hour, minute))
+
+
+@pytest.fixture
+def door(qtbot, writable_demo):
+    """The page on a morning session of today's class that has a sister class, at 08:25."""
+    db = writable_demo
+    with db.read() as session:
+        morning = session.execute(
+            select(TrainingSession, TrainingClass)
+            .join(TrainingClass, TrainingSession.class_id == TrainingClass.id)
+            .where(TrainingSession.date == DEMO_TODAY, TrainingSession.start_time == dt.time(8, 30))
+        ).all()
+
+        def size(class_row) -> int:
+            return len(
+                session.scalars(
+                    select(Enrollment.id).where(
+                        Enrollment.class_id == class_row.id,
+                        Enrollment.status.in_(["publicised", "attending"]),
+                    )
+                ).all()
+            )
+
+        session_row, class_row = max(morning, key=lambda pair: size(pair[1]))
+        expected = session.execute(
+            select(Enrollment, Teacher)
+            .join(Teacher, Enrollment.teacher_id == Teacher.id)
+            .where(Enrollment.class_id == class_row.id, Enrollment.status.in_(["publicised", "attending"]))
+            .order_by(Teacher.name_sort)
+        ).all()
+        sister = session.execute(
+            select(Enrollment, Teacher)
+            .join(Teacher, Enrollment.teacher_id == Teacher.id)
+            .where(
+                Enrollment.project_id == class_row.project_id,
+                Enrollment.class_id != class_row.id,
+                Enrollment.status.in_(["publicised", "attending"]),
+            )
+        ).first()
+    create_application([])
+    clock = Clock(8, 25)
+    page = CheckInPage(QuietContext(db), clock=clock)
+    qtbot.addWidget(page)
+    page.resize(1196, 720)
+    page.show()
+    page.picker.setCurrentIndex(page.picker.findData(session_row.id))
+    return page, clock, session_row, class_row, expected, sister
+
+
+def scan(qtbot, page, text: str) -> None:
+    qtbot.keyClicks(page.input, text)
+    qtbot.keyClick(page.input, Qt.Key.Key_Return)
+
+
+def attendance(db, session_id, enrollment_id):
+    with db.read() as session:
+        return session.get(Attendance, natural_id("attendance", session_id, enrollment_id))
+
+
+def colour(page) -> str:
+    return page.feedback.styleSheet()
+
+
+def test_badge_check_in_then_repeat(qtbot, door):
+    page, clock, session_row, class_row, expected, _ = door
+    enrollment, teacher = expected[0]
+    scan(qtbot, page, badge_text(enrollment.id, class_row.project_id))
+    assert page.headline.text() == teacher.name and "签到成功 08:25" in page.detail.text()
+    assert "#1e8449" in colour(page)  # green
+    row = attendance(page.context.db, session_row.id, enrollment.id)
+    assert (row.status, row.method, row.checked_in_at) == ("present", "badge", clock.now)
+    clock.set(8, 40)
+    scan(qtbot, page, badge_text(enrollment.id, class_row.project_id))
+    assert "已签到（08:25）" in page.detail.text() and "#b03a2e" in colour(page)  # red
+    assert page.input.text() == "" and page.input.hasFocus()
+
+
+def test_id_number_after_the_grace_period_is_late(qtbot, door):
+    page, clock, session_row, _, expected, _ = door
+    enrollment, teacher = expected[1]
+    clock.set(8, 52)
+    scan(qtbot, page, teacher.id_number)
+    assert "迟到 22 分钟" in page.detail.text() and "#b9770e" in colour(page)  # amber
+    assert attendance(page.context.db, session_row.id, enrollment.id).status == "late"
+    assert page.figures["late"].text() == "1"
+
+
+def test_pinyin_finds_the_trainee_or_offers_a_choice(qtbot, door):
+    page, _, session_row, _, expected, _ = door
+    enrollment, teacher = expected[2]
+    scan(qtbot, page, name_pinyin(teacher.name).full)
+    if page.choices.isVisible():  # a namesake in the project: pick from the numbered list
+        number = next(i for i, c in enumerate(page.pending, start=1) if c.enrollment_id == enrollment.id)
+        scan(qtbot, page, str(number))
+    assert page.headline.text() == teacher.name
+    assert attendance(page.context.db, session_row.id, enrollment.id).method == "name"
+
+
+def test_wrong_class_other_project_and_forged_badges_are_refused(qtbot, door, writable_demo):
+    page, _, session_row, class_row, _, sister = door
+    enrollment, teacher = sister
+    scan(qtbot, page, badge_text(enrollment.id, class_row.project_id))
+    assert page.headline.text() == teacher.name and "属于" in page.detail.text()
+    assert attendance(writable_demo, session_row.id, enrollment.id) is None
+    with writable_demo.read() as session:
+        other = session.scalars(
+            select(Enrollment).where(Enrollment.project_id != class_row.project_id)
+        ).first()
+    scan(qtbot, page, badge_text(other.id, other.project_id))
+    assert "不是本项目的" in page.detail.text()
+    forged = badge_text(enrollment.id, "00000000-0000-0000-0000-000000000000")
+    scan(qtbot, page, forged)
+    assert page.headline.text() == "学员证无效"
+    scan(qtbot, page, "GPB1.garbage.X")
+    assert "#b03a2e" in colour(page)
+
+
+def test_dismissed_trainee_is_refused_with_the_reason(qtbot, door, writable_demo):
+    page, _, session_row, _class_row, expected, _ = door
+    enrollment, teacher = expected[3]
+    with writable_demo.write() as session:
+        row = session.get(Enrollment, enrollment.id)
+        row.status, row.status_reason = "dismissed", "不符合参训条件"
+    scan(qtbot, page, teacher.id_number)
+    assert "劝退：不符合参训条件" in page.detail.text()
+    assert attendance(writable_demo, session_row.id, enrollment.id) is None
+
+
+def test_roll_undo_excuse_and_sign_out(qtbot, door, writable_demo):
+    page, clock, session_row, class_row, expected, _ = door
+    total = len(expected)
+    assert page.figures["expected"].text() == str(total)
+    assert page.missing.count() == total
+    first, second = expected[0][0], expected[1][0]
+    scan(qtbot, page, badge_text(first.id, class_row.project_id))
+    scan(qtbot, page, badge_text(second.id, class_row.project_id))
+    assert page.figures["present"].text() == "2" and page.missing.count() == total - 2
+    qtbot.keyClick(page, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert page.headline.text() == expected[1][1].name and "已撤销签到" in page.detail.text()
+    assert attendance(writable_demo, session_row.id, second.id).deleted
+    assert page.figures["present"].text() == "1"
+    page.missing.setCurrentRow(0)
+    page.excuse_selected("病假，有医院证明")
+    assert page.figures["excused"].text() == "1"
+    page.set_sign_out(True)
+    clock.set(10, 40)
+    scan(qtbot, page, badge_text(first.id, class_row.project_id))
+    assert "早退 10:40" in page.detail.text() and "#b9770e" in colour(page)
+    row = attendance(writable_demo, session_row.id, first.id)
+    assert row.status == "left_early" and 0 < row.hours < 3
