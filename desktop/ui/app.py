@@ -22,6 +22,12 @@ QWidget { font-size: 10.5pt; }
 #cardValue { font-size: 26pt; font-weight: bold; color: #24415f; }
 #cardCaption { color: #5b6b7c; }
 #emptyNote { color: #5b6b7c; font-size: 11pt; padding: 12px; }
+#sectionTitle { font-size: 12pt; font-weight: bold; }
+#scanInput { font-size: 20pt; padding: 4px; }
+#checkinHeadline { font-size: 44pt; font-weight: bold; }
+#checkinDetail { font-size: 22pt; }
+#checkinChoices { font-size: 16pt; }
+#rollValue { font-size: 26pt; font-weight: bold; color: #24415f; }
 """
 
 

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -63,21 +63,24 @@ class CheckInPage(QWidget):
 
         self.input = QLineEdit()
         self.input.setPlaceholderText(self.tr("扫学员证二维码，或输入身份证号、姓名、拼音，按回车"))
-        self.input.setFont(QFont(self.font().family(), 20))
+        self.input.setObjectName("scanInput")
         self.input.returnPressed.connect(self.submit)
 
         self.feedback = QFrame()
         self.feedback.setObjectName("feedback")
         self.headline = QLabel(self.tr("请扫码"))
-        self.headline.setFont(QFont(self.font().family(), 40, QFont.Weight.Bold))
+        self.headline.setObjectName("checkinHeadline")
         self.detail = QLabel()
-        self.detail.setFont(QFont(self.font().family(), 20))
+        self.detail.setObjectName("checkinDetail")
         self.detail.setWordWrap(True)
         box = QVBoxLayout(self.feedback)
-        box.addWidget(self.headline)
-        box.addWidget(self.detail)
+        box.addStretch(1)
+        for label in (self.headline, self.detail):
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            box.addWidget(label)
+        box.addStretch(1)
         self.choices = QListWidget()
-        self.choices.setFont(QFont(self.font().family(), 16))
+        self.choices.setObjectName("checkinChoices")
         self.choices.setVisible(False)
         self.choices.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
@@ -93,7 +96,7 @@ class CheckInPage(QWidget):
             )
         ):
             value = QLabel("0")
-            value.setFont(QFont(self.font().family(), 26, QFont.Weight.Bold))
+            value.setObjectName("rollValue")
             value.setAlignment(Qt.AlignmentFlag.AlignCenter)
             label = QLabel(self.tr(caption))
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
