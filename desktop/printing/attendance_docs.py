@@ -152,7 +152,9 @@ def _draw_badge(canvas: Canvas, badge: Badge, left: float, bottom: float, styles
     name_size = NAME_SIZE
     while name_size > NAME_MIN_SIZE and stringWidth(badge.name, styles.name.fontName, name_size) > text_width:
         name_size -= 0.5
-    name_style = ParagraphStyle("badge-name-fitted", parent=styles.name, fontSize=name_size, leading=name_size * 1.2)
+    name_style = ParagraphStyle(
+        "badge-name-fitted", parent=styles.name, fontSize=name_size, leading=name_size * 1.2
+    )
     for paragraph in (
         Paragraph(escape(badge.name), name_style),
         Paragraph(escape(badge.school), styles.detail),
@@ -279,7 +281,9 @@ class _SheetStyles:
         )
         self.fact = ParagraphStyle("fact", fontSize=10, leading=15, **base)
         self.cell = ParagraphStyle("cell", fontSize=CELL_SIZE, leading=CELL_LEADING, **base)
-        self.head = ParagraphStyle("head", fontSize=CELL_SIZE, leading=CELL_LEADING, alignment=TA_CENTER, **base)
+        self.head = ParagraphStyle(
+            "head", fontSize=CELL_SIZE, leading=CELL_LEADING, alignment=TA_CENTER, **base
+        )
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
@@ -291,6 +295,7 @@ def _facts(sheet: SignInSheet, styles: _SheetStyles) -> Table:
     """The session's facts as a borderless two-column block."""
     half = TEXT_WIDTH / 2
     rows = [
+        [_p(f"场次：{sheet.session_title}", styles.fact), ""],
         [_p(f"班级：{sheet.class_name}", styles.fact), _p(f"班主任：{sheet.class_teacher}", styles.fact)],
         [_p(f"时间：{_session_time(sheet)}", styles.fact), _p(f"地点：{sheet.venue}", styles.fact)],
     ]
@@ -299,6 +304,8 @@ def _facts(sheet: SignInSheet, styles: _SheetStyles) -> Table:
         TableStyle(
             [
                 ("FONTNAME", (0, 0), (-1, -1), styles.fact.fontName),
+                # A session title can be long; it gets the whole width.
+                ("SPAN", (0, 0), (1, 0)),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("TOPPADDING", (0, 0), (-1, -1), 1),
@@ -408,7 +415,7 @@ def _sheet_story(index: int, sheet: SignInSheet, styles: _SheetStyles) -> list[F
             footer=f"班主任签字：______________      共  {len(sheet.trainees)}  人，实到  ________  人",
         ),
         _p("签到表", styles.title),
-        _p(f"{sheet.project_name}  {sheet.session_title}", styles.subtitle),
+        _p(sheet.project_name, styles.subtitle),
         _facts(sheet, styles),
         Spacer(1, 3 * mm),
         _register(sheet, styles),

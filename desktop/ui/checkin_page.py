@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QStringListModel, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
+    QListView,
     QListWidget,
     QPushButton,
     QVBoxLayout,
@@ -103,7 +104,11 @@ class CheckInPage(QWidget):
             figures.addWidget(value, 0, column)
             figures.addWidget(label, 1, column)
             self.figures[key] = value
-        self.missing = QListWidget()
+        # A string-list model, filled in one call: the roll is redrawn after every scan, and adding
+        # hundreds of list items one by one would cost more than the scan itself.
+        self.missing_model = QStringListModel()
+        self.missing = QListView()
+        self.missing.setModel(self.missing_model)
         self.missing.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         roll_box = QVBoxLayout()
         roll_box.addLayout(figures)
@@ -254,7 +259,7 @@ class CheckInPage(QWidget):
         if info is None:
             for label in self.figures.values():
                 label.setText("0")
-            self.missing.clear()
+            self.missing_model.setStringList([])
             return
         with self.context.db.read() as session:
             roll = checkin.roll(session, info.id)
@@ -263,11 +268,8 @@ class CheckInPage(QWidget):
         self.figures["late"].setText(str(roll.count("late")))
         self.figures["missing"].setText(str(len(roll.missing)))
         self.figures["excused"].setText(str(roll.count("excused")))
-        self.missing.clear()
-        self._missing_ids = []
-        for line in roll.missing:
-            self.missing.addItem(f"{line.name}  {line.school}")
-            self._missing_ids.append(line.enrollment_id)
+        self.missing_model.setStringList([f"{line.name}  {line.school}" for line in roll.missing])
+        self._missing_ids = [line.enrollment_id for line in roll.missing]
 
     # --- corrections --------------------------------------------------------------------------
     def undo_last(self) -> None:
@@ -281,7 +283,7 @@ class CheckInPage(QWidget):
         self.refresh_roll()
 
     def excuse_selected(self, reason: str | None = None) -> None:
-        info, row = self.current(), self.missing.currentRow()
+        info, row = self.current(), self.missing.currentIndex().row()
         if info is None or row < 0:
             self.context.inform(self, self.tr("请假"), self.tr("请先在右侧未到名单中选中请假的学员。"))
             return

@@ -49,12 +49,14 @@ def test_first_revision_database_upgrades_with_data_intact(tmp_path):
     assert version == head
     assert tuple(teacher) == ("刘䶮", "11010519491231002X", "s-1")
     with db.engine.connect() as connection:
-        search = connection.execute(text("SELECT given_name, name_pinyin, name_initials FROM teachers")).one()
+        search = connection.execute(
+            text("SELECT given_name, name_pinyin, name_initials, name_sort FROM teachers")
+        ).one()
         by_digits = connection.execute(
             text("SELECT rowid FROM teacher_digits WHERE teacher_digits MATCH '\"1231002\"'")
         ).all()
     # 0002 back-filled the search columns and indexed the existing ID number.
-    assert tuple(search) == ("䶮", "liuyan", "ly")
+    assert tuple(search) == ("䶮", "liuyan", "ly", "liu yan")
     assert len(by_digits) == 1
     assert tuple(school) == ("克度镇中心小学", 1)
     assert db.device.county_name == "平塘县"

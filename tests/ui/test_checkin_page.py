@@ -158,16 +158,16 @@ def test_roll_undo_excuse_and_sign_out(qtbot, door, writable_demo):
     page, clock, session_row, class_row, expected, _ = door
     total = len(expected)
     assert page.figures["expected"].text() == str(total)
-    assert page.missing.count() == total
+    assert page.missing_model.rowCount() == total
     first, second = expected[0][0], expected[1][0]
     scan(qtbot, page, badge_text(first.id, class_row.project_id))
     scan(qtbot, page, badge_text(second.id, class_row.project_id))
-    assert page.figures["present"].text() == "2" and page.missing.count() == total - 2
+    assert page.figures["present"].text() == "2" and page.missing_model.rowCount() == total - 2
     qtbot.keyClick(page, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert page.headline.text() == expected[1][1].name and "已撤销签到" in page.detail.text()
     assert attendance(writable_demo, session_row.id, second.id).deleted
     assert page.figures["present"].text() == "1"
-    page.missing.setCurrentRow(0)
+    page.missing.setCurrentIndex(page.missing_model.index(0))
     page.excuse_selected("病假，有医院证明")
     assert page.figures["excused"].text() == "1"
     page.set_sign_out(True)

@@ -52,11 +52,18 @@ def upgrade() -> None:
         for teacher_id, name in rows:
             reading = name_pinyin(name)
             values.append(
-                {"id": teacher_id, "g": split_name(name)[1], "p": reading.full, "i": reading.initials}
+                {
+                    "id": teacher_id,
+                    "g": split_name(name)[1],
+                    "p": reading.full,
+                    "i": reading.initials,
+                    "s": reading.sort_key,
+                }
             )
         connection.execute(
             sa.text(
-                "UPDATE teachers SET given_name = :g, name_pinyin = :p, name_initials = :i WHERE id = :id"
+                "UPDATE teachers SET given_name = :g, name_pinyin = :p, name_initials = :i, name_sort = :s"
+                " WHERE id = :id"
             ),
             values,
         )
