@@ -53,12 +53,16 @@ class QuietContext:
                 super().__init__(db, today=lambda: DEMO_TODAY, runner=TaskRunner(synchronous=True))
                 self.messages: list[str] = []
                 self.errors: list[BaseException] = []
+                self.opened: list[Path] = []
 
             def inform(self, parent, title: str, text: str) -> None:
                 self.messages.append(text)
 
             def report_error(self, parent, error: BaseException) -> None:
                 self.errors.append(error)
+
+            def open_file(self, path: Path) -> None:
+                self.opened.append(path)
 
         return _Quiet()
 

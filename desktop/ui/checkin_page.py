@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QStringListModel, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -25,10 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services import checkin
+from desktop.errors import GuopeiError
+from desktop.services import attendance_documents, checkin
 from desktop.services.checkin import GOOD, WARN, Outcome, ScanResult, SessionInfo
 from desktop.ui import sounds
 from desktop.ui.context import AppContext, Changes
+from desktop.ui.paper_sheet_dialog import PaperSheetDialog
 
 log = logging.getLogger(__name__)
 COLOURS = {"good": ("#1e8449", "#e9f7ef"), "warn": ("#b9770e", "#fef5e7"), "bad": ("#b03a2e", "#fdedec")}
@@ -121,11 +125,15 @@ class CheckInPage(QWidget):
             (self.tr("签退模式（F6）"), lambda: self.set_sign_out(True), "F6"),
             (self.tr("撤销上一次（Ctrl+Z）"), self.undo_last, "Ctrl+Z"),
             (self.tr("请假…（F7）"), self.excuse_selected, "F7"),
+            (self.tr("打印签到表…"), self.print_sign_in_sheet, ""),
+            (self.tr("补录纸质签到表…"), self.enter_paper_sheet, ""),
+            (self.tr("打印学员证…"), self.print_badges, ""),
         ):
             button = QPushButton(caption)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the input keeps the keyboard
             button.clicked.connect(slot)
-            QShortcut(QKeySequence(key), self, activated=slot)
+            if key:
+                QShortcut(QKeySequence(key), self, activated=slot)
             buttons.addWidget(button)
         buttons.addStretch(1)
         for index in range(9):  # Alt+1 … Alt+9: pick today's session in one keystroke
@@ -301,3 +309,63 @@ class CheckInPage(QWidget):
             return
         self.show_result(result)
         self.refresh_roll()
+
+    # --- paper -------------------------------------------------------------------------------
+    def _save_pdf(self, title: str, suggested: str) -> Path | None:
+        chosen, _ = QFileDialog.getSaveFileName(self, title, suggested, "PDF (*.pdf)")
+        return Path(chosen) if chosen else None
+
+    def print_sign_in_sheet(self, out: Path | None = None) -> None:
+        info = self.current()
+        if info is None:
+            return
+        out = out or self._save_pdf(self.tr("保存签到表"), f"签到表-{info.class_name}-{info.date}.pdf")
+        if out is None:
+            return
+        try:
+            with self.context.db.read() as session:
+                count = attendance_documents.write_sign_in_sheet(session, info.id, out)
+        except GuopeiError as error:
+            self.context.report_error(self, error)
+            return
+        self._opened(out, self.tr("签到表（{n} 人）已保存：{path}").format(n=count, path=out))
+
+    def print_badges(self, out: Path | None = None) -> None:
+        info = self.current()
+        if info is None:
+            return
+        out = out or self._save_pdf(self.tr("保存学员证"), f"学员证-{info.class_name}.pdf")
+        if out is None:
+            return
+        try:
+            with self.context.db.read() as session:
+                count = attendance_documents.write_badges(session, info.class_id, out)
+        except GuopeiError as error:
+            self.context.report_error(self, error)
+            return
+        self._opened(out, self.tr("{n} 张学员证已保存：{path}").format(n=count, path=out))
+
+    def _opened(self, path: Path, message: str) -> None:
+        """Open the PDF in the system's viewer, from which it is printed; tell the user where it is."""
+        self.context.inform(self, self.tr("打印"), message)
+        self.context.open_file(path)
+
+    def enter_paper_sheet(self) -> PaperSheetDialog | None:
+        info = self.current()
+        if info is None:
+            return None
+        with self.context.db.read() as session:
+            sheet, order = attendance_documents.sheet_of(session, info.id)
+        dialog = PaperSheetDialog(self, sheet, order)
+        dialog.accepted.connect(lambda: self.save_paper_marks(info.id, dialog.marks))
+        dialog.open()
+        return dialog
+
+    def save_paper_marks(self, session_id: str, marks: dict) -> None:
+        with self.context.db.write() as session:
+            written = attendance_documents.record_paper_marks(session, session_id, marks)
+        self.refresh_roll()
+        self.context.announce(Changes(frozenset({"attendance"})))
+        self.context.inform(
+            self, self.tr("补录纸质签到表"), self.tr("已录入 {n} 人的签到标记。").format(n=written)
+        )

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from desktop.db.engine import Database
@@ -49,6 +50,10 @@ class AppContext(QObject):
 
     def report_error(self, parent: QWidget | None, error: BaseException) -> None:
         show_error(parent, error, log_path=self.log_path)
+
+    def open_file(self, path: Path) -> None:
+        """Open a document in the system's viewer (a PDF is printed from there)."""
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     def announce(self, changes: Changes) -> None:
         self.changed.emit(changes)

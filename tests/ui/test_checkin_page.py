@@ -176,3 +176,53 @@ def test_roll_undo_excuse_and_sign_out(qtbot, door, writable_demo):
     assert "早退 10:40" in page.detail.text() and "#b9770e" in colour(page)
     row = attendance(writable_demo, session_row.id, first.id)
     assert row.status == "left_early" and 0 < row.hours < 3
+
+
+def test_printed_badges_scan_back_in_at_the_door(qtbot, door, tmp_path):
+    import subprocess
+
+    page, _, _session_row, _class_row, expected, _ = door
+    out = tmp_path / "学员证.pdf"
+    page.print_badges(out)
+    assert page.context.opened == [out]
+    subprocess.run(
+        ["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", str(out), str(tmp_path / "p")], check=True
+    )
+    png = next(tmp_path.glob("p*.png"))
+    decoded = subprocess.run(
+        ["zbarimg", "--raw", "-q", str(png)], capture_output=True, text=True
+    ).stdout.split()
+    assert len(decoded) == min(8, len(expected))
+    scan(qtbot, page, decoded[0])  # what the USB scanner types
+    assert "签到成功" in page.detail.text()
+    names = {teacher.name for _, teacher in expected}
+    assert page.headline.text() in names
+
+
+def test_sign_in_sheet_and_paper_marks(qtbot, door, tmp_path, writable_demo):
+    import subprocess
+
+    page, _, session_row, class_row, expected, _ = door
+    first = expected[0][0]
+    scan(qtbot, page, badge_text(first.id, class_row.project_id))  # a laptop scan before it failed
+    out = tmp_path / "签到表.pdf"
+    page.print_sign_in_sheet(out)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "签到表" in text and all(teacher.name in text for _, teacher in expected[:5])
+
+    dialog = page.enter_paper_sheet()
+    dialog.table.setFocus()
+    dialog.table.setCurrentCell(0, 3)
+    for key in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_4, Qt.Key.Key_0):
+        qtbot.keyClick(dialog.table, key)
+    assert [dialog.table.item(r, 3).text() for r in range(4)] == ["出勤", "迟到", "请假", "缺勤"]
+    assert dialog.table.currentRow() == 4
+    dialog.accept()
+    rows = [attendance(writable_demo, session_row.id, dialog.order[r]) for r in range(4)]
+    assert [row.status for row in rows[1:]] == ["late", "excused", "absent"]
+    assert all(row.method == "paper" for row in rows[1:])
+    # The laptop's scan of the first trainee is kept, not overwritten by the paper.
+    assert dialog.order[0] == first.id and rows[0].method == "badge"
+    assert "已录入" in page.context.messages[-1]
