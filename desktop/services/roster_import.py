@@ -368,6 +368,7 @@ def apply_teacher_import(
     today: dt.date,
     reserve_pool_reason: str | None = None,
     progress: Progress | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> ImportResult:
     """Write every accepted row of `preview` in the session's transaction (all of them, or none)."""
     school_ids: dict[str, str] = {}
@@ -390,9 +391,14 @@ def apply_teacher_import(
             for key, value in outcome.changes.items():
                 setattr(teacher, key, school_ids.get(value, value) if key == "school_id" else value)
             updated_ids.append(teacher.id)
-        if progress and index % 1000 == 0:
-            progress(index, len(accepted))
+        if index % 1000 == 0:
+            if cancelled():
+                raise Cancelled  # the caller's transaction rolls back: nothing of the import stays
+            if progress:
+                progress(index, len(accepted))
     for start in range(0, len(creates), 5000):
+        if cancelled():
+            raise Cancelled
         insert_synced_rows(session, Teacher, creates[start : start + 5000])
     session.flush()
     pooled = 0

@@ -282,6 +282,7 @@ class ImportDialog(QDialog):
                     today=today,
                     reserve_pool_reason=reason,
                     progress=reporter.progress,
+                    cancelled=reporter.cancelled,
                 )
 
         self.context.runner.run(

@@ -253,3 +253,14 @@ def test_export_masks_unless_asked_and_audits_full_numbers(county, tmp_path):
 
 def test_check_digit_helper_is_consistent():
     assert number(2)[-1] == check_digit(number(2)[:17])
+
+
+def test_cancelling_the_apply_leaves_nothing(county, tmp_path):
+    from desktop.errors import Cancelled
+
+    path = write_xlsx(tmp_path / "名单.xlsx", [[1, "王丽", number(2), "女", "克度镇中心小学", "", "", ""]])
+    result = preview(county, path)
+    with pytest.raises(Cancelled), county.write() as session:
+        apply_teacher_import(session, result, county_code="522727", today=TODAY, cancelled=lambda: True)
+    with county.read() as session:
+        assert session.scalar(select(func.count()).select_from(Teacher)) == 1  # only the one already there
