@@ -104,23 +104,24 @@ def sessions_on(session: Session, day: dt.date) -> list[SessionInfo]:
         .where(TrainingSession.date == day, TrainingSession.deleted.is_(False))
         .order_by(TrainingSession.start_time, Project.name, TrainingClass.name)
     )
-    return [
-        SessionInfo(
-            s.id,
-            c.project_id,
-            project_name,
-            c.id,
-            c.name,
-            s.title,
-            s.date,
-            s.start_time,
-            s.end_time,
-            s.hours,
-            c.venue,
-            s.requires_sign_out,
-        )
-        for s, c, project_name in rows
-    ]
+    return [_info(s, c, project_name) for s, c, project_name in rows]
+
+
+def _info(s: TrainingSession, c: TrainingClass, project_name: str) -> SessionInfo:
+    return SessionInfo(
+        s.id,
+        c.project_id,
+        project_name,
+        c.id,
+        c.name,
+        s.title,
+        s.date,
+        s.start_time,
+        s.end_time,
+        s.hours,
+        c.venue,
+        s.requires_sign_out,
+    )
 
 
 def current_session(sessions: list[SessionInfo], now: dt.datetime) -> SessionInfo | None:
@@ -137,21 +138,7 @@ def current_session(sessions: list[SessionInfo], now: dt.datetime) -> SessionInf
 def session_info(session: Session, session_id: str) -> SessionInfo:
     s = session.get_one(TrainingSession, session_id)
     c = session.get_one(TrainingClass, s.class_id)
-    project = session.get_one(Project, c.project_id)
-    return SessionInfo(
-        s.id,
-        project.id,
-        project.name,
-        c.id,
-        c.name,
-        s.title,
-        s.date,
-        s.start_time,
-        s.end_time,
-        s.hours,
-        c.venue,
-        s.requires_sign_out,
-    )
+    return _info(s, c, session.get_one(Project, c.project_id).name)
 
 
 def _who(session: Session, enrollment: Enrollment) -> tuple[str, str]:
