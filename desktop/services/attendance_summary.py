@@ -37,7 +37,19 @@ LISTED = (
     EnrollmentStatus.DISMISSED.value,
 )
 UNPLACED = "未分班"
-HEADERS = ("姓名", "学校/单位", "班级", "已上课次", "出勤次数", "出勤率", "出勤学时", "应修学时", "缺勤", "请假", "迟到")
+HEADERS = (
+    "姓名",
+    "学校/单位",
+    "班级",
+    "已上课次",
+    "出勤次数",
+    "出勤率",
+    "出勤学时",
+    "应修学时",
+    "缺勤",
+    "请假",
+    "迟到",
+)
 
 
 @dataclass(frozen=True)
@@ -77,7 +89,7 @@ class _Mark:
 
 
 def _natural(text: str) -> tuple[object, ...]:
-    """"2班" before "10班": digits compare as numbers."""
+    """Natural order, "2班" before "10班": digits compare as numbers."""
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
 
 
@@ -126,7 +138,14 @@ def _summaries(
     sole_class = next(iter(class_names)) if len(class_names) == 1 else None
     slots = _slots(session, project_id, today)
     query = (
-        select(Enrollment.id, Enrollment.class_id, Enrollment.status, Teacher.name, Teacher.name_sort, School.name)
+        select(
+            Enrollment.id,
+            Enrollment.class_id,
+            Enrollment.status,
+            Teacher.name,
+            Teacher.name_sort,
+            School.name,
+        )
         .join(Teacher, Enrollment.teacher_id == Teacher.id)
         .join(School, Enrollment.sending_school_id == School.id)
         .where(
@@ -137,15 +156,15 @@ def _summaries(
     )
     if class_id is not None:
         placed = Enrollment.class_id == class_id
-        query = query.where(placed | Enrollment.class_id.is_(None) if class_id == sole_class else placed)
+        query = query.where((placed | Enrollment.class_id.is_(None)) if class_id == sole_class else placed)
     trainees = session.execute(query).all()
     ids = [row[0] for row in trainees]
     marks: dict[tuple[str, str], _Mark] = {
         (enrollment_id, session_id): _Mark(status, hours)
         for enrollment_id, session_id, status, hours in session.execute(
-            select(Attendance.enrollment_id, Attendance.session_id, Attendance.status, Attendance.hours).where(
-                Attendance.enrollment_id.in_(ids), Attendance.deleted.is_(False)
-            )
+            select(
+                Attendance.enrollment_id, Attendance.session_id, Attendance.status, Attendance.hours
+            ).where(Attendance.enrollment_id.in_(ids), Attendance.deleted.is_(False))
         )
     }
     # A dismissed trainee shows what they had until the dismissal, not absences for what came after.

@@ -20,7 +20,15 @@ from desktop.db.models import Attendance, Enrollment, Project, Teacher, Training
 from desktop.domain.idnumber import InvalidIdNumber, mask_id_number, parse_id_number
 from desktop.domain.ids import natural_id
 from desktop.domain.vocab import AttendanceStatus, CaptureMethod, EnrollmentStatus, SessionFormat
-from desktop.io.spreadsheet import Cell, HeaderMatch, Record, SpreadsheetError, find_header, read_sheet, records
+from desktop.io.spreadsheet import (
+    Cell,
+    HeaderMatch,
+    Record,
+    SpreadsheetError,
+    find_header,
+    read_sheet,
+    records,
+)
 from desktop.io.xlsx_writer import write_xlsx
 from desktop.services.checkin import PRESENT
 from desktop.services.roster_import import Problem
@@ -52,7 +60,7 @@ _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 
 
 def parse_hours(text: str) -> float | None:
-    """"2", "2.5", "2学时", "90分钟", "1小时30分", "01:30:00" as hours; None when it is none of these."""
+    """Hours from "2", "2.5", "2学时", "90分钟", "1小时30分" or "01:30:00"; None when it is none of these."""
     value = "".join(text.split()).lower()
     if match := _HOURS.fullmatch(value):
         return float(match[1])
@@ -66,8 +74,8 @@ def parse_hours(text: str) -> float | None:
 
 
 def parse_day(text: str) -> dt.date | None:
-    """"2026-11-03", "2026/11/3", "2026.11.03", "2026年11月3日", "20261103", with or without a time
-    after it (a platform's 学习时间 column); None when it is not a real date."""
+    """The day of "2026-11-03", "2026/11/3", "2026.11.03", "2026年11月3日" or "20261103", with or without
+    a time after it (a platform's 学习时间 column); None when it is not a real date."""
     value = "".join(text.split()[:1])  # the date part of "2026-11-03 19:30:00"
     match = _DATE.match(value) or _COMPACT_DATE.fullmatch(value)
     if match is None:
@@ -217,7 +225,9 @@ def _person(
             return None
         if name_cell is not None and name_cell.value and name_cell.value != trainee.name:
             row.problems.append(
-                Problem(name_cell, f"姓名“{name_cell.value}”与身份证号不符（本项目学员名单中为“{trainee.name}”）")
+                Problem(
+                    name_cell, f"姓名“{name_cell.value}”与身份证号不符（本项目学员名单中为“{trainee.name}”）"
+                )
             )
             return None
         row.name = trainee.name
@@ -294,7 +304,9 @@ def _online_session(
         titles = "、".join(f"“{s.title}”" for s in candidates)
         row.problems.append(
             Problem(
-                cell, f"{day} 有 {len(candidates)} 个线上课次（{titles}），无法确定是哪一个：请在课程列填写课次名称"
+                cell,
+                f"{day} 有 {len(candidates)} 个线上课次（{titles}），无法确定是哪一个："
+                "请在课程列填写课次名称",
             )
         )
         return None
@@ -320,7 +332,9 @@ def _check(record: Record, reference: _Reference, *, today: dt.date) -> OnlineHo
         trainee, person_cell = matched
         if trainee.status not in ALLOWED:
             status = EnrollmentStatus(trainee.status).label
-            row.problems.append(Problem(person_cell, f"{trainee.name}的报名状态为“{status}”，不能登记线上学时"))
+            row.problems.append(
+                Problem(person_cell, f"{trainee.name}的报名状态为“{status}”，不能登记线上学时")
+            )
     if matched is None or day is None or hours is None or row.problems:
         return row
     trainee = matched[0]
@@ -391,7 +405,9 @@ def apply_online_hours(session: Session, preview: OnlineHoursPreview) -> int:
         attendance_id = natural_id("attendance", credit.session_id, credit.enrollment_id)
         row = session.get(Attendance, attendance_id)
         if row is None:
-            row = Attendance(id=attendance_id, session_id=credit.session_id, enrollment_id=credit.enrollment_id)
+            row = Attendance(
+                id=attendance_id, session_id=credit.session_id, enrollment_id=credit.enrollment_id
+            )
             session.add(row)
         if row.deleted or row.status not in PRESENT:
             # No live check-in (never seen, undone, absent or on leave): the platform's record is the
@@ -421,7 +437,9 @@ def save_refused(preview: OnlineHoursPreview, out: Path) -> int:
         if outcome is None:
             continue
         values = {cell.column: cell.value for cell in cells}
-        rows.append([values.get(column, "") for column in range(1, width + 1)] + [outcome.reason, outcome.row])
+        rows.append(
+            [values.get(column, "") for column in range(1, width + 1)] + [outcome.reason, outcome.row]
+        )
     return write_xlsx(
         out,
         sheet_title="被拒绝的行",

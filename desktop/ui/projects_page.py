@@ -30,12 +30,12 @@ from desktop.domain.vocab import (
     SessionFormat,
 )
 from desktop.errors import GuopeiError, UserInputError
-from desktop.services import projects, selection
-from desktop.services.application_import import preview_applications
+from desktop.services import attendance_summary, online_hours, projects, selection
+from desktop.services.application_import import apply_applications, preview_applications
 from desktop.services.projects import ProjectForm, ProjectRow
 from desktop.services.selection_documents import WrittenDocuments, write_selection_documents
-from desktop.ui.applications_dialog import ApplicationsDialog
 from desktop.ui.context import AppContext, Changes
+from desktop.ui.preview_dialog import PreviewDialog, PreviewSpec
 from desktop.ui.project_dialog import ProjectDialog
 from desktop.ui.schedule_dialog import ScheduleDialog
 from desktop.ui.tasks import Reporter
@@ -165,6 +165,35 @@ class ProjectsPage(QWidget):
         schedule_box.addWidget(self.classes)
         schedule_box.addWidget(self.sessions)
         self.tabs.addTab(_column(schedule_box, schedule_buttons), self.tr("班级与课次"))
+
+        self.attendance = read_only_table(
+            [
+                self.tr(h)
+                for h in (
+                    "姓名",
+                    "学校/单位",
+                    "班级",
+                    "已上课次",
+                    "出勤",
+                    "出勤率",
+                    "出勤学时",
+                    "应修学时",
+                    "缺勤",
+                    "请假",
+                    "迟到",
+                )
+            ],
+            stretch=1,
+        )
+        online = QPushButton(self.tr("导入线上学时…"))
+        online.clicked.connect(self.choose_online_hours_file)
+        export = QPushButton(self.tr("导出考勤汇总…"))
+        export.clicked.connect(self.choose_summary_file)
+        attendance_buttons = QHBoxLayout()
+        attendance_buttons.addWidget(online)
+        attendance_buttons.addWidget(export)
+        attendance_buttons.addStretch(1)
+        self.tabs.addTab(_column(self.attendance, attendance_buttons), self.tr("考勤"))
         self.tabs.currentChanged.connect(self.show_project)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -283,6 +312,30 @@ class ProjectsPage(QWidget):
                     keys=[c.teacher_id for c in found],
                 )
                 self.found = found
+            elif tab == 3:
+                self.summary_rows = attendance_summary.project_summary(
+                    session, project.id, today=self.context.today()
+                )
+                fill_table(
+                    self.attendance,
+                    [
+                        [
+                            r.name,
+                            r.school,
+                            r.class_name,
+                            str(r.sessions_held),
+                            str(r.sessions_attended),
+                            "—" if r.attendance_rate is None else f"{r.attendance_rate:.0%}",
+                            f"{r.hours_attended:g}",
+                            f"{r.hours_scheduled:g}",
+                            str(r.absences),
+                            str(r.excused),
+                            str(r.late),
+                        ]
+                        for r in self.summary_rows
+                    ],
+                    keys=[r.enrollment_id for r in self.summary_rows],
+                )
             else:
                 classes = projects.class_rows(session, project.id)
                 fill_table(
@@ -470,7 +523,7 @@ class ProjectsPage(QWidget):
         if chosen:
             self.import_applications(Path(chosen))
 
-    def import_applications(self, path: Path) -> ApplicationsDialog | None:
+    def import_applications(self, path: Path) -> PreviewDialog | None:
         project = self.current_project()
         if project is None:
             return None
@@ -480,9 +533,103 @@ class ProjectsPage(QWidget):
         except GuopeiError as error:
             self.context.report_error(self, error)
             return None
-        dialog = ApplicationsDialog(self, self.context, preview, actor=ACTOR)
+        at = dt.datetime.now()
+        spec = PreviewSpec(
+            title=self.tr("导入报名名单 — {name}").format(name=preview.project_name),
+            summary=preview.summary(),
+            headers=("行号", "姓名", "身份证号", "结果", "原因"),
+            rows=[
+                (
+                    [
+                        str(r.row),
+                        r.name,
+                        r.masked_id_number,
+                        self.tr("报名") if r.accepted else self.tr("拒绝"),
+                        "；".join(r.problems),
+                    ],
+                    r.accepted,
+                )
+                for r in preview.rows
+            ],
+            apply_label=self.tr("报名 {n} 人").format(n=len(preview.accepted)),
+            apply=lambda session: apply_applications(session, preview, actor=ACTOR, at=at),
+            done_message=self.tr("已报名 {n} 人。"),
+            changes=frozenset({"enrollments"}),
+        )
+        dialog = PreviewDialog(self, self.context, spec)
         dialog.open()
         return dialog
+
+    # --- attendance --------------------------------------------------------------------------
+    def choose_online_hours_file(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, self.tr("选择线上学习记录"), "", self.tr("表格文件 (*.xlsx *.xls *.csv);;所有文件 (*)")
+        )
+        if chosen:
+            self.import_online_hours(Path(chosen))
+
+    def import_online_hours(self, path: Path) -> PreviewDialog | None:
+        project = self.current_project()
+        if project is None:
+            return None
+        try:
+            with self.context.db.read() as session:
+                preview = online_hours.preview_online_hours(
+                    session, project.id, path, today=self.context.today()
+                )
+        except GuopeiError as error:
+            self.context.report_error(self, error)
+            return None
+        spec = PreviewSpec(
+            title=self.tr("导入线上学时 — {name}").format(name=preview.project_name),
+            summary=preview.summary(),
+            headers=("行号", "姓名", "身份证号", "课次日期", "学时", "结果", "原因/说明"),
+            rows=[
+                (
+                    [
+                        str(r.row),
+                        r.name,
+                        r.masked_id_number,
+                        str(r.session_date or ""),
+                        f"{r.hours:g}",
+                        self.tr("登记") if r.action == "record" else self.tr("拒绝"),
+                        r.reason or r.note,
+                    ],
+                    r.action == "record",
+                )
+                for r in preview.rows
+            ],
+            apply_label=self.tr("登记 {n} 人次").format(n=len(preview.credits)),
+            apply=lambda session: online_hours.apply_online_hours(session, preview),
+            done_message=self.tr("已登记 {n} 人次的线上学时。"),
+            changes=frozenset({"attendance"}),
+            save_refused=lambda out: online_hours.save_refused(preview, out),
+        )
+        dialog = PreviewDialog(self, self.context, spec)
+        dialog.open()
+        return dialog
+
+    def choose_summary_file(self) -> None:
+        project = self.current_project()
+        if project is None:
+            return
+        chosen, _ = QFileDialog.getSaveFileName(
+            self, self.tr("导出考勤汇总"), f"{project.code}-考勤汇总.xlsx", "Excel (*.xlsx)"
+        )
+        if chosen:
+            self.export_summary(Path(chosen))
+
+    def export_summary(self, out: Path) -> int:
+        project = self.current_project()
+        if project is None:
+            return 0
+        with self.context.db.read() as session:
+            rows = attendance_summary.project_summary(session, project.id, today=self.context.today())
+        count = attendance_summary.export_summary_xlsx(rows, out)
+        self.context.inform(
+            self, self.tr("导出考勤汇总"), self.tr("已导出 {n} 人到 {path}").format(n=count, path=out)
+        )
+        return count
 
     # --- documents ----------------------------------------------------------------------------
     def choose_documents_folder(self) -> None:
