@@ -122,7 +122,9 @@ def test_outcome(submitted: bool, required: bool, expected: tuple[str, bool] | N
 
 
 def test_every_reason_is_listed_met_or_not() -> None:
-    record = replace(GOOD, hours_attended=40, sessions_absent=3, assessment_passed=None, outcome_submitted=False)
+    record = replace(
+        GOOD, hours_attended=40, sessions_absent=3, assessment_passed=None, outcome_submitted=False
+    )
     proposal = propose(STRICT, record)
     assert proposal.outcome == CompletionOutcome.NOT_COMPLETED
     assert [reason.rule for reason in proposal.reasons] == ["absence", "min_hours", "assessment", "outcome"]
@@ -145,14 +147,21 @@ def test_rule_round_trip(rule: CompletionRule) -> None:
     assert CompletionRule.from_dict(rule.to_dict()) == rule
 
 
-@pytest.mark.parametrize(("stored", "share"), [("1/5", Fraction(1, 5)), ("0.2", Fraction(1, 5)), (0.1, Fraction(1, 10))])
+@pytest.mark.parametrize(
+    ("stored", "share"), [("1/5", Fraction(1, 5)), ("0.2", Fraction(1, 5)), (0.1, Fraction(1, 10))]
+)
 def test_rule_from_dict_reads_share_exactly(stored: object, share: Fraction) -> None:
     assert CompletionRule.from_dict({"max_absence_share": stored}).max_absence_share == share
     assert CompletionRule.from_dict({}) == CompletionRule()
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"max_absence_share": Fraction(6, 5)}, {"max_absence_share": Fraction(-1, 5)}, {"min_attendance_hours": -1}]
+    "kwargs",
+    [
+        {"max_absence_share": Fraction(6, 5)},
+        {"max_absence_share": Fraction(-1, 5)},
+        {"min_attendance_hours": -1},
+    ],
 )
 def test_rule_refuses_nonsense(kwargs: dict) -> None:
     with pytest.raises(ValueError):

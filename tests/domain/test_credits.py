@@ -61,10 +61,31 @@ def test_policy_skips_codes_of_a_newer_release() -> None:
             3.0,
             "面授 24 学时 + 线上 12 学时 × 0.5 = 30 学时，每 10 学时 1 学分，计 3.0 学分",
         ),
-        (CreditRule(), 24, 12, 36, 3.6, "面授 24 学时 + 线上 12 学时 = 36 学时，每 10 学时 1 学分，计 3.6 学分"),
+        (
+            CreditRule(),
+            24,
+            12,
+            36,
+            3.6,
+            "面授 24 学时 + 线上 12 学时 = 36 学时，每 10 学时 1 学分，计 3.6 学分",
+        ),
         (CreditRule(), 24, 0, 24, 2.4, "面授 24 学时，每 10 学时 1 学分，计 2.4 学分"),
-        (CreditRule(online_ratio=0.5), 0, 20, 10, 1.0, "线上 20 学时 × 0.5 = 10 学时，每 10 学时 1 学分，计 1.0 学分"),
-        (CreditRule(online_ratio=0), 8, 20, 8, 0.8, "面授 8 学时 + 线上 20 学时 × 0 = 8 学时，每 10 学时 1 学分，计 0.8 学分"),
+        (
+            CreditRule(online_ratio=0.5),
+            0,
+            20,
+            10,
+            1.0,
+            "线上 20 学时 × 0.5 = 10 学时，每 10 学时 1 学分，计 1.0 学分",
+        ),
+        (
+            CreditRule(online_ratio=0),
+            8,
+            20,
+            8,
+            0.8,
+            "面授 8 学时 + 线上 20 学时 × 0 = 8 学时，每 10 学时 1 学分，计 0.8 学分",
+        ),
         (CreditRule(), 0, 0, 0, 0.0, "面授 0 学时，每 10 学时 1 学分，计 0.0 学分"),
     ],
 )
@@ -115,7 +136,13 @@ def test_negative_hours_refused() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"hours_per_credit": 0}, {"online_ratio": 1.5}, {"online_ratio": -0.1}, {"max_credits": -1}, {"rounding": 0}],
+    [
+        {"hours_per_credit": 0},
+        {"online_ratio": 1.5},
+        {"online_ratio": -0.1},
+        {"max_credits": -1},
+        {"rounding": 0},
+    ],
 )
 def test_rule_refuses_nonsense(kwargs: dict) -> None:
     with pytest.raises(ValueError):

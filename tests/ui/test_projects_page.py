@@ -115,3 +115,23 @@ def test_an_ineligible_teacher_is_refused_and_nothing_is_written(qtbot, writable
         assert session.scalar(select(func.count()).select_from(Enrollment)) == count
     assert page.enroll_teachers([primary], override_reason="县教育局特批")
     assert enrolled(db, project_id)[primary] == "applied"
+
+
+def test_attendance_tab_and_summary_export(qtbot, writable_demo, tmp_path):
+    from desktop.io.spreadsheet import read_sheet
+
+    create_application([])
+    page = ProjectsPage(QuietContext(writable_demo))
+    qtbot.addWidget(page)
+    page.year.setCurrentIndex(page.year.findData(None))
+    finished = next(i for i, r in enumerate(page.rows) if r.status == "finished" and r.seats_taken > 0)
+    page.table.selectRow(finished)
+    page.tabs.setCurrentIndex(3)  # 考勤
+    assert page.attendance.rowCount() == len(page.summary_rows) > 0
+    rates = [page.attendance.item(r, 5).text() for r in range(page.attendance.rowCount())]
+    assert all(rate.endswith("%") or rate == "—" for rate in rates)
+    out = tmp_path / "考勤汇总.xlsx"
+    assert page.export_summary(out) == len(page.summary_rows)
+    sheet = read_sheet(out)
+    assert [cell.value for cell in sheet.rows[0]][:3] == ["姓名", "学校/单位", "班级"]
+    assert len(sheet.rows) - 1 == len(page.summary_rows)
