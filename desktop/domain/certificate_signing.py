@@ -214,7 +214,7 @@ def verify_payload(
     if not isinstance(text, str):
         return Verification(False, None, NOT_A_CERTIFICATE)
     parts = text.strip().split(".")
-    if len(parts) != 4 or parts[0] != PREFIX:
+    if len(parts) != 4 or parts[0] != PREFIX or not all(parts):
         return Verification(False, None, NOT_A_CERTIFICATE)
     _, payload, kid, signature_text = parts
     try:

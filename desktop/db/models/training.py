@@ -49,6 +49,8 @@ class Project(Synced, Base):
     # 公示期 of the selected list (双向选择's last step before training).
     publicity_start: Mapped[dt.date | None] = mapped_column(Date)
     publicity_end: Mapped[dt.date | None] = mapped_column(Date)
+    # How completion is decided (domain.completion.CompletionRule.to_dict); empty means the default.
+    completion_rule: Mapped[dict] = mapped_column(JSON, default=dict)
 
     classes: Mapped[list[TrainingClass]] = relationship(back_populates="project")
 
@@ -105,6 +107,8 @@ class Enrollment(Synced, Base):
     emergency_contact: Mapped[str] = mapped_column(String(50), default="")
     emergency_phone: Mapped[str] = mapped_column(String(20), default="")
     insured: Mapped[bool] = mapped_column(Boolean, default=False)  # 意外伤害保险
+    assessment_passed: Mapped[bool | None] = mapped_column(Boolean)  # 考核; None: no result yet
+    outcome_submitted: Mapped[bool] = mapped_column(Boolean, default=False)  # 研修成果已提交
 
     events: Mapped[list[EnrollmentEvent]] = relationship(
         back_populates="enrollment", order_by="EnrollmentEvent.at"
