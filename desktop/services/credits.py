@@ -1,0 +1,230 @@
+"""学分登记: hours attended turn into credits by the province's rule for the level and program; entries
+go draft → submitted → approved (or rejected) by the province; a teacher's transcript and the county's
+summary per school and year."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from desktop.db.models import (
+    Attendance,
+    CreditEntry,
+    Enrollment,
+    Project,
+    School,
+    Setting,
+    Teacher,
+    TrainingSession,
+)
+from desktop.domain.credits import CreditGrant, CreditPolicy, check_credit_transition, credits_for, editable
+from desktop.domain.vocab import CreditStatus, EnrollmentStatus, Program, SessionFormat, TrainingLevel
+from desktop.errors import UserInputError
+from desktop.io.xlsx_writer import write_xlsx
+
+POLICY_SETTING = "policy.credits"
+
+
+def credit_policy(session: Session) -> CreditPolicy:
+    setting = session.get(Setting, POLICY_SETTING)
+    return CreditPolicy.from_dict(setting.value) if setting else CreditPolicy()
+
+
+def set_credit_policy(session: Session, policy: CreditPolicy) -> None:
+    setting = session.get(Setting, POLICY_SETTING)
+    if setting is None:
+        session.add(Setting(key=POLICY_SETTING, value=policy.to_dict()))
+    else:
+        setting.value = policy.to_dict()
+
+
+def grant_for(session: Session, enrollment: Enrollment, project: Project) -> CreditGrant:
+    """Credits for the hours this enrollment attended, face-to-face and online counted apart."""
+    hours = dict(
+        session.execute(
+            select(TrainingSession.format, func.coalesce(func.sum(Attendance.hours), 0.0))
+            .join(TrainingSession, Attendance.session_id == TrainingSession.id)
+            .where(Attendance.enrollment_id == enrollment.id, Attendance.deleted.is_(False))
+            .group_by(TrainingSession.format)
+        ).all()
+    )
+    rule = credit_policy(session).rule_for(Program(project.program))
+    return credits_for(
+        rule,
+        face_to_face_hours=float(hours.get(SessionFormat.FACE_TO_FACE.value, 0.0)),
+        online_hours=float(hours.get(SessionFormat.ONLINE.value, 0.0)),
+    )
+
+
+def generate_for_project(session: Session, project_id: str) -> int:
+    """A draft entry for every completed trainee of the project that has none yet."""
+    project = session.get_one(Project, project_id)
+    have = set(
+        session.scalars(
+            select(CreditEntry.enrollment_id).where(
+                CreditEntry.deleted.is_(False), CreditEntry.enrollment_id.isnot(None)
+            )
+        )
+    )
+    created = 0
+    for enrollment in session.scalars(
+        select(Enrollment).where(
+            Enrollment.project_id == project_id, Enrollment.status == EnrollmentStatus.COMPLETED.value
+        )
+    ):
+        if enrollment.id in have:
+            continue
+        grant = grant_for(session, enrollment, project)
+        session.add(
+            CreditEntry(
+                teacher_id=enrollment.teacher_id,
+                enrollment_id=enrollment.id,
+                year=project.end_date.year,
+                level=Program(project.program).level.value,
+                hours=grant.hours,
+                credits=grant.credits,
+                description=f"{project.name}：{grant.explanation}",
+                status=CreditStatus.DRAFT.value,
+            )
+        )
+        created += 1
+    session.flush()
+    return created
+
+
+def add_manual(
+    session: Session,
+    *,
+    teacher_id: str,
+    year: int,
+    level: TrainingLevel,
+    hours: float,
+    credits: float,
+    reason: str,
+) -> str:
+    """Other recognised training (e.g. a provincial online course taken on one's own), with why."""
+    if not reason.strip():
+        raise UserInputError("手工登记学分须写明培训内容和认定依据")
+    if hours <= 0 or credits < 0:
+        raise UserInputError("学时应大于 0，学分不能为负数")
+    entry = CreditEntry(
+        teacher_id=teacher_id,
+        year=year,
+        level=level.value,
+        hours=hours,
+        credits=credits,
+        description=f"手工登记：{reason.strip()}",
+        status=CreditStatus.DRAFT.value,
+    )
+    session.add(entry)
+    session.flush()
+    return entry.id
+
+
+def change_status(
+    session: Session, entry_ids: Sequence[str], status: CreditStatus, *, reason: str = ""
+) -> int:
+    """Move entries along draft → submitted → approved/rejected (rejected → draft to correct)."""
+    for entry_id in entry_ids:
+        entry = session.get_one(CreditEntry, entry_id)
+        check_credit_transition(CreditStatus(entry.status), status, reason)
+        entry.status = status.value
+        if reason.strip():
+            entry.status_reason = reason.strip()
+    session.flush()
+    return len(entry_ids)
+
+
+def edit_entry(session: Session, entry_id: str, *, hours: float, credits: float) -> None:
+    entry = session.get_one(CreditEntry, entry_id)
+    if not editable(CreditStatus(entry.status)):
+        raise UserInputError(f"学分已{CreditStatus(entry.status).label}，不能在本地修改")
+    entry.hours, entry.credits = hours, credits
+
+
+@dataclass(frozen=True)
+class CreditRow:
+    id: str
+    teacher_id: str
+    name: str
+    school: str
+    year: int
+    level: str
+    hours: float
+    credits: float
+    status: str
+    description: str
+
+
+def entries(
+    session: Session, *, year: int | None = None, status: CreditStatus | None = None
+) -> list[CreditRow]:
+    query = (
+        select(CreditEntry, Teacher.name, School.name)
+        .join(Teacher, CreditEntry.teacher_id == Teacher.id)
+        .join(School, Teacher.school_id == School.id)
+        .where(CreditEntry.deleted.is_(False))
+        .order_by(CreditEntry.year.desc(), Teacher.name_sort)
+    )
+    if year is not None:
+        query = query.where(CreditEntry.year == year)
+    if status is not None:
+        query = query.where(CreditEntry.status == status.value)
+    return [
+        CreditRow(
+            e.id, e.teacher_id, name, school, e.year, e.level, e.hours, e.credits, e.status, e.description
+        )
+        for e, name, school in session.execute(query)
+    ]
+
+
+def county_summary_xlsx(session: Session, year: int, out: Path) -> int:
+    """Per school: teachers credited, hours and credits per level, approved entries only."""
+    levels = list(TrainingLevel)
+    totals: dict[str, dict[str, list[float]]] = defaultdict(
+        lambda: {level.value: [0.0, 0.0] for level in levels}
+    )
+    people: dict[str, set[str]] = defaultdict(set)
+    rows = session.execute(
+        select(School.name, CreditEntry.teacher_id, CreditEntry.level, CreditEntry.hours, CreditEntry.credits)
+        .join(Teacher, CreditEntry.teacher_id == Teacher.id)
+        .join(School, Teacher.school_id == School.id)
+        .where(
+            CreditEntry.year == year,
+            CreditEntry.deleted.is_(False),
+            CreditEntry.status == CreditStatus.APPROVED.value,
+        )
+    )
+    for school, teacher_id, level, hours, credits in rows:
+        totals[school][level][0] += hours
+        totals[school][level][1] += credits
+        people[school].add(teacher_id)
+    headers = ["学校/单位", "获得学分人数"]
+    for level in levels:
+        headers += [f"{level.label}学时", f"{level.label}学分"]
+    headers += ["合计学时", "合计学分"]
+    lines = []
+    for school in sorted(totals):
+        line: list[object] = [school, len(people[school])]
+        for level in levels:
+            hours, credits = totals[school][level.value]
+            line += [round(hours, 1), round(credits, 1)]
+        line += [
+            round(sum(v[0] for v in totals[school].values()), 1),
+            round(sum(v[1] for v in totals[school].values()), 1),
+        ]
+        lines.append(line)
+    return write_xlsx(
+        out, sheet_title=f"{year}年学分汇总", headers=headers, rows=lines, widths=[24] + [12] * 13
+    )
+
+
+def submit_year(session: Session, year: int) -> int:
+    """Submit every draft entry of the year to the province."""
+    ids = [row.id for row in entries(session, year=year, status=CreditStatus.DRAFT)]
+    return change_status(session, ids, CreditStatus.SUBMITTED)
