@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     policy.add_argument("--guopei-limit", type=int, help="周期内最多参加国培次数")
     policy.add_argument("--cycle-years", type=int, help="周期年数")
 
+    verify = commands.add_parser("verify", help="核验结业证书二维码（离线）")
+    verify.add_argument("qrtext", help="扫描证书二维码得到的文字")
+
     shot = commands.add_parser("screenshot", help="把每个页面渲染为 PNG 后退出")
     shot.add_argument("--out", type=Path, required=True, help="输出目录")
     shot.add_argument("--size", default="1366x768", help="窗口大小，如 1366x768")
@@ -77,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
             return _eligibility(args, data_dir or default_data_dir())
         if args.command == "policy":
             return _policy(args, data_dir or default_data_dir())
+        if args.command == "verify":
+            return _verify(args, data_dir or default_data_dir())
         if args.command == "screenshot":
             return _screenshot(args, data_dir or default_data_dir())
         return _run_gui(data_dir or default_data_dir(), log_path)
@@ -254,6 +259,27 @@ def _policy(args: argparse.Namespace, data_dir: Path) -> int:
     print(f"疫情防控期间暂停线下集中培训：{'是' if suspended else '否'}")
     print(f"国培参训限制：每 {rules.cycle_years} 年最多 {rules.guopei_limit} 次")
     return 0
+
+
+def _verify(args: argparse.Namespace, data_dir: Path) -> int:
+    """Exit status 0 when the certificate is valid, 1 when it is not (invalid, revoked, unknown key)."""
+    from desktop.db.engine import open_database
+    from desktop.services.certificates import verify
+
+    db = open_database(data_dir)
+    try:
+        with db.read() as session:
+            verdict = verify(session, args.qrtext)
+    finally:
+        db.dispose()
+    print(f"核验结果：{verdict.reason}")
+    if verdict.claims is not None:
+        c = verdict.claims
+        print(f"  证书编号：{c.serial}")
+        print(f"  持证人：{c.holder_name}（{c.masked_id_number}）")
+        print(f"  项目：{c.project_code} {c.project_name}")
+        print(f"  学时/学分：{c.hours:g} / {c.credits:g}，发证日期：{c.issued_on}")
+    return 0 if verdict.valid else 1
 
 
 def _screenshot(args: argparse.Namespace, data_dir: Path) -> int:

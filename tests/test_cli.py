@@ -87,3 +87,29 @@ def test_policy_switches_are_set_and_shown(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "暂停线下集中培训：是" in out and "每 3 年最多 2 次" in out
     assert main(["--data-dir", str(tmp_path), "policy", "--cycle-years", "0"]) == 2
+
+
+def test_verify_exits_by_the_verdict(tmp_path, capsys):
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from desktop.db.engine import open_database
+    from desktop.db.models import Certificate, Enrollment
+    from desktop.services import certificates
+
+    assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "300"]) == 0
+    db = open_database(tmp_path)
+    with db.write() as session:
+        project_id = session.scalar(select(Enrollment.project_id).where(Enrollment.status == "completed"))
+        certificate_id = certificates.issue_for_project(
+            session, project_id, county_code="522727", issued_on=dt.date(2026, 12, 1)
+        )[0]
+        code = session.get(Certificate, certificate_id).verification_code
+    db.dispose()
+    capsys.readouterr()
+    assert main(["--data-dir", str(tmp_path), "verify", code]) == 0
+    out = capsys.readouterr().out
+    assert "核验结果：有效" in out and "**********" in out
+    assert main(["--data-dir", str(tmp_path), "verify", code[:-3] + "AAA"]) == 1
+    assert "核验结果：签名无效" in capsys.readouterr().out

@@ -42,6 +42,7 @@ from desktop.db.models import (
     TrainingSession,
 )
 from desktop.db.outbox import insert_synced_rows
+from desktop.domain.certificate_signing import certificate_serial
 from desktop.domain.codes import code_table
 from desktop.domain.eligibility import ACTIVE, PARTICIPATION, Conditions, Policy, years_before
 from desktop.domain.enrollment_flow import ban_until
@@ -1329,7 +1330,7 @@ class _DemoCounty:
             sequences[issued.year] = sequences.get(issued.year, 0) + 1
             self.sink.add(
                 Certificate,
-                serial=f"{COUNTY_CODE}{issued.year}{sequences[issued.year]:05d}",
+                serial=certificate_serial(COUNTY_CODE, issued.year, sequences[issued.year]),
                 enrollment_id=enrollment["id"],
                 teacher_id=person.id,
                 project_id=project["id"],

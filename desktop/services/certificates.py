@@ -1,0 +1,191 @@
+"""结业证书: serial numbers unique across the province without asking the server, a QR code signed
+with this county device's Ed25519 key, reprints recorded, revocation with a reason, and checking a
+scanned certificate offline.
+
+Serials are county code + year + sequence. The next sequence is one past the highest serial of that
+county and year in the certificates table — revoked and deleted ones included, and the table is
+synced, so a reinstalled PC that has pulled its county's data back never reuses a number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from desktop.db.models import Certificate, Enrollment, Project, Setting, Teacher
+from desktop.domain.certificate_signing import (
+    CertificateClaims,
+    Verification,
+    certificate_serial,
+    generate_key,
+    key_id,
+    parse_serial,
+    public_key_of,
+    sign_payload,
+    verify_payload,
+)
+from desktop.domain.idnumber import mask_id_number
+from desktop.domain.vocab import EnrollmentStatus
+from desktop.errors import UserInputError
+
+KEY_SETTING = "device.signing_key"  # local only: the settings table is never synced
+KNOWN_KEYS_SETTING = "keys.certificate_public_keys"  # key id → public key (hex), from the province
+
+
+def signing_key(session: Session) -> bytes:
+    """This device's private key, made on first use."""
+    setting = session.get(Setting, KEY_SETTING)
+    if setting is None:
+        setting = Setting(key=KEY_SETTING, value=generate_key().hex())
+        session.add(setting)
+        session.flush()
+    return bytes.fromhex(setting.value)
+
+
+def known_public_keys(session: Session) -> dict[str, bytes]:
+    """Keys that verify certificates here: this device's own, and those the province distributed."""
+    keys = {}
+    setting = session.get(Setting, KNOWN_KEYS_SETTING)
+    if setting is not None:
+        keys.update({kid: bytes.fromhex(value) for kid, value in setting.value.items()})
+    own = session.get(Setting, KEY_SETTING)
+    if own is not None:
+        public = public_key_of(bytes.fromhex(own.value))
+        keys[key_id(public)] = public
+    return keys
+
+
+def register_public_key(session: Session, public: bytes) -> str:
+    setting = session.get(Setting, KNOWN_KEYS_SETTING)
+    values = dict(setting.value) if setting else {}
+    kid = key_id(public)
+    values[kid] = public.hex()
+    if setting is None:
+        session.add(Setting(key=KNOWN_KEYS_SETTING, value=values))
+    else:
+        setting.value = values
+    return kid
+
+
+def next_sequence(session: Session, county_code: str, year: int) -> int:
+    prefix = certificate_serial(county_code, year, 1)[:-5]
+    serials = session.scalars(select(Certificate.serial).where(Certificate.serial.startswith(prefix)))
+    return max((parse_serial(serial).sequence for serial in serials), default=0) + 1
+
+
+def issue_for_project(
+    session: Session, project_id: str, *, county_code: str, issued_on: dt.date
+) -> list[str]:
+    """A certificate for every completed trainee of the project that has none; returns their ids."""
+    project = session.get_one(Project, project_id)
+    have = set(
+        session.scalars(
+            select(Certificate.enrollment_id).where(
+                Certificate.project_id == project_id, Certificate.deleted.is_(False)
+            )
+        )
+    )
+    private = signing_key(session)
+    sequence = next_sequence(session, county_code, issued_on.year)
+    ids = []
+    rows = session.execute(
+        select(Enrollment, Teacher)
+        .join(Teacher, Enrollment.teacher_id == Teacher.id)
+        .where(Enrollment.project_id == project_id, Enrollment.status == EnrollmentStatus.COMPLETED.value)
+        .order_by(Teacher.name_sort)
+    )
+    for enrollment, teacher in rows:
+        if enrollment.id in have:
+            continue
+        serial = certificate_serial(county_code, issued_on.year, sequence)
+        sequence += 1
+        claims = CertificateClaims(
+            serial=serial,
+            holder_name=teacher.name,
+            masked_id_number=mask_id_number(teacher.id_number),
+            project_code=project.code,
+            project_name=project.name,
+            hours=project.hours,
+            credits=project.credits,
+            issued_on=issued_on,
+        )
+        certificate = Certificate(
+            serial=serial,
+            enrollment_id=enrollment.id,
+            teacher_id=teacher.id,
+            project_id=project.id,
+            issued_on=issued_on,
+            verification_code=sign_payload(claims, private),
+        )
+        session.add(certificate)
+        session.flush()
+        ids.append(certificate.id)
+    return ids
+
+
+def record_printed(session: Session, certificate_ids: Sequence[str]) -> None:
+    """Every print is counted, so a second copy in circulation is known (补打记录)."""
+    for certificate_id in certificate_ids:
+        certificate = session.get_one(Certificate, certificate_id)
+        if certificate.revoked:
+            raise UserInputError(f"证书 {certificate.serial} 已撤销，不能打印")
+        certificate.print_count += 1
+
+
+def revoke(session: Session, serial: str, *, reason: str) -> None:
+    if not reason.strip():
+        raise UserInputError("撤销证书须填写原因")
+    certificate = session.scalar(select(Certificate).where(Certificate.serial == serial.strip()))
+    if certificate is None:
+        raise UserInputError(f"没有编号为 {serial} 的证书")
+    certificate.revoked = True
+    certificate.revoked_reason = reason.strip()
+
+
+def verify(session: Session, text: str) -> Verification:
+    """Check a scanned certificate QR against the keys known here and the revocations synced here."""
+    revoked = set(session.scalars(select(Certificate.serial).where(Certificate.revoked.is_(True))))
+    return verify_payload(text.strip(), known_public_keys(session), revoked=revoked)
+
+
+@dataclass(frozen=True)
+class CertificateRow:
+    id: str
+    serial: str
+    holder_name: str
+    masked_id_number: str
+    project_name: str
+    issued_on: dt.date
+    print_count: int
+    revoked: bool
+    revoked_reason: str
+
+
+def certificate_rows(session: Session, *, project_id: str | None = None) -> list[CertificateRow]:
+    query = (
+        select(Certificate, Teacher.name, Teacher.id_number, Project.name)
+        .join(Teacher, Certificate.teacher_id == Teacher.id)
+        .join(Project, Certificate.project_id == Project.id)
+        .where(Certificate.deleted.is_(False))
+        .order_by(Certificate.serial.desc())
+    )
+    if project_id is not None:
+        query = query.where(Certificate.project_id == project_id)
+    return [
+        CertificateRow(
+            c.id,
+            c.serial,
+            name,
+            mask_id_number(id_number),
+            project_name,
+            c.issued_on,
+            c.print_count,
+            c.revoked,
+            c.revoked_reason,
+        )
+        for c, name, id_number, project_name in session.execute(query)
+    ]
