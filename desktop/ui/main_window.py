@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QSt
 
 from desktop.ui.checkin_page import CheckInPage
 from desktop.ui.context import AppContext
+from desktop.ui.credits_page import CreditsPage
 from desktop.ui.dashboard_page import DashboardPage
 from desktop.ui.projects_page import ProjectsPage
 from desktop.ui.schools_page import SchoolsPage
@@ -31,6 +32,7 @@ def page_specs() -> list[PageSpec]:
         PageSpec("schools", "学校", SchoolsPage),
         PageSpec("projects", "培训项目", ProjectsPage),
         PageSpec("checkin", "签到", CheckInPage),
+        PageSpec("credits", "学分", CreditsPage),
     ]
 
 

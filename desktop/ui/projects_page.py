@@ -34,6 +34,7 @@ from desktop.services import attendance_summary, online_hours, projects, selecti
 from desktop.services.application_import import apply_applications, preview_applications
 from desktop.services.projects import ProjectForm, ProjectRow
 from desktop.services.selection_documents import WrittenDocuments, write_selection_documents
+from desktop.ui.completion_tab import CompletionTab
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.preview_dialog import PreviewDialog, PreviewSpec
 from desktop.ui.project_dialog import ProjectDialog
@@ -194,6 +195,8 @@ class ProjectsPage(QWidget):
         attendance_buttons.addWidget(export)
         attendance_buttons.addStretch(1)
         self.tabs.addTab(_column(self.attendance, attendance_buttons), self.tr("考勤"))
+        self.completion = CompletionTab(context)
+        self.tabs.addTab(self.completion, self.tr("结业"))
         self.tabs.currentChanged.connect(self.show_project)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -312,6 +315,8 @@ class ProjectsPage(QWidget):
                     keys=[c.teacher_id for c in found],
                 )
                 self.found = found
+            elif tab == 4:
+                self.completion.show_project(project.id)
             elif tab == 3:
                 self.summary_rows = attendance_summary.project_summary(
                     session, project.id, today=self.context.today()

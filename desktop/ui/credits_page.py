@@ -1,0 +1,212 @@
+"""学分: the credit ledger — drafts from completed trainees, manual entries with their basis,
+submission to the province, and the county's summary per school."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from desktop.db.models import Project
+from desktop.domain.credits import credits_for
+from desktop.domain.vocab import CreditStatus, ProjectStatus, TrainingLevel
+from desktop.errors import GuopeiError
+from desktop.services import credits
+from desktop.services.credits import CreditRow
+from desktop.services.selection import find_teacher
+from desktop.ui.context import AppContext, Changes
+from desktop.ui.widgets import fill_table, read_only_table, selected_keys
+
+
+class CreditsPage(QWidget):
+    WATCHED = ("credit_entries", "enrollments")
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.rows: list[CreditRow] = []
+        title = QLabel(self.tr("学分登记"))
+        title.setObjectName("pageTitle")
+        self.year = QComboBox()
+        this_year = context.today().year
+        for year in range(this_year, this_year - 6, -1):
+            self.year.addItem(str(year), year)
+        self.status = QComboBox()
+        self.status.addItem(self.tr("全部状态"), None)
+        for member in CreditStatus:
+            self.status.addItem(self.tr(member.label), member.value)
+        self.year.currentIndexChanged.connect(self.reload)
+        self.status.currentIndexChanged.connect(self.reload)
+        self.total = QLabel()
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addStretch(1)
+        top.addWidget(QLabel(self.tr("年度")))
+        top.addWidget(self.year)
+        top.addWidget(self.status)
+        self.table = read_only_table(
+            [self.tr(h) for h in ("姓名", "学校/单位", "年度", "培训类别", "学时", "学分", "状态", "内容")],
+            stretch=7,
+            multi=True,
+        )
+        buttons = QHBoxLayout()
+        for caption, slot in (
+            (self.tr("从已结业项目生成…"), self.choose_project_to_generate),
+            (self.tr("手工登记…"), self.add_manual_entry),
+            (self.tr("提交所选"), self.submit_selected),
+            (self.tr("提交本年度全部草稿"), self.submit_year),
+            (self.tr("导出全县学分汇总…"), self.choose_summary_file),
+        ):
+            button = QPushButton(caption)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.total)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        context.changed.connect(self.on_changes)
+        self.reload()
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.touches(*self.WATCHED):
+            self.reload()
+
+    def reload(self) -> None:
+        with self.context.db.read() as session:
+            self.rows = credits.entries(
+                session,
+                year=self.year.currentData(),
+                status=CreditStatus(code) if (code := self.status.currentData()) else None,
+            )
+        fill_table(
+            self.table,
+            [
+                [
+                    r.name,
+                    r.school,
+                    str(r.year),
+                    TrainingLevel(r.level).label,
+                    f"{r.hours:g}",
+                    f"{r.credits:g}",
+                    CreditStatus(r.status).label,
+                    r.description,
+                ]
+                for r in self.rows
+            ],
+            keys=[r.id for r in self.rows],
+        )
+        self.total.setText(
+            self.tr("共 {n} 条，{c} 学分").format(
+                n=len(self.rows), c=f"{sum(r.credits for r in self.rows):g}"
+            )
+        )
+
+    def _write(self, action, done: str) -> bool:
+        try:
+            with self.context.db.write() as session:
+                count = action(session)
+        except (ValueError, GuopeiError) as error:
+            self.context.report_error(self, error)
+            return False
+        self.context.announce(Changes(frozenset({"credit_entries"})))
+        self.context.inform(self, self.tr("学分登记"), done.format(n=count))
+        return True
+
+    def choose_project_to_generate(self) -> None:
+        with self.context.db.read() as session:
+            finished = session.execute(
+                select(Project.id, Project.code, Project.name)
+                .where(Project.status == ProjectStatus.FINISHED.value, Project.deleted.is_(False))
+                .order_by(Project.end_date.desc())
+            ).all()
+        labels = [f"{code} {name}" for _, code, name in finished]
+        if not labels:
+            self.context.inform(self, self.tr("学分登记"), self.tr("还没有已结束的项目。"))
+            return
+        label, ok = QInputDialog.getItem(self, self.tr("生成学分"), self.tr("项目："), labels, 0, False)
+        if ok:
+            self.generate(finished[labels.index(label)][0])
+
+    def generate(self, project_id: str) -> bool:
+        return self._write(
+            lambda s: credits.generate_for_project(s, project_id),
+            self.tr("已为 {n} 名结业学员生成学分草稿。"),
+        )
+
+    def add_manual_entry(self) -> None:
+        number, ok = QInputDialog.getText(self, self.tr("手工登记学分"), self.tr("教师身份证号："))
+        if not ok:
+            return
+        levels = [member.label for member in TrainingLevel]
+        level, ok = QInputDialog.getItem(
+            self, self.tr("手工登记学分"), self.tr("培训类别："), levels, 1, False
+        )
+        if not ok:
+            return
+        hours, ok = QInputDialog.getDouble(self, self.tr("手工登记学分"), self.tr("学时："), 10, 0.5, 500, 1)
+        if not ok:
+            return
+        reason, ok = QInputDialog.getText(self, self.tr("手工登记学分"), self.tr("培训内容和认定依据："))
+        if ok:
+            self.add_manual(number, TrainingLevel(list(TrainingLevel)[levels.index(level)]), hours, reason)
+
+    def add_manual(self, id_number: str, level: TrainingLevel, hours: float, reason: str) -> bool:
+        year = self.year.currentData()
+
+        def action(session) -> int:
+            teacher = find_teacher(session, id_number)
+            rule = credits.credit_policy(session).default
+            grant = credits_for(rule, face_to_face_hours=hours, online_hours=0)
+            credits.add_manual(
+                session,
+                teacher_id=teacher.id,
+                year=year,
+                level=level,
+                hours=hours,
+                credits=grant.credits,
+                reason=reason,
+            )
+            return 1
+
+        return self._write(action, self.tr("已登记 {n} 条（草稿，提交后由省级平台审核）。"))
+
+    def submit_selected(self) -> bool:
+        ids = selected_keys(self.table)
+        return bool(ids) and self._write(
+            lambda s: credits.change_status(s, ids, CreditStatus.SUBMITTED),
+            self.tr("已提交 {n} 条，等待省级平台审核。"),
+        )
+
+    def submit_year(self) -> bool:
+        year = self.year.currentData()
+        return self._write(
+            lambda s: credits.submit_year(s, year), self.tr("已提交 {n} 条，等待省级平台审核。")
+        )
+
+    def choose_summary_file(self) -> None:
+        chosen, _ = QFileDialog.getSaveFileName(
+            self, self.tr("导出全县学分汇总"), f"{self.year.currentData()}年学分汇总.xlsx", "Excel (*.xlsx)"
+        )
+        if chosen:
+            self.export_summary(Path(chosen))
+
+    def export_summary(self, out: Path) -> int:
+        with self.context.db.read() as session:
+            count = credits.county_summary_xlsx(session, self.year.currentData(), out)
+        self.context.inform(
+            self, self.tr("导出"), self.tr("已导出 {n} 所学校的学分汇总到 {path}").format(n=count, path=out)
+        )
+        return count
