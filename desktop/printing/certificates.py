@@ -426,7 +426,7 @@ def certificate_files(
 
 LEVEL_ORDER = ("国家级", "省级", "地市级", "县级", "校级")
 TRANSCRIPT_HEADERS = ("序号", "培训层级", "培训项目", "学时", "学分", "结果")
-TRANSCRIPT_WIDTHS = (9, 14, 77, 12, 12, 14)
+TRANSCRIPT_WIDTHS = (11, 15, 70, 11, 11, 12)
 SUBTOTAL_BACKGROUND = colors.HexColor("#f2f2f2")
 YEAR_BACKGROUND = colors.HexColor("#dde3ea")
 
