@@ -70,14 +70,18 @@ def make_items(count: int) -> list[CertificateData]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--out", type=Path, help="keep the PDFs here (default: a temporary folder)")
     args = parser.parse_args()
 
     items = make_items(args.count)
-    print(f"{len(items)} certificates, QR payloads of {min(len(i.qr_payload) for i in items)}–"
-          f"{max(len(i.qr_payload) for i in items)} characters")
+    print(
+        f"{len(items)} certificates, QR payloads of {min(len(i.qr_payload) for i in items)}–"
+        f"{max(len(i.qr_payload) for i in items)} characters"
+    )
     out = args.out or Path(tempfile.mkdtemp(prefix="guopei-certificates-"))
     try:
         one = out / "certificates.pdf"

@@ -136,8 +136,11 @@ def test_cancel_leaves_no_file(tmp_path: Path) -> None:
 
 
 def test_cancel_part_way_removes_what_was_written(tmp_path: Path) -> None:
-    # 120 certificates: Cancel is checked before the 1st, 51st and 101st; it is pressed after the first.
-    items = [replace(item, serial=f"522727-2026-{n:05d}") for n, item in enumerate(make_items() * 24, start=1)]
+    # 120 certificates: Cancel is checked before the 1st, 51st and 101st, and is pressed by the third check,
+    # when 100 files are already written.
+    items = [
+        replace(item, serial=f"522727-2026-{n:05d}") for n, item in enumerate(make_items() * 24, start=1)
+    ]
     checks = iter([False, False, True])
     with pytest.raises(Cancelled):
         certificate_files(items, tmp_path / "out", cancelled=lambda: next(checks))

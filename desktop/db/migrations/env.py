@@ -15,12 +15,24 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 
 engine = context.config.attributes["engine"]
 with engine.connect() as connection:
-    context.configure(
-        connection=connection,
-        target_metadata=Base.metadata,
-        render_as_batch=True,  # SQLite can only ALTER by copying the table
-        include_object=include_object,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
-    connection.commit()
+    # SQLite changes a table by copying it (batch mode); with foreign keys enforced, dropping the old
+    # copy of a referenced table fails. Enforcement is switched off for the migration — the pragma
+    # only takes effect outside a transaction, hence on the raw connection before anything else — and
+    # the keys are checked once it is done.
+    raw = connection.connection.dbapi_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            render_as_batch=True,  # SQLite can only ALTER by copying the table
+            include_object=include_object,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"数据库升级后外键检查未通过：{broken[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
