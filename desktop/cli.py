@@ -56,6 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     policy.add_argument("--guopei-limit", type=int, help="周期内最多参加国培次数")
     policy.add_argument("--cycle-years", type=int, help="周期年数")
 
+    certs = commands.add_parser("certificates", help="为项目的结业学员签发并打印结业证书")
+    certs.add_argument("--project", required=True, metavar="项目编号")
+    certs.add_argument("--out", required=True, type=Path, help="输出目录")
+    certs.add_argument("--separate", action="store_true", help="另外为每名学员单独生成一个 PDF")
+
+    transcript = commands.add_parser("transcript", help="打印教师的学时学分证明")
+    transcript.add_argument("--teacher", required=True, metavar="身份证号")
+    transcript.add_argument("--out", required=True, type=Path, help="输出的 PDF 文件")
+
     verify = commands.add_parser("verify", help="核验结业证书二维码（离线）")
     verify.add_argument("qrtext", help="扫描证书二维码得到的文字")
 
@@ -80,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
             return _eligibility(args, data_dir or default_data_dir())
         if args.command == "policy":
             return _policy(args, data_dir or default_data_dir())
+        if args.command == "certificates":
+            return _certificates(args, data_dir or default_data_dir())
+        if args.command == "transcript":
+            return _transcript(args, data_dir or default_data_dir())
         if args.command == "verify":
             return _verify(args, data_dir or default_data_dir())
         if args.command == "screenshot":
@@ -258,6 +271,63 @@ def _policy(args: argparse.Namespace, data_dir: Path) -> int:
         db.dispose()
     print(f"疫情防控期间暂停线下集中培训：{'是' if suspended else '否'}")
     print(f"国培参训限制：每 {rules.cycle_years} 年最多 {rules.guopei_limit} 次")
+    return 0
+
+
+def _certificates(args: argparse.Namespace, data_dir: Path) -> int:
+    import datetime as dt
+
+    from desktop.db.engine import open_database
+    from desktop.services import certificates
+    from desktop.services.certificate_printing import print_certificates
+    from desktop.services.selection import find_project
+
+    db = open_database(data_dir)
+    try:
+        with db.write() as session:
+            project = find_project(session, args.project)
+            new = certificates.issue_for_project(
+                session, project.id, county_code=db.device.county_code, issued_on=dt.date.today()
+            )
+            ids = [
+                row.id
+                for row in certificates.certificate_rows(session, project_id=project.id)
+                if not row.revoked
+            ]
+            if not ids:
+                print(f"“{project.name}”还没有结业学员，没有证书可打印", file=sys.stderr)
+                return 1
+            out = args.out / f"{project.code}-结业证书.pdf"
+            pages = print_certificates(
+                session,
+                ids,
+                out,
+                county_name=db.device.county_name,
+                per_trainee_dir=args.out / project.code if args.separate else None,
+            )
+    finally:
+        db.dispose()
+    print(f"新签发 {len(new)} 张，共打印 {pages} 张：{out}")
+    return 0
+
+
+def _transcript(args: argparse.Namespace, data_dir: Path) -> int:
+    import datetime as dt
+
+    from desktop.db.engine import open_database
+    from desktop.services.certificate_printing import write_transcript
+    from desktop.services.selection import find_teacher
+
+    db = open_database(data_dir)
+    try:
+        with db.read() as session:
+            teacher = find_teacher(session, args.teacher)
+            pages = write_transcript(
+                session, teacher.id, args.out, county_name=db.device.county_name, today=dt.date.today()
+            )
+    finally:
+        db.dispose()
+    print(f"学时学分证明（{pages} 页）：{args.out}")
     return 0
 
 

@@ -113,3 +113,44 @@ def test_verify_exits_by_the_verdict(tmp_path, capsys):
     assert "核验结果：有效" in out and "**********" in out
     assert main(["--data-dir", str(tmp_path), "verify", code[:-3] + "AAA"]) == 1
     assert "核验结果：签名无效" in capsys.readouterr().out
+
+
+def test_certificates_and_transcript_commands(demo_dir, tmp_path, capsys):
+    import shutil
+    import subprocess
+
+    from sqlalchemy import func, select
+
+    from desktop.db.engine import open_database
+    from desktop.db.models import CreditEntry, Enrollment, Project, Teacher
+
+    county = tmp_path / "county"
+    shutil.copytree(demo_dir, county)
+    db = open_database(county)
+    with db.read() as session:
+        code = session.scalar(
+            select(Project.code)
+            .join(Enrollment, Enrollment.project_id == Project.id)
+            .where(Enrollment.status == "completed")
+            .group_by(Project.id)
+            .order_by(func.count().desc())
+        )
+        id_number = session.scalar(
+            select(Teacher.id_number)
+            .join(CreditEntry, CreditEntry.teacher_id == Teacher.id)
+            .where(CreditEntry.status == "approved")
+        )
+    db.dispose()
+    capsys.readouterr()
+    assert (
+        main(["--data-dir", str(county), "certificates", "--project", code, "--out", str(tmp_path / "out")])
+        == 0
+    )
+    assert "新签发" in capsys.readouterr().out
+    pdf = next((tmp_path / "out").glob("*.pdf"))
+    pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Pages:" in pages
+    out = tmp_path / "证明.pdf"
+    assert main(["--data-dir", str(county), "transcript", "--teacher", id_number, "--out", str(out)]) == 0
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "学时学分证明" in text.replace(" ", "")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QStackedWidget, QWidget
 
+from desktop.ui.certificates_page import CertificatesPage
 from desktop.ui.checkin_page import CheckInPage
 from desktop.ui.context import AppContext
 from desktop.ui.credits_page import CreditsPage
@@ -33,6 +34,7 @@ def page_specs() -> list[PageSpec]:
         PageSpec("projects", "培训项目", ProjectsPage),
         PageSpec("checkin", "签到", CheckInPage),
         PageSpec("credits", "学分", CreditsPage),
+        PageSpec("certificates", "证书", CertificatesPage),
     ]
 
 

@@ -1,0 +1,205 @@
+"""证书: issue a finished project's certificates, print them (progress and cancel), reprint, revoke,
+and check a scanned certificate offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from desktop.db.models import Enrollment, Project
+from desktop.domain.vocab import EnrollmentStatus
+from desktop.errors import GuopeiError
+from desktop.services import certificates
+from desktop.services.certificate_printing import print_certificates
+from desktop.services.certificates import CertificateRow
+from desktop.ui.context import AppContext, Changes
+from desktop.ui.tasks import Reporter
+from desktop.ui.widgets import fill_table, read_only_table, selected_keys
+
+
+class CertificatesPage(QWidget):
+    WATCHED = ("certificates", "enrollments")
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.rows: list[CertificateRow] = []
+        title = QLabel(self.tr("结业证书"))
+        title.setObjectName("pageTitle")
+        self.project = QComboBox()
+        self.project.currentIndexChanged.connect(self.reload)
+        top = QHBoxLayout()
+        top.addWidget(title)
+        top.addWidget(self.project, 1)
+        self.table = read_only_table(
+            [self.tr(h) for h in ("证书编号", "持证人", "身份证号", "项目", "发证日期", "打印次数", "状态")],
+            stretch=3,
+            multi=True,
+        )
+        buttons = QHBoxLayout()
+        for caption, slot in (
+            (self.tr("为结业学员签发证书"), self.issue),
+            (self.tr("打印所选…"), lambda: self.choose_print_file(selected=True)),
+            (self.tr("打印本项目全部…"), lambda: self.choose_print_file(selected=False)),
+            (self.tr("撤销…"), self.revoke_selected),
+        ):
+            button = QPushButton(caption)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        self.scan = QLineEdit()
+        self.scan.setPlaceholderText(self.tr("核验：扫描证书二维码（或粘贴其文字）后按回车"))
+        self.scan.returnPressed.connect(self.verify)
+        self.verdict = QLabel()
+        self.verdict.setObjectName("sectionTitle")
+        self.verdict.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.scan)
+        layout.addWidget(self.verdict)
+        context.changed.connect(self.on_changes)
+        self._fill_projects()
+
+    def _fill_projects(self) -> None:
+        with self.context.db.read() as session:
+            projects = session.execute(
+                select(Project.id, Project.code, Project.name)
+                .join(Enrollment, Enrollment.project_id == Project.id)
+                .where(Enrollment.status == EnrollmentStatus.COMPLETED.value)
+                .group_by(Project.id)
+                .order_by(Project.end_date.desc())
+            ).all()
+        self.project.blockSignals(True)
+        self.project.clear()
+        for project_id, code, name in projects:
+            self.project.addItem(f"{code}  {name}", project_id)
+        self.project.blockSignals(False)
+        self.reload()
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.touches("enrollments"):
+            self._fill_projects()
+        elif changes.touches(*self.WATCHED):
+            self.reload()
+
+    def reload(self) -> None:
+        project_id = self.project.currentData()
+        with self.context.db.read() as session:
+            self.rows = certificates.certificate_rows(session, project_id=project_id) if project_id else []
+        fill_table(
+            self.table,
+            [
+                [
+                    r.serial,
+                    r.holder_name,
+                    r.masked_id_number,
+                    r.project_name,
+                    str(r.issued_on),
+                    str(r.print_count),
+                    self.tr("已撤销：") + r.revoked_reason if r.revoked else self.tr("有效"),
+                ]
+                for r in self.rows
+            ],
+            keys=[r.id for r in self.rows],
+        )
+
+    def issue(self) -> int:
+        project_id = self.project.currentData()
+        if project_id is None:
+            return 0
+        device = self.context.db.device
+        try:
+            with self.context.db.write() as session:
+                issued = certificates.issue_for_project(
+                    session, project_id, county_code=device.county_code, issued_on=self.context.today()
+                )
+        except GuopeiError as error:
+            self.context.report_error(self, error)
+            return 0
+        self.context.announce(Changes(frozenset({"certificates"})))
+        self.context.inform(self, self.tr("签发证书"), self.tr("新签发 {n} 张证书。").format(n=len(issued)))
+        return len(issued)
+
+    def choose_print_file(self, *, selected: bool) -> None:
+        chosen, _ = QFileDialog.getSaveFileName(self, self.tr("保存证书 PDF"), "结业证书.pdf", "PDF (*.pdf)")
+        if chosen:
+            self.print_to(Path(chosen), selected=selected)
+
+    def print_to(self, out: Path, *, selected: bool) -> None:
+        ids = selected_keys(self.table) if selected else [r.id for r in self.rows if not r.revoked]
+        if not ids:
+            return
+        db, county = self.context.db, self.context.db.device.county_name
+
+        def work(reporter: Reporter) -> int:
+            with db.write() as session:
+                return print_certificates(
+                    session,
+                    ids,
+                    out,
+                    county_name=county,
+                    progress=reporter.progress,
+                    cancelled=reporter.cancelled,
+                )
+
+        def done(pages: int) -> None:
+            self.context.announce(Changes(frozenset({"certificates"})))
+            self.context.inform(
+                self, self.tr("打印证书"), self.tr("{n} 张证书已保存：{path}").format(n=pages, path=out)
+            )
+            self.context.open_file(out)
+
+        self.context.runner.run(
+            self,
+            title=self.tr("正在生成证书…"),
+            work=work,
+            on_done=done,
+            on_error=lambda error: self.context.report_error(self, error),
+        )
+
+    def revoke_selected(self, reason: str | None = None) -> bool:
+        serials = [r.serial for r in self.rows if r.id in set(selected_keys(self.table))]
+        if not serials:
+            return False
+        if reason is None:
+            reason, ok = QInputDialog.getText(self, self.tr("撤销证书"), self.tr("撤销原因："))
+            if not ok:
+                return False
+        try:
+            with self.context.db.write() as session:
+                for serial in serials:
+                    certificates.revoke(session, serial, reason=reason)
+        except GuopeiError as error:
+            self.context.report_error(self, error)
+            return False
+        self.context.announce(Changes(frozenset({"certificates"})))
+        return True
+
+    def verify(self) -> None:
+        with self.context.db.read() as session:
+            verdict = certificates.verify(session, self.scan.text())
+        self.scan.clear()
+        text = verdict.reason
+        if verdict.claims is not None:
+            c = verdict.claims
+            text += (
+                f"：{c.serial}  {c.holder_name}（{c.masked_id_number}）  {c.project_name}  {c.hours:g} 学时"
+            )
+        colour = "#1e8449" if verdict.valid else "#b03a2e"
+        self.verdict.setStyleSheet(f"color: {colour};")
+        self.verdict.setText(text)

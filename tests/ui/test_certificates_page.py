@@ -1,0 +1,41 @@
+"""Issuing, printing, revoking and verifying certificates through the page; the PDF read back."""
+
+from __future__ import annotations
+
+import subprocess
+
+from PySide6.QtCore import Qt
+
+from desktop.ui.app import create_application
+from desktop.ui.certificates_page import CertificatesPage
+from tests.conftest import QuietContext
+
+
+def test_issue_print_scan_verify_and_revoke(qtbot, writable_demo, tmp_path):
+    create_application([])
+    page = CertificatesPage(QuietContext(writable_demo))
+    qtbot.addWidget(page)
+    page.show()
+    before = len(page.rows)
+    issued = page.issue()
+    assert issued > 0 and len(page.rows) == before + issued
+    assert page.issue() == 0  # never twice for one trainee
+    page.table.selectRow(0)
+    out = tmp_path / "证书.pdf"
+    page.print_to(out, selected=True)
+    assert page.context.opened == [out]
+    assert page.rows[0].print_count >= 1
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert page.rows[0].holder_name in text.replace(" ", "") and "结业证书" in text.replace(" ", "")
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(out), str(tmp_path / "c")], check=True)
+    scanned = subprocess.run(
+        ["zbarimg", "--raw", "-q", str(next(tmp_path.glob("c*.png")))], capture_output=True, text=True
+    ).stdout.strip()
+    qtbot.keyClicks(page.scan, scanned)
+    qtbot.keyClick(page.scan, Qt.Key.Key_Return)
+    assert page.verdict.text().startswith("有效：") and page.rows[0].serial in page.verdict.text()
+    page.table.selectRow(0)
+    assert page.revoke_selected("学员冒名顶替")
+    qtbot.keyClicks(page.scan, scanned)
+    qtbot.keyClick(page.scan, Qt.Key.Key_Return)
+    assert page.verdict.text().startswith("证书已被撤销")
