@@ -6,9 +6,15 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop.errors import GuopeiError
+
+if TYPE_CHECKING:
+    from desktop.db.engine import Database
 from desktop.logs import setup_logging
 from desktop.paths import default_data_dir, default_demo_dir, log_dir
 
@@ -164,16 +170,26 @@ def _run_gui(data_dir: Path, log_path: Path) -> int:
     return app.exec()
 
 
+@contextmanager
+def _database(data_dir: Path) -> Iterator[Database]:
+    """The county database of a command, closed however the command ends."""
+    from desktop.db.engine import open_database
+
+    db = open_database(data_dir)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
 def _import_teachers(args: argparse.Namespace, data_dir: Path) -> int:
     """Exit status 0 when every row was accepted, 1 when some were refused, 2 on an error."""
     import datetime as dt
 
-    from desktop.db.engine import open_database
     from desktop.services.roster_import import apply_teacher_import, preview_teacher_import, save_refused_rows
 
-    db = open_database(data_dir)
     today = dt.date.today()
-    try:
+    with _database(data_dir) as db:
         with db.read() as session:
             preview = preview_teacher_import(
                 session, args.file, today=today, create_schools=args.create_schools
@@ -201,26 +217,19 @@ def _import_teachers(args: argparse.Namespace, data_dir: Path) -> int:
             print(f"已导入：新增 {result.created} 人，更新 {result.updated} 人，", end="")
             print(f"新建学校 {result.schools_created} 所")
         return 1 if preview.refused else 0
-    finally:
-        db.dispose()
 
 
 def _export_teachers(args: argparse.Namespace, data_dir: Path) -> int:
     import getpass
 
-    from desktop.db.engine import open_database
     from desktop.services.roster_export import export_teachers
     from desktop.services.roster_filters import parse_filters
 
-    db = open_database(data_dir)
-    try:
-        with db.write() as session:
-            flt = parse_filters(session, args.filter, query=args.query)
-            count = export_teachers(
-                session, flt, args.out, full_numbers=args.full_id, actor=getpass.getuser()
-            )
-    finally:
-        db.dispose()
+    with _database(data_dir) as db, db.write() as session:
+        flt = parse_filters(session, args.filter, query=args.query)
+        count = export_teachers(
+            session, flt, args.out, full_numbers=args.full_id, actor=getpass.getuser()
+        )
     masked = "（含完整身份证号，已记入审计日志）" if args.full_id else "（身份证号、手机号已脱敏）"
     print(f"已导出 {count} 人到 {args.out}{masked}")
     return 0
@@ -228,19 +237,14 @@ def _export_teachers(args: argparse.Namespace, data_dir: Path) -> int:
 
 def _eligibility(args: argparse.Namespace, data_dir: Path) -> int:
     """Exit status 0 when eligible, 1 when not, 2 on an error (unknown teacher or project)."""
-    from desktop.db.engine import open_database
     from desktop.domain.idnumber import mask_id_number
     from desktop.services.selection import check_eligibility, find_project, find_teacher
 
-    db = open_database(data_dir)
-    try:
-        with db.read() as session:
-            teacher = find_teacher(session, args.teacher)
-            project = find_project(session, args.project)
-            decision = check_eligibility(session, teacher.id, project.id)
-            print(f"{teacher.name}（{mask_id_number(teacher.id_number)}）— {project.code} {project.name}")
-    finally:
-        db.dispose()
+    with _database(data_dir) as db, db.read() as session:
+        teacher = find_teacher(session, args.teacher)
+        project = find_project(session, args.project)
+        decision = check_eligibility(session, teacher.id, project.id)
+        print(f"{teacher.name}（{mask_id_number(teacher.id_number)}）— {project.code} {project.name}")
     print("结论：" + ("符合参训条件" if decision.eligible else "不符合参训条件"))
     for reason in decision.reasons:
         print(f"  {'✓' if reason.met else '✗'} {reason.text}")
@@ -248,27 +252,22 @@ def _eligibility(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def _policy(args: argparse.Namespace, data_dir: Path) -> int:
-    from desktop.db.engine import open_database
     from desktop.domain.eligibility import Policy
     from desktop.services import projects, selection
 
-    db = open_database(data_dir)
-    try:
-        with db.write() as session:
-            if args.offline_training:
-                projects.set_offline_suspended(session, args.offline_training == "suspended")
-            if args.guopei_limit is not None or args.cycle_years is not None:
-                current = selection.policy(session)
-                limit = args.guopei_limit if args.guopei_limit is not None else current.guopei_limit
-                years = args.cycle_years if args.cycle_years is not None else current.cycle_years
-                if limit < 1 or years < 1:
-                    print("错误：次数和年数都应至少为 1", file=sys.stderr)
-                    return 2
-                selection.set_policy(session, Policy(guopei_limit=limit, cycle_years=years))
-            suspended = projects.offline_suspended(session)
-            rules = selection.policy(session)
-    finally:
-        db.dispose()
+    with _database(data_dir) as db, db.write() as session:
+        if args.offline_training:
+            projects.set_offline_suspended(session, args.offline_training == "suspended")
+        if args.guopei_limit is not None or args.cycle_years is not None:
+            current = selection.policy(session)
+            limit = args.guopei_limit if args.guopei_limit is not None else current.guopei_limit
+            years = args.cycle_years if args.cycle_years is not None else current.cycle_years
+            if limit < 1 or years < 1:
+                print("错误：次数和年数都应至少为 1", file=sys.stderr)
+                return 2
+            selection.set_policy(session, Policy(guopei_limit=limit, cycle_years=years))
+        suspended = projects.offline_suspended(session)
+        rules = selection.policy(session)
     print(f"疫情防控期间暂停线下集中培训：{'是' if suspended else '否'}")
     print(f"国培参训限制：每 {rules.cycle_years} 年最多 {rules.guopei_limit} 次")
     return 0
@@ -277,36 +276,31 @@ def _policy(args: argparse.Namespace, data_dir: Path) -> int:
 def _certificates(args: argparse.Namespace, data_dir: Path) -> int:
     import datetime as dt
 
-    from desktop.db.engine import open_database
     from desktop.services import certificates
     from desktop.services.certificate_printing import print_certificates
     from desktop.services.selection import find_project
 
-    db = open_database(data_dir)
-    try:
-        with db.write() as session:
-            project = find_project(session, args.project)
-            new = certificates.issue_for_project(
-                session, project.id, county_code=db.device.county_code, issued_on=dt.date.today()
-            )
-            ids = [
-                row.id
-                for row in certificates.certificate_rows(session, project_id=project.id)
-                if not row.revoked
-            ]
-            if not ids:
-                print(f"“{project.name}”还没有结业学员，没有证书可打印", file=sys.stderr)
-                return 1
-            out = args.out / f"{project.code}-结业证书.pdf"
-            pages = print_certificates(
-                session,
-                ids,
-                out,
-                county_name=db.device.county_name,
-                per_trainee_dir=args.out / project.code if args.separate else None,
-            )
-    finally:
-        db.dispose()
+    with _database(data_dir) as db, db.write() as session:
+        project = find_project(session, args.project)
+        new = certificates.issue_for_project(
+            session, project.id, county_code=db.device.county_code, issued_on=dt.date.today()
+        )
+        ids = [
+            row.id
+            for row in certificates.certificate_rows(session, project_id=project.id)
+            if not row.revoked
+        ]
+        if not ids:
+            print(f"“{project.name}”还没有结业学员，没有证书可打印", file=sys.stderr)
+            return 1
+        out = args.out / f"{project.code}-结业证书.pdf"
+        pages = print_certificates(
+            session,
+            ids,
+            out,
+            county_name=db.device.county_name,
+            per_trainee_dir=args.out / project.code if args.separate else None,
+        )
     print(f"新签发 {len(new)} 张，共打印 {pages} 张：{out}")
     return 0
 
@@ -314,34 +308,24 @@ def _certificates(args: argparse.Namespace, data_dir: Path) -> int:
 def _transcript(args: argparse.Namespace, data_dir: Path) -> int:
     import datetime as dt
 
-    from desktop.db.engine import open_database
     from desktop.services.certificate_printing import write_transcript
     from desktop.services.selection import find_teacher
 
-    db = open_database(data_dir)
-    try:
-        with db.read() as session:
-            teacher = find_teacher(session, args.teacher)
-            pages = write_transcript(
-                session, teacher.id, args.out, county_name=db.device.county_name, today=dt.date.today()
-            )
-    finally:
-        db.dispose()
+    with _database(data_dir) as db, db.read() as session:
+        teacher = find_teacher(session, args.teacher)
+        pages = write_transcript(
+            session, teacher.id, args.out, county_name=db.device.county_name, today=dt.date.today()
+        )
     print(f"学时学分证明（{pages} 页）：{args.out}")
     return 0
 
 
 def _verify(args: argparse.Namespace, data_dir: Path) -> int:
     """Exit status 0 when the certificate is valid, 1 when it is not (invalid, revoked, unknown key)."""
-    from desktop.db.engine import open_database
     from desktop.services.certificates import verify
 
-    db = open_database(data_dir)
-    try:
-        with db.read() as session:
-            verdict = verify(session, args.qrtext)
-    finally:
-        db.dispose()
+    with _database(data_dir) as db, db.read() as session:
+        verdict = verify(session, args.qrtext)
     print(f"核验结果：{verdict.reason}")
     if verdict.claims is not None:
         c = verdict.claims
