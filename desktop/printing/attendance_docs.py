@@ -6,7 +6,6 @@ lacks would print as a blank without any error (see `desktop.printing.fonts`).""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time
@@ -23,12 +22,12 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from desktop.errors import UserInputError
 from desktop.printing.fonts import ensure_printable, register_fonts
+from desktop.printing.layout import FOOTER_Y, SectionCanvas, SectionStart, build_a4
 
-FOOTER_Y = 11 * mm
 WEEKDAYS = "一二三四五六日"
 
 # --- 学员证 ----------------------------------------------------------------------------------------
@@ -351,65 +350,26 @@ def _register(sheet: SignInSheet, styles: _SheetStyles) -> Table:
     return table
 
 
-class _SheetStart(Flowable):
-    """Invisible marker: pages from here on belong to one sheet, numbered and footed on their own."""
+class _SheetCanvas(SectionCanvas):
+    """A sign-in sheet's pages: the class teacher's line on each, a running head from the second on."""
 
-    def __init__(self, key: str, running_head: str, footer: str) -> None:
-        super().__init__()
-        self.key = key
-        self.running_head = running_head
-        self.footer = footer
-
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
-        return 0, 0
-
-    def draw(self) -> None:
-        canvas = self.canv
-        canvas.section = self.key  # type: ignore[attr-defined]
-        canvas.running_head = self.running_head  # type: ignore[attr-defined]
-        canvas.footer = self.footer  # type: ignore[attr-defined]
-
-
-class _SheetCanvas(Canvas):
-    """Holds every page back until the end, so each footer can say how many pages its sheet has."""
-
-    def __init__(self, *args: Any, footer_font: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.footer_font = footer_font
-        self.section = ""
         self.running_head = ""
         self.footer = ""
-        self.held_pages: list[dict[str, Any]] = []
 
-    def showPage(self) -> None:
-        self.held_pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        totals = Counter(page["section"] for page in self.held_pages)
-        numbered: Counter[str] = Counter()
-        for page in self.held_pages:
-            self.__dict__.update(page)
-            numbered[self.section] += 1
-            self.setFont(self.footer_font, 9)
-            if numbered[self.section] > 1:
-                # A page that comes loose from its sheet still says which session it records.
-                self.drawString(SHEET_MARGIN + 6, A4[1] - SHEET_MARGIN + 4 * mm, f"{self.running_head}（续）")
-            self.setFont(self.footer_font, 10.5)
-            self.drawString(SHEET_MARGIN + 6, SIGN_FOOTER_Y, self.footer)
-            self.setFont(self.footer_font, 9)
-            # Two spaces: pdftotext (and copy-paste) drops a single space between a CJK character and a
-            # digit, which would turn the footer into "第1页共2页".
-            self.drawCentredString(
-                A4[0] / 2, FOOTER_Y, f"第  {numbered[self.section]}  页  共  {totals[self.section]}  页"
-            )
-            super().showPage()
-        super().save()
+    def decorate(self, number: int) -> None:
+        self.setFont(self.footer_font, 9)
+        if number > 1:
+            # A page that comes loose from its sheet still says which session it records.
+            self.drawString(SHEET_MARGIN + 6, A4[1] - SHEET_MARGIN + 4 * mm, f"{self.running_head}（续）")
+        self.setFont(self.footer_font, 10.5)
+        self.drawString(SHEET_MARGIN + 6, SIGN_FOOTER_Y, self.footer)
 
 
 def _sheet_story(index: int, sheet: SignInSheet, styles: _SheetStyles) -> list[Flowable]:
     return [
-        _SheetStart(
+        SectionStart(
             key=str(index),
             running_head=f"签到表  {sheet.class_name}  {sheet.session_title}  {_session_time(sheet)}",
             footer=f"班主任签字：______________      共  {len(sheet.trainees)}  人，实到  ________  人",
@@ -434,25 +394,12 @@ def sign_in_sheets_pdf(sheets: Sequence[SignInSheet], out: Path) -> int:
             story.append(PageBreak())
         story.extend(_sheet_story(index, sheet, styles))
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    canvases: list[_SheetCanvas] = []
-
-    def make_canvas(*args: Any, **kwargs: Any) -> _SheetCanvas:
-        canvas = _SheetCanvas(*args, footer_font=font, **kwargs)
-        canvases.append(canvas)
-        return canvas
-
-    doc = SimpleDocTemplate(
-        str(out),
-        pagesize=A4,
-        leftMargin=SHEET_MARGIN,
-        rightMargin=SHEET_MARGIN,
-        topMargin=SHEET_MARGIN,
-        # Leaves room for the class teacher's signature line above the page number.
-        bottomMargin=SIGN_FOOTER_Y + 6 * mm,
+    return build_a4(
+        out,
         title=f"{sheets[0].project_name}签到表",
-        # Otherwise every page names an unembedded Helvetica it never uses.
-        initialFontName=font,
+        story=story,
+        font=font,
+        # The bottom margin leaves room for the class teacher's signature line above the page number.
+        margins=(SHEET_MARGIN, SHEET_MARGIN, SHEET_MARGIN, SIGN_FOOTER_Y + 6 * mm),
+        canvas_class=_SheetCanvas,
     )
-    doc.build(story, canvasmaker=make_canvas)
-    return len(canvases[-1].held_pages)

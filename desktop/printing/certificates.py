@@ -29,7 +29,7 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from desktop.errors import Cancelled, UserInputError
 from desktop.printing.fonts import ensure_printable, register_fonts
-from desktop.printing.selection_docs import TEXT_WIDTH, _build
+from desktop.printing.selection_docs import TEXT_WIDTH, build_document
 
 Progress = Callable[[int, int], None]
 
@@ -631,4 +631,4 @@ def transcript_pdf(data: TranscriptData, out: Path) -> int:
         Spacer(1, 3 * mm),
         _record_table(data, styles),
     ]
-    return _build(out, f"{data.holder_name}学时学分证明", story, font)
+    return build_document(out, f"{data.holder_name}学时学分证明", story, font)

@@ -6,7 +6,6 @@ lacks would print as a blank without any error (see `desktop.printing.fonts`).""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -20,13 +19,11 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
     PageBreak,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
@@ -35,11 +32,11 @@ from reportlab.platypus import (
 from desktop.errors import UserInputError
 from desktop.io.xlsx_writer import write_xlsx
 from desktop.printing.fonts import ensure_printable, register_fonts
+from desktop.printing.layout import SectionStart, build_a4
 
 MARGIN = 20 * mm
 # SimpleDocTemplate's frame keeps reportlab's default 6 pt padding inside the margins on each side.
 TEXT_WIDTH = A4[0] - 2 * MARGIN - 2 * 6
-FOOTER_Y = 11 * mm
 PUBLICITY_HEADERS = ("序号", "姓名", "性别", "学校/单位", "学段", "学科", "职称")
 # Relative column widths, scaled to the text width.
 PUBLICITY_WIDTHS = (12, 20, 13, 55, 18, 22, 30)
@@ -182,72 +179,11 @@ def _table(
     return table
 
 
-class _SectionStart(Flowable):
-    """Invisible marker: pages from here on are numbered as one section (one school's notice)."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__()
-        self.key = key
-
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
-        return 0, 0
-
-    def draw(self) -> None:
-        self.canv.section = self.key  # type: ignore[attr-defined]
-
-
-class _NumberedCanvas(Canvas):
-    """Holds every page back until the end, so each footer can say how many pages its section has."""
-
-    def __init__(self, *args: Any, footer_font: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.footer_font = footer_font
-        self.section: str = ""
-        self.held_pages: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:
-        self.held_pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        totals = Counter(page["section"] for page in self.held_pages)
-        numbered: Counter[str] = Counter()
-        for page in self.held_pages:
-            self.__dict__.update(page)
-            numbered[self.section] += 1
-            self.setFont(self.footer_font, 9)
-            # Two spaces: pdftotext (and copy-paste) drops a single space between a CJK character and a
-            # digit, which would turn the footer into "第1页共7页".
-            self.drawCentredString(
-                A4[0] / 2, FOOTER_Y, f"第  {numbered[self.section]}  页  共  {totals[self.section]}  页"
-            )
-            super().showPage()
-        super().save()
-
-
-def _build(out: Path, title: str, story: list[Flowable], font: str) -> int:
+def build_document(out: Path, title: str, story: list[Flowable], font: str) -> int:
     """Write the story to `out` as A4 and return the number of pages written."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    canvases: list[_NumberedCanvas] = []
-
-    def make_canvas(*args: Any, **kwargs: Any) -> _NumberedCanvas:
-        canvas = _NumberedCanvas(*args, footer_font=font, **kwargs)
-        canvases.append(canvas)
-        return canvas
-
-    doc = SimpleDocTemplate(
-        str(out),
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN + 2 * mm,
-        title=title,
-        # Otherwise every page names an unembedded Helvetica it never uses.
-        initialFontName=font,
+    return build_a4(
+        out, title=title, story=story, font=font, margins=(MARGIN, MARGIN, MARGIN, MARGIN + 2 * mm)
     )
-    doc.build(story, canvasmaker=make_canvas)
-    return len(canvases[-1].held_pages)
 
 
 def _by_school(trainees: Sequence[SelectedTrainee]) -> dict[str, list[SelectedTrainee]]:
@@ -300,7 +236,7 @@ def publicity_pdf(doc: SelectionDocument, out: Path) -> int:
             signature=_signature(doc.issuer, doc.publicity_start, styles),
         ),
     ]
-    return _build(out, title, story, font)
+    return build_document(out, title, story, font)
 
 
 def publicity_xlsx(doc: SelectionDocument, out: Path) -> int:
@@ -322,7 +258,7 @@ def _notice(
 ) -> list[Flowable]:
     rows = [[str(i), t.name, t.gender, t.stage, t.subject, t.title] for i, t in enumerate(trainees, start=1)]
     return [
-        _SectionStart(school),
+        SectionStart(school),
         _title(f"关于{doc.project_name}参训人员的通知", styles),
         _p(f"{school}：", styles.addressee),
         _p(
@@ -375,7 +311,7 @@ def school_notices_pdf(doc: SelectionDocument, out: Path) -> int:
         if story:
             story.append(PageBreak())
         story.extend(_notice(doc, school, trainees, styles))
-    return _build(out, f"关于{doc.project_name}参训人员的通知", story, font)
+    return build_document(out, f"关于{doc.project_name}参训人员的通知", story, font)
 
 
 def school_notices_xlsx(doc: SelectionDocument, out: Path) -> int:
