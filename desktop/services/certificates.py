@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop.db.models import Certificate, Enrollment, Project, Setting, Teacher
+from desktop.db.models import Certificate, Enrollment, Project, Setting, Teacher, TrainingClass
 from desktop.domain.certificate_signing import (
     CertificateClaims,
     Verification,
@@ -163,18 +163,26 @@ class CertificateRow:
     print_count: int
     revoked: bool
     revoked_reason: str
+    class_name: str
 
 
-def certificate_rows(session: Session, *, project_id: str | None = None) -> list[CertificateRow]:
+def certificate_rows(
+    session: Session, *, project_id: str | None = None, class_id: str | None = None
+) -> list[CertificateRow]:
+    """Certificates, newest first; of one project, or of one class of it (a class prints together)."""
     query = (
-        select(Certificate, Teacher.name, Teacher.id_number, Project.name)
+        select(Certificate, Teacher.name, Teacher.id_number, Project.name, TrainingClass.name)
         .join(Teacher, Certificate.teacher_id == Teacher.id)
         .join(Project, Certificate.project_id == Project.id)
+        .join(Enrollment, Certificate.enrollment_id == Enrollment.id)
+        .outerjoin(TrainingClass, Enrollment.class_id == TrainingClass.id)
         .where(Certificate.deleted.is_(False))
         .order_by(Certificate.serial.desc())
     )
     if project_id is not None:
         query = query.where(Certificate.project_id == project_id)
+    if class_id is not None:
+        query = query.where(Enrollment.class_id == class_id)
     return [
         CertificateRow(
             c.id,
@@ -186,6 +194,7 @@ def certificate_rows(session: Session, *, project_id: str | None = None) -> list
             c.print_count,
             c.revoked,
             c.revoked_reason,
+            class_name or "",
         )
-        for c, name, id_number, project_name in session.execute(query)
+        for c, name, id_number, project_name, class_name in session.execute(query)
     ]

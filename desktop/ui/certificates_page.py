@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from desktop.db.models import Enrollment, Project
 from desktop.domain.vocab import EnrollmentStatus
 from desktop.errors import GuopeiError
-from desktop.services import certificates
+from desktop.services import certificates, projects
 from desktop.services.certificate_printing import print_certificates
 from desktop.services.certificates import CertificateRow
 from desktop.ui.context import AppContext, Changes
@@ -39,12 +40,19 @@ class CertificatesPage(QWidget):
         title = QLabel(self.tr("结业证书"))
         title.setObjectName("pageTitle")
         self.project = QComboBox()
-        self.project.currentIndexChanged.connect(self.reload)
+        self.project.currentIndexChanged.connect(self._fill_classes)
+        self.training_class = QComboBox()
+        self.training_class.currentIndexChanged.connect(self.reload)
+        self.separate = QCheckBox(self.tr("另为每名学员单独保存一个 PDF"))
         top = QHBoxLayout()
         top.addWidget(title)
         top.addWidget(self.project, 1)
+        top.addWidget(self.training_class)
         self.table = read_only_table(
-            [self.tr(h) for h in ("证书编号", "持证人", "身份证号", "项目", "发证日期", "打印次数", "状态")],
+            [
+                self.tr(h)
+                for h in ("证书编号", "持证人", "身份证号", "项目", "班级", "发证日期", "打印次数", "状态")
+            ],
             stretch=3,
             multi=True,
         )
@@ -52,12 +60,13 @@ class CertificatesPage(QWidget):
         for caption, slot in (
             (self.tr("为结业学员签发证书"), self.issue),
             (self.tr("打印所选…"), lambda: self.choose_print_file(selected=True)),
-            (self.tr("打印本项目全部…"), lambda: self.choose_print_file(selected=False)),
+            (self.tr("打印列表中全部…"), lambda: self.choose_print_file(selected=False)),
             (self.tr("撤销…"), self.revoke_selected),
         ):
             button = QPushButton(caption)
             button.clicked.connect(slot)
             buttons.addWidget(button)
+        buttons.addWidget(self.separate)
         buttons.addStretch(1)
         self.scan = QLineEdit()
         self.scan.setPlaceholderText(self.tr("核验：扫描证书二维码（或粘贴其文字）后按回车"))
@@ -89,6 +98,18 @@ class CertificatesPage(QWidget):
         for project_id, code, name in projects:
             self.project.addItem(f"{code}  {name}", project_id)
         self.project.blockSignals(False)
+        self._fill_classes()
+
+    def _fill_classes(self) -> None:
+        project_id = self.project.currentData()
+        with self.context.db.read() as session:
+            classes = projects.class_rows(session, project_id) if project_id else []
+        self.training_class.blockSignals(True)
+        self.training_class.clear()
+        self.training_class.addItem(self.tr("全部班级"), None)
+        for class_id, name, *_ in classes:
+            self.training_class.addItem(name, class_id)
+        self.training_class.blockSignals(False)
         self.reload()
 
     def on_changes(self, changes: Changes) -> None:
@@ -100,7 +121,13 @@ class CertificatesPage(QWidget):
     def reload(self) -> None:
         project_id = self.project.currentData()
         with self.context.db.read() as session:
-            self.rows = certificates.certificate_rows(session, project_id=project_id) if project_id else []
+            self.rows = (
+                certificates.certificate_rows(
+                    session, project_id=project_id, class_id=self.training_class.currentData()
+                )
+                if project_id
+                else []
+            )
         fill_table(
             self.table,
             [
@@ -109,6 +136,7 @@ class CertificatesPage(QWidget):
                     r.holder_name,
                     r.masked_id_number,
                     r.project_name,
+                    r.class_name,
                     str(r.issued_on),
                     str(r.print_count),
                     self.tr("已撤销：") + r.revoked_reason if r.revoked else self.tr("有效"),
@@ -145,6 +173,8 @@ class CertificatesPage(QWidget):
         if not ids:
             return
         db, county = self.context.db, self.context.db.device.county_name
+        # The per-trainee files go into a folder named like the PDF, beside it.
+        separate = out.with_suffix("") if self.separate.isChecked() else None
 
         def work(reporter: Reporter) -> int:
             with db.write() as session:
@@ -153,6 +183,7 @@ class CertificatesPage(QWidget):
                     ids,
                     out,
                     county_name=county,
+                    per_trainee_dir=separate,
                     progress=reporter.progress,
                     cancelled=reporter.cancelled,
                 )

@@ -16,13 +16,18 @@ def test_issue_print_scan_verify_and_revoke(qtbot, writable_demo, tmp_path):
     page = CertificatesPage(QuietContext(writable_demo))
     qtbot.addWidget(page)
     page.show()
+    assert page.training_class.count() >= 2  # 全部班级 and the project's classes
     before = len(page.rows)
     issued = page.issue()
     assert issued > 0 and len(page.rows) == before + issued
     assert page.issue() == 0  # never twice for one trainee
     page.table.selectRow(0)
+    page.separate.setChecked(True)
     out = tmp_path / "证书.pdf"
     page.print_to(out, selected=True)
+    assert [p.name for p in (tmp_path / "证书").glob("*.pdf")] == [
+        f"{page.rows[0].serial}-{page.rows[0].holder_name}.pdf"
+    ]
     assert page.context.opened == [out]
     assert page.rows[0].print_count >= 1
     text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
