@@ -227,9 +227,7 @@ def _export_teachers(args: argparse.Namespace, data_dir: Path) -> int:
 
     with _database(data_dir) as db, db.write() as session:
         flt = parse_filters(session, args.filter, query=args.query)
-        count = export_teachers(
-            session, flt, args.out, full_numbers=args.full_id, actor=getpass.getuser()
-        )
+        count = export_teachers(session, flt, args.out, full_numbers=args.full_id, actor=getpass.getuser())
     masked = "（含完整身份证号，已记入审计日志）" if args.full_id else "（身份证号、手机号已脱敏）"
     print(f"已导出 {count} 人到 {args.out}{masked}")
     return 0
@@ -286,9 +284,7 @@ def _certificates(args: argparse.Namespace, data_dir: Path) -> int:
             session, project.id, county_code=db.device.county_code, issued_on=dt.date.today()
         )
         ids = [
-            row.id
-            for row in certificates.certificate_rows(session, project_id=project.id)
-            if not row.revoked
+            row.id for row in certificates.certificate_rows(session, project_id=project.id) if not row.revoked
         ]
         if not ids:
             print(f"“{project.name}”还没有结业学员，没有证书可打印", file=sys.stderr)
