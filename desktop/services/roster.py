@@ -127,17 +127,18 @@ def _filter_conditions(flt: TeacherFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def filtered_teachers(flt: TeacherFilter) -> Select:
+def filtered_teachers(flt: TeacherFilter, *, descending: bool = False) -> Select:
     """`SELECT teachers.id …` for the filter, in pinyin order (how a Chinese list is read)."""
     statement = select(Teacher.id).where(*_filter_conditions(flt))
     if flt.township is not None or flt.rural is not None or flt.poverty_area is not None:
         statement = statement.join(School, Teacher.school_id == School.id)
-    return statement.order_by(Teacher.name_sort, Teacher.name, Teacher.id_number)
+    order = (Teacher.name_sort, Teacher.name, Teacher.id_number)
+    return statement.order_by(*(column.desc() for column in order) if descending else order)
 
 
-def teacher_ids(session: Session, flt: TeacherFilter) -> list[str]:
+def teacher_ids(session: Session, flt: TeacherFilter, *, descending: bool = False) -> list[str]:
     """The ordered ids of every teacher the filter selects; the table model pages rows from these."""
-    return list(session.scalars(filtered_teachers(flt)))
+    return list(session.scalars(filtered_teachers(flt, descending=descending)))
 
 
 def teacher_rows(session: Session, ids: Sequence[str]) -> list[TeacherRow]:

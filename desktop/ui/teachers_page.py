@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -93,6 +93,12 @@ class TeachersPage(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         for column, width in enumerate((80, 44, 172, 180, 90, 70, 80, 90, 60, 80, 110)):
             self.table.setColumnWidth(column, width)
+        # Clicking 姓名 turns the pinyin order around; the other columns are for reading, not sorting.
+        self.descending = False
+        header = self.table.horizontalHeader()
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        header.sectionClicked.connect(self._sort_clicked)
         self.table.doubleClicked.connect(self.open_file)
         self.table.activated.connect(self.open_file)
 
@@ -174,11 +180,18 @@ class TeachersPage(QWidget):
     def reload(self) -> None:
         self._search_timer.stop()
         with self.context.db.read() as session:
-            ids = roster.teacher_ids(session, self.current_filter())
+            ids = roster.teacher_ids(session, self.current_filter(), descending=self.descending)
         self.model.set_ids(ids)
         self.count_label.setText(self.tr("共 {n} 人").format(n=f"{len(ids):,}"))
         if ids:
             self.table.selectRow(0)
+
+    def _sort_clicked(self, column: int) -> None:
+        if column == 0:
+            self.descending = not self.descending
+            self.reload()
+        order = Qt.SortOrder.DescendingOrder if self.descending else Qt.SortOrder.AscendingOrder
+        self.table.horizontalHeader().setSortIndicator(0, order)
 
     def on_changes(self, changes: Changes) -> None:
         if changes.touches("schools"):

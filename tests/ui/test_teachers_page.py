@@ -120,3 +120,12 @@ def _save(db, form: TeacherForm) -> None:
 
     with db.write() as session:
         add_teacher(session, form, today=DEMO_TODAY)
+
+
+def test_clicking_the_name_header_reverses_the_pinyin_order(qtbot, demo_db):
+    page = make_page(qtbot, demo_db)
+    first = page.model.row_at(0).name
+    last = page.model.row_at(page.model.rowCount() - 1).name
+    page.table.horizontalHeader().sectionClicked.emit(0)
+    assert page.model.row_at(0).name == last
+    assert page.model.row_at(page.model.rowCount() - 1).name == first
