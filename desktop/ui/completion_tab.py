@@ -4,24 +4,23 @@ recorded; proposals confirmed, or overridden with a written reason."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QPushButton, QVBoxLayout
+from sqlalchemy.orm import Session
 
 from desktop.domain.vocab import CompletionOutcome, EnrollmentStatus
-from desktop.errors import GuopeiError
 from desktop.services import completion
 from desktop.services.completion import CompletionLine
-from desktop.ui.context import AppContext, Changes
+from desktop.services.projects import ProjectRow
+from desktop.ui.project_tab import ACTOR, ProjectTab
 from desktop.ui.widgets import fill_table, read_only_table, selected_keys
 
-ACTOR = "县教师发展中心"
 
-
-class CompletionTab(QWidget):
-    def __init__(self, context: AppContext) -> None:
-        super().__init__()
-        self.context = context
+class CompletionTab(ProjectTab):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
         self.project_id: str | None = None
         self.lines: list[CompletionLine] = []
         self.table = read_only_table(
@@ -46,8 +45,8 @@ class CompletionTab(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
 
-    def show_project(self, project_id: str) -> None:
-        self.project_id = project_id
+    def show_project(self, project: ProjectRow) -> None:
+        self.project_id = project_id = project.id
         with self.context.db.read() as session:
             self.lines = completion.proposals(session, project_id, today=self.context.today())
         fill_table(
@@ -69,21 +68,17 @@ class CompletionTab(QWidget):
             good = line.proposal.outcome == CompletionOutcome.COMPLETED
             self.table.item(row, 4).setForeground(QColor("#1e8449" if good else "#b03a2e"))
 
-    def _write(self, action) -> bool:
-        try:
-            with self.context.db.write() as session:
-                action(session)
-        except (ValueError, GuopeiError) as error:
-            self.context.report_error(self, error)
+    def _decide(self, action: Callable[[Session], object]) -> bool:
+        if not self._write({"enrollments", "completions", "integrity_records"}, action):
             return False
-        self.context.announce(Changes(frozenset({"enrollments", "completions", "integrity_records"})))
-        if self.project_id:
-            self.show_project(self.project_id)
+        project = self.current_project()
+        if project is not None:
+            self.show_project(project)
         return True
 
     def record(self, *, passed: bool | None = None, outcome_submitted: bool | None = None) -> bool:
         ids = selected_keys(self.table)
-        return bool(ids) and self._write(
+        return bool(ids) and self._decide(
             lambda s: completion.record_assessment(s, ids, passed=passed, outcome_submitted=outcome_submitted)
         )
 
@@ -92,7 +87,7 @@ class CompletionTab(QWidget):
         if not ids or project_id is None:
             return False
         at, today = dt.datetime.now(), self.context.today()
-        return self._write(
+        return self._decide(
             lambda s: completion.confirm(s, project_id, ids, decided_by=ACTOR, at=at, today=today)
         )
 
@@ -111,7 +106,7 @@ class CompletionTab(QWidget):
             if not ok:
                 return False
         at, today = dt.datetime.now(), self.context.today()
-        return self._write(
+        return self._decide(
             lambda s: completion.confirm(
                 s,
                 project_id,

@@ -37,7 +37,7 @@ def test_confirm_and_override_completion_in_the_tab(qtbot, writable_demo):
     page.year.setCurrentIndex(page.year.findData(None))
     page.table.selectRow([r.id for r in page.rows].index(project_id))
     page.tabs.setCurrentIndex(4)  # 结业
-    tab = page.completion
+    tab = page.completion_tab
     assert tab.table.rowCount() == len(tab.lines) > 1
     assert all(tab.table.item(r, 5).text() for r in range(tab.table.rowCount()))  # every reason shown
     select_rows(tab.table, [0])

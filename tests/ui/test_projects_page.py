@@ -54,30 +54,32 @@ def test_select_admit_approve_publicise_and_print(qtbot, writable_demo, tmp_path
     before = enrolled(db, project.id)
 
     page.tabs.setCurrentIndex(1)  # 精准遴选
-    assert page.candidates.rowCount() > 3
-    eligible_first = [page.candidates.item(r, 5).text() for r in range(page.candidates.rowCount())]
+    assert page.candidates_tab.table.rowCount() > 3
+    eligible_first = [
+        page.candidates_tab.table.item(r, 5).text() for r in range(page.candidates_tab.table.rowCount())
+    ]
     assert eligible_first == sorted(eligible_first, key=lambda t: t != "符合")  # eligible ones on top
-    page.top_n.setValue(3)
-    assert page.enroll_top()
+    page.candidates_tab.top_n.setValue(3)
+    assert page.candidates_tab.enroll_top()
     after = enrolled(db, project.id)
     new = [t for t in after if t not in before]
     assert len(new) == 3 and all(after[t] == "applied" for t in new)
 
     page.tabs.setCurrentIndex(0)  # 学员
-    ids = [page.trainees.item(r, 0).data(0x0100) for r in range(page.trainees.rowCount())]
+    ids = [page.trainees_tab.table.item(r, 0).data(0x0100) for r in range(page.trainees_tab.table.rowCount())]
     with db.read() as session:
         mine = {e.id for e in session.scalars(select(Enrollment).where(Enrollment.teacher_id.in_(new)))}
-    select_rows(page.trainees, [i for i, key in enumerate(ids) if key in mine])
+    select_rows(page.trainees_tab.table, [i for i, key in enumerate(ids) if key in mine])
     from desktop.domain.vocab import EnrollmentStatus
 
-    assert page.step_selected(EnrollmentStatus.ADMITTED)
-    select_rows(page.trainees, [i for i, key in enumerate(ids) if key in mine])
-    assert page.step_selected(EnrollmentStatus.APPROVED)
-    assert page.publicise(days=5)
+    assert page.trainees_tab.step_selected(EnrollmentStatus.ADMITTED)
+    select_rows(page.trainees_tab.table, [i for i, key in enumerate(ids) if key in mine])
+    assert page.trainees_tab.step_selected(EnrollmentStatus.APPROVED)
+    assert page.trainees_tab.publicise(days=5)
     statuses = enrolled(db, project.id)
     assert all(statuses[t] == "publicised" for t in new)
 
-    page.write_documents(tmp_path)
+    page.trainees_tab.write_documents(tmp_path)
     assert "已为" in page.context.messages[-1]
     pdf = next(tmp_path.glob("*公示名单.pdf"))
     text = subprocess.run(
@@ -109,11 +111,11 @@ def test_an_ineligible_teacher_is_refused_and_nothing_is_written(qtbot, writable
         primary = session.scalar(
             select(Teacher.id).where(Teacher.stage == "21", Teacher.employment_status == "active")
         )
-    assert not page.enroll_teachers([primary])
+    assert not page.candidates_tab.enroll_teachers([primary])
     assert "学段不符" in str(page.context.errors[-1])
     with db.read() as session:
         assert session.scalar(select(func.count()).select_from(Enrollment)) == count
-    assert page.enroll_teachers([primary], override_reason="县教育局特批")
+    assert page.candidates_tab.enroll_teachers([primary], override_reason="县教育局特批")
     assert enrolled(db, project_id)[primary] == "applied"
 
 
@@ -127,11 +129,11 @@ def test_attendance_tab_and_summary_export(qtbot, writable_demo, tmp_path):
     finished = next(i for i, r in enumerate(page.rows) if r.status == "finished" and r.seats_taken > 0)
     page.table.selectRow(finished)
     page.tabs.setCurrentIndex(3)  # 考勤
-    assert page.attendance.rowCount() == len(page.summary_rows) > 0
-    rates = [page.attendance.item(r, 5).text() for r in range(page.attendance.rowCount())]
+    assert page.attendance_tab.table.rowCount() == len(page.attendance_tab.summary_rows) > 0
+    rates = [page.attendance_tab.table.item(r, 5).text() for r in range(page.attendance_tab.table.rowCount())]
     assert all(rate.endswith("%") or rate == "—" for rate in rates)
     out = tmp_path / "考勤汇总.xlsx"
-    assert page.export_summary(out) == len(page.summary_rows)
+    assert page.attendance_tab.export_summary(out) == len(page.attendance_tab.summary_rows)
     sheet = read_sheet(out)
     assert [cell.value for cell in sheet.rows[0]][:3] == ["姓名", "学校/单位", "班级"]
-    assert len(sheet.rows) - 1 == len(page.summary_rows)
+    assert len(sheet.rows) - 1 == len(page.attendance_tab.summary_rows)

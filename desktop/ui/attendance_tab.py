@@ -1,0 +1,144 @@
+"""考勤 tab: attendance per trainee, online-learning hours imported, the summary exported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout
+
+from desktop.errors import GuopeiError
+from desktop.services import attendance_summary, online_hours
+from desktop.services.attendance_summary import TraineeSummary
+from desktop.services.projects import ProjectRow
+from desktop.ui.preview_dialog import PreviewDialog, PreviewSpec
+from desktop.ui.project_tab import ProjectTab
+from desktop.ui.widgets import fill_table, read_only_table
+
+HEADERS = (
+    "姓名",
+    "学校/单位",
+    "班级",
+    "已上课次",
+    "出勤",
+    "出勤率",
+    "出勤学时",
+    "应修学时",
+    "缺勤",
+    "请假",
+    "迟到",
+)
+
+
+class AttendanceTab(ProjectTab):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.summary_rows: list[TraineeSummary] = []
+        self.table = read_only_table([self.tr(h) for h in HEADERS], stretch=1)
+        online = QPushButton(self.tr("导入线上学时…"))
+        online.clicked.connect(self.choose_online_hours_file)
+        export = QPushButton(self.tr("导出考勤汇总…"))
+        export.clicked.connect(self.choose_summary_file)
+        buttons = QHBoxLayout()
+        buttons.addWidget(online)
+        buttons.addWidget(export)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+
+    def show_project(self, project: ProjectRow) -> None:
+        with self.context.db.read() as session:
+            self.summary_rows = attendance_summary.project_summary(
+                session, project.id, today=self.context.today()
+            )
+        fill_table(
+            self.table,
+            [
+                [
+                    r.name,
+                    r.school,
+                    r.class_name,
+                    str(r.sessions_held),
+                    str(r.sessions_attended),
+                    "—" if r.attendance_rate is None else f"{r.attendance_rate:.0%}",
+                    f"{r.hours_attended:g}",
+                    f"{r.hours_scheduled:g}",
+                    str(r.absences),
+                    str(r.excused),
+                    str(r.late),
+                ]
+                for r in self.summary_rows
+            ],
+            keys=[r.enrollment_id for r in self.summary_rows],
+        )
+
+    def choose_online_hours_file(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, self.tr("选择线上学习记录"), "", self.tr("表格文件 (*.xlsx *.xls *.csv);;所有文件 (*)")
+        )
+        if chosen:
+            self.import_online_hours(Path(chosen))
+
+    def import_online_hours(self, path: Path) -> PreviewDialog | None:
+        project = self.current_project()
+        if project is None:
+            return None
+        try:
+            with self.context.db.read() as session:
+                preview = online_hours.preview_online_hours(
+                    session, project.id, path, today=self.context.today()
+                )
+        except GuopeiError as error:
+            self.context.report_error(self, error)
+            return None
+        spec = PreviewSpec(
+            title=self.tr("导入线上学时 — {name}").format(name=preview.project_name),
+            summary=preview.summary(),
+            headers=("行号", "姓名", "身份证号", "课次日期", "学时", "结果", "原因/说明"),
+            rows=[
+                (
+                    [
+                        str(r.row),
+                        r.name,
+                        r.masked_id_number,
+                        str(r.session_date or ""),
+                        f"{r.hours:g}",
+                        self.tr("登记") if r.action == "record" else self.tr("拒绝"),
+                        r.reason or r.note,
+                    ],
+                    r.action == "record",
+                )
+                for r in preview.rows
+            ],
+            apply_label=self.tr("登记 {n} 人次").format(n=len(preview.credits)),
+            apply=lambda session: online_hours.apply_online_hours(session, preview),
+            done_message=self.tr("已登记 {n} 人次的线上学时。"),
+            changes=frozenset({"attendance"}),
+            save_refused=lambda out: online_hours.save_refused(preview, out),
+        )
+        dialog = PreviewDialog(self, self.context, spec)
+        dialog.open()
+        return dialog
+
+    def choose_summary_file(self) -> None:
+        project = self.current_project()
+        if project is None:
+            return
+        chosen, _ = QFileDialog.getSaveFileName(
+            self, self.tr("导出考勤汇总"), f"{project.code}-考勤汇总.xlsx", "Excel (*.xlsx)"
+        )
+        if chosen:
+            self.export_summary(Path(chosen))
+
+    def export_summary(self, out: Path) -> int:
+        project = self.current_project()
+        if project is None:
+            return 0
+        with self.context.db.read() as session:
+            rows = attendance_summary.project_summary(session, project.id, today=self.context.today())
+        count = attendance_summary.export_summary_xlsx(rows, out)
+        self.context.inform(
+            self, self.tr("导出考勤汇总"), self.tr("已导出 {n} 人到 {path}").format(n=count, path=out)
+        )
+        return count

@@ -1,0 +1,45 @@
+"""What the tabs of the projects page share: the page's current project, and writing with errors
+shown and the change announced."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from sqlalchemy.orm import Session
+
+from desktop.errors import GuopeiError
+from desktop.services.projects import ProjectRow
+from desktop.ui.context import AppContext, Changes
+
+ACTOR = "县教师发展中心"
+
+
+class ProjectTab(QWidget):
+    def __init__(self, context: AppContext, current_project: Callable[[], ProjectRow | None]) -> None:
+        super().__init__()
+        self.context = context
+        self.current_project = current_project
+
+    def show_project(self, project: ProjectRow) -> None:
+        """Redraw for `project` (called when the tab or the project changes)."""
+        raise NotImplementedError
+
+    def _write(self, tables: set[str], action: Callable[[Session], object]) -> bool:
+        try:
+            with self.context.db.write() as session:
+                action(session)
+        except (ValueError, GuopeiError) as error:
+            self.context.report_error(self, error)
+            return False
+        self.context.announce(Changes(frozenset(tables)))
+        return True
+
+
+def column(main: QWidget, buttons: QHBoxLayout) -> QWidget:
+    holder = QWidget()
+    layout = QVBoxLayout(holder)
+    layout.setContentsMargins(0, 6, 0, 0)
+    layout.addWidget(main, 1)
+    layout.addLayout(buttons)
+    return holder

@@ -1,0 +1,198 @@
+"""学员 tab: the project's trainees through two-way selection, applications from a school's list,
+and the publicity list and school notices."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QInputDialog, QPushButton, QVBoxLayout
+
+from desktop.domain.vocab import EnrollmentStatus
+from desktop.errors import GuopeiError, UserInputError
+from desktop.services import projects, selection
+from desktop.services.application_import import apply_applications, preview_applications
+from desktop.services.projects import ProjectRow
+from desktop.services.selection_documents import WrittenDocuments, write_selection_documents
+from desktop.ui.preview_dialog import PreviewDialog, PreviewSpec
+from desktop.ui.project_tab import ACTOR, ProjectTab
+from desktop.ui.tasks import Reporter
+from desktop.ui.widgets import fill_table, read_only_table, selected_keys
+
+# The buttons of the trainee list: (label, target status).
+STEPS = [
+    ("录取", EnrollmentStatus.ADMITTED),
+    ("审核通过", EnrollmentStatus.APPROVED),
+    ("报到参训", EnrollmentStatus.ATTENDING),
+    ("未报到…", EnrollmentStatus.NO_SHOW),
+    ("劝退…", EnrollmentStatus.DISMISSED),
+    ("特殊原因退训…", EnrollmentStatus.WITHDRAWN),
+]
+
+
+class TraineesTab(ProjectTab):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.table = read_only_table(
+            [self.tr(h) for h in ("姓名", "身份证号", "学校/单位", "班级", "状态", "说明")],
+            stretch=5,
+            multi=True,
+        )
+        buttons = QHBoxLayout()
+        for label, status in STEPS:
+            button = QPushButton(self.tr(label))
+            button.clicked.connect(lambda _=False, s=status: self.step_selected(s))
+            buttons.addWidget(button)
+        for caption, slot in (
+            (self.tr("公示…"), self.publicise),
+            (self.tr("导入报名名单…"), self.choose_applications_file),
+            (self.tr("导出公示名单和参训通知…"), self.choose_documents_folder),
+        ):
+            button = QPushButton(caption)
+            button.clicked.connect(lambda _=False, f=slot: f())
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+
+    def show_project(self, project: ProjectRow) -> None:
+        with self.context.db.read() as session:
+            rows = selection.enrollment_rows(session, project.id)
+        fill_table(
+            self.table,
+            [
+                [
+                    r.name,
+                    r.masked_id_number,
+                    r.school_name,
+                    r.class_name,
+                    EnrollmentStatus(r.status).label,
+                    "；".join(
+                        x for x in (r.status_reason, r.override_reason and f"破格：{r.override_reason}") if x
+                    ),
+                ]
+                for r in rows
+            ],
+            keys=[r.id for r in rows],
+        )
+
+    def step_selected(self, status: EnrollmentStatus, reason: str | None = None) -> bool:
+        ids = selected_keys(self.table)
+        if not ids:
+            return False
+        if reason is None and status in (
+            EnrollmentStatus.NO_SHOW,
+            EnrollmentStatus.DISMISSED,
+            EnrollmentStatus.WITHDRAWN,
+        ):
+            reason, ok = QInputDialog.getText(
+                self, self.tr(status.label), self.tr("原因（将记入状态历史，并告知选派学校）：")
+            )
+            if not ok:
+                return False
+        at = dt.datetime.now()
+        return self._write(
+            {"enrollments", "integrity_records"},
+            lambda s: selection.advance(s, ids, status, actor=ACTOR, at=at, reason=reason or ""),
+        )
+
+    def publicise(self, days: int | None = None) -> bool:
+        project = self.current_project()
+        if project is None:
+            return False
+        if days is None:
+            days, ok = QInputDialog.getInt(self, self.tr("公示"), self.tr("公示期（天）："), 5, 1, 30)
+            if not ok:
+                return False
+        start = self.context.today()
+        at = dt.datetime.now()
+
+        def action(session) -> None:
+            projects.set_publicity(session, project.id, start, start + dt.timedelta(days=days - 1))
+            approved = [
+                r.id for r in selection.enrollment_rows(session, project.id) if r.status == "approved"
+            ]
+            if not approved:
+                raise UserInputError("没有“已审核”的学员可以公示：请先录取并审核通过")
+            selection.advance(session, approved, EnrollmentStatus.PUBLICISED, actor=ACTOR, at=at)
+
+        return self._write({"enrollments", "projects"}, action)
+
+    def choose_applications_file(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, self.tr("选择报名名单"), "", self.tr("表格文件 (*.xlsx *.xls *.csv);;所有文件 (*)")
+        )
+        if chosen:
+            self.import_applications(Path(chosen))
+
+    def import_applications(self, path: Path) -> PreviewDialog | None:
+        project = self.current_project()
+        if project is None:
+            return None
+        try:
+            with self.context.db.read() as session:
+                preview = preview_applications(session, project.id, path, today=self.context.today())
+        except GuopeiError as error:
+            self.context.report_error(self, error)
+            return None
+        at = dt.datetime.now()
+        spec = PreviewSpec(
+            title=self.tr("导入报名名单 — {name}").format(name=preview.project_name),
+            summary=preview.summary(),
+            headers=("行号", "姓名", "身份证号", "结果", "原因"),
+            rows=[
+                (
+                    [
+                        str(r.row),
+                        r.name,
+                        r.masked_id_number,
+                        self.tr("报名") if r.accepted else self.tr("拒绝"),
+                        "；".join(r.problems),
+                    ],
+                    r.accepted,
+                )
+                for r in preview.rows
+            ],
+            apply_label=self.tr("报名 {n} 人").format(n=len(preview.accepted)),
+            apply=lambda session: apply_applications(session, preview, actor=ACTOR, at=at),
+            done_message=self.tr("已报名 {n} 人。"),
+            changes=frozenset({"enrollments"}),
+        )
+        dialog = PreviewDialog(self, self.context, spec)
+        dialog.open()
+        return dialog
+
+    def choose_documents_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("保存到文件夹"))
+        if folder:
+            self.write_documents(Path(folder))
+
+    def write_documents(self, folder: Path) -> None:
+        project = self.current_project()
+        if project is None:
+            return
+        db, county, today = self.context.db, self.context.db.device.county_name, self.context.today()
+
+        def work(_reporter: Reporter) -> WrittenDocuments:
+            with db.read() as session:
+                return write_selection_documents(session, project.id, folder, county_name=county, today=today)
+
+        def done(written: WrittenDocuments) -> None:
+            names = "\n".join(path.name for path in written.files)
+            self.context.inform(
+                self,
+                self.tr("导出"),
+                self.tr("已为 {s} 所学校的 {n} 名学员生成：\n{files}\n保存在 {folder}").format(
+                    s=written.schools, n=written.trainees, files=names, folder=folder
+                ),
+            )
+
+        self.context.runner.run(
+            self,
+            title=self.tr("正在生成文件…"),
+            work=work,
+            on_done=done,
+            on_error=lambda error: self.context.report_error(self, error),
+        )
