@@ -68,6 +68,8 @@ class CertificatesPage(QWidget):
             buttons.addWidget(button)
         buttons.addWidget(self.separate)
         buttons.addStretch(1)
+        self.empty_note = QLabel(self.tr("这个项目还没有签发证书：点“为结业学员签发证书”。"))
+        self.empty_note.setObjectName("emptyNote")
         self.scan = QLineEdit()
         self.scan.setPlaceholderText(self.tr("核验：扫描证书二维码（或粘贴其文字）后按回车"))
         self.scan.returnPressed.connect(self.verify)
@@ -78,6 +80,7 @@ class CertificatesPage(QWidget):
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty_note)
         layout.addLayout(buttons)
         layout.addWidget(self.scan)
         layout.addWidget(self.verdict)
@@ -145,6 +148,7 @@ class CertificatesPage(QWidget):
             ],
             keys=[r.id for r in self.rows],
         )
+        self.empty_note.setVisible(not self.rows and self.project.currentData() is not None)
 
     def issue(self) -> int:
         project_id = self.project.currentData()
