@@ -1,0 +1,378 @@
+"""The desktop side of sync: push the outbox to the provincial server, pull the county's changes.
+
+Runs on a worker thread (never the UI thread); every database change goes through `Database.write()`,
+so a crash mid-sync leaves either the old state or the new one. Pulled rows are written with Core
+statements, which bypass the ORM flush hook in desktop.db.outbox: they keep their own HLC and origin
+and never enter the outbox, so nothing echoes back to the server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from sqlalchemy import Date, DateTime, Table, Time, delete, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from desktop.db.base import Base
+from desktop.db.engine import Database
+from desktop.db.models import Device, OutboxEntry, Setting
+from desktop.domain.hlc import Hlc
+from desktop.errors import EnvironmentFailure, GuopeiError
+from desktop.sync.protocol import (
+    DEFAULT_PULL_LIMIT,
+    FINAL_OUTCOMES,
+    MAX_COMPRESSED_BYTES,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    BadPayload,
+    Change,
+    OpResult,
+    PayloadTooLarge,
+    PullPage,
+    PushBatch,
+    PushOp,
+    PushResponse,
+    RegisterRequest,
+    RegisterResponse,
+    gzip_decode,
+    gzip_encode,
+)
+
+CURSOR_KEY = "sync.cursor"
+REJECTED_KEY = "sync.rejected"
+DEFAULT_BATCH = 500  # ops per push: ~200 KB of gzip, small enough for a slow county uplink to finish
+TIMEOUT = (10, 120)  # (connect, read) seconds; the server may take a while to apply a big batch
+
+
+class SyncError(EnvironmentFailure):
+    """Sync could not complete; the outbox and the cursor are as they were before the failed step."""
+
+
+class NotConnected(SyncError):
+    def __init__(self, detail: str = "") -> None:
+        message = "未连接到省级平台（可能是网络登录页面）"
+        super().__init__(f"{message}：{detail}" if detail else message)
+
+
+class ServerRefused(SyncError):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"省级平台拒绝了请求（{status}）：{detail}")
+        self.status = status
+        self.detail = detail
+
+
+class NotRegistered(GuopeiError):
+    def __init__(self) -> None:
+        super().__init__("本机尚未在省级平台注册，或注册已被撤销。请向省级管理员申请新的注册码。")
+
+
+@dataclass(frozen=True)
+class RejectedOp:
+    """A change the server refused for good. Kept (in settings, key sync.rejected) for a person to see."""
+
+    op_id: str
+    entity: str
+    row_id: str
+    reason: str
+    payload: dict[str, Any]
+
+
+@dataclass
+class PushSummary:
+    batches: int = 0
+    sent: int = 0
+    applied: int = 0
+    duplicate: int = 0
+    conflicts: list[OpResult] = field(default_factory=list)
+    rejected: list[RejectedOp] = field(default_factory=list)
+    unsettled: int = 0  # ops the server returned no final result for; they stay in the outbox
+
+
+def _models_by_entity() -> dict[str, type[Base]]:
+    return {
+        mapper.class_.__sync_entity__: mapper.class_
+        for mapper in Base.registry.mappers
+        if hasattr(mapper.class_, "__sync_entity__")
+    }
+
+
+def _converters(table: Table) -> dict[str, Callable[[str], Any]]:
+    """Per column, how to turn the JSON text of a date/time back into what the column type accepts."""
+    result: dict[str, Callable[[str], Any]] = {}
+    for column in table.columns:
+        # DateTime first: the SQLite dialect's Date refuses datetimes and the other way round.
+        if isinstance(column.type, DateTime):
+            result[column.key] = dt.datetime.fromisoformat
+        elif isinstance(column.type, Date):
+            result[column.key] = dt.date.fromisoformat
+        elif isinstance(column.type, Time):
+            result[column.key] = dt.time.fromisoformat
+    return result
+
+
+class SyncClient:
+    def __init__(
+        self,
+        db: Database,
+        base_url: str,
+        token: str,
+        *,
+        batch_size: int = DEFAULT_BATCH,
+        page_size: int = DEFAULT_PULL_LIMIT,
+        http: requests.Session | None = None,
+    ) -> None:
+        self.db = db
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.batch_size = batch_size
+        self.page_size = page_size
+        self.http = http or requests.Session()
+        self._models = _models_by_entity()
+        self._converters = {entity: _converters(model.__table__) for entity, model in self._models.items()}
+
+    # Push
+
+    def push(self) -> PushSummary:
+        """Send the outbox in seq order, batch by batch; delete each op once it has a final result."""
+        summary = PushSummary()
+        after = 0
+        while (batch := self.next_batch(after=after)) is not None:
+            after = batch[1]
+            response = self.send_batch(batch[0])
+            self._settle(batch[0], response, summary)
+        return summary
+
+    def next_batch(self, *, after: int = 0) -> tuple[PushBatch, int] | None:
+        """The next batch of outbox ops with seq > `after`, and the last seq in it; None when done."""
+        with self.db.read() as session:
+            entries = session.scalars(
+                select(OutboxEntry)
+                .where(OutboxEntry.seq > after)
+                .order_by(OutboxEntry.seq)
+                .limit(self.batch_size)
+            ).all()
+        if not entries:
+            return None
+        ops = [
+            PushOp.build(entry.op_id, entry.entity, entry.row_id, entry.hlc, json.loads(entry.payload))
+            for entry in entries
+        ]
+        batch = PushBatch(batch_id=str(uuid.uuid4()), device_id=self.db.device.device_id, ops=ops)
+        return batch, entries[-1].seq
+
+    def send_batch(self, batch: PushBatch) -> PushResponse:
+        """POST one batch; changes nothing locally (push() settles the outbox afterwards)."""
+        response = self._request(
+            "POST",
+            "/v1/push",
+            data=gzip_encode(batch.model_dump(mode="json")),
+            headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+        )
+        return PushResponse.model_validate(self._body(response))
+
+    def _settle(self, batch: PushBatch, response: PushResponse, summary: PushSummary) -> None:
+        ops = {op.op_id: op for op in batch.ops}
+        final = [
+            result for result in response.results if result.op_id in ops and result.outcome in FINAL_OUTCOMES
+        ]
+        rejected = [
+            RejectedOp(
+                result.op_id,
+                ops[result.op_id].entity,
+                ops[result.op_id].row_id,
+                result.reason,
+                ops[result.op_id].payload,
+            )
+            for result in final
+            if "rejected" in (result.outcome, result.first_outcome)
+        ]
+        with self.db.write() as session:
+            # Delete and record in one transaction: a crash between them would either lose a rejected
+            # change or send it again forever.
+            if final:
+                session.execute(delete(OutboxEntry).where(OutboxEntry.op_id.in_([r.op_id for r in final])))
+            if rejected:
+                kept = session.get(Setting, REJECTED_KEY)
+                items = list(kept.value) if kept is not None and isinstance(kept.value, list) else []
+                items += [vars(op) for op in rejected]
+                _put_setting(session, REJECTED_KEY, items)
+        summary.batches += 1
+        summary.sent += len(batch.ops)
+        summary.applied += sum(result.outcome == "applied" for result in final)
+        summary.duplicate += sum(result.outcome == "duplicate" for result in final)
+        # A conflict means the server kept a newer version; the next pull brings it here.
+        summary.conflicts += [r for r in final if "conflict" in (r.outcome, r.first_outcome)]
+        summary.rejected += rejected
+        summary.unsettled += len(batch.ops) - len(final)
+
+    def rejected_ops(self) -> list[RejectedOp]:
+        with self.db.read() as session:
+            kept = session.get(Setting, REJECTED_KEY)
+        return [RejectedOp(**item) for item in (kept.value if kept is not None else [])]
+
+    # Pull
+
+    def cursor(self) -> int:
+        with self.db.read() as session:
+            kept = session.get(Setting, CURSOR_KEY)
+        return int(kept.value) if kept is not None else 0
+
+    def pull(self) -> int:
+        """Apply the county's changes since the saved cursor, page by page; the number of rows applied.
+
+        Each page and the cursor after it are saved in one transaction, so an interrupted pull resumes
+        where it stopped and never applies a page twice or skips one."""
+        applied = 0
+        cursor = self.cursor()
+        while True:
+            response = self._request("GET", "/v1/pull", params={"cursor": cursor, "limit": self.page_size})
+            page = PullPage.model_validate(self._body(response))
+            if page.next_cursor < cursor:
+                raise SyncError(f"服务器返回的游标后退了（{cursor} → {page.next_cursor}）")
+            applied += self._apply_page(page)
+            cursor = page.next_cursor
+            if not page.has_more or not page.changes:
+                return applied
+
+    def _apply_page(self, page: PullPage) -> int:
+        own = self.db.device.device_id
+        # Our own changes come back in the feed too; we have them already (or something newer).
+        foreign = [change for change in page.changes if change.origin != own]
+        groups: dict[tuple[str, frozenset[str]], list[dict[str, Any]]] = {}
+        for change in foreign:
+            if change.entity not in self._models:
+                continue  # an entity this version does not know: skip rather than stop syncing
+            values = self._row_values(change)
+            groups.setdefault((change.entity, frozenset(values)), []).append(values)
+        with self.db.write() as session:
+            connection = session.connection()
+            # A page may hold a child before its parent (rows from several devices); check foreign
+            # keys at commit, when the whole page is in.
+            connection.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+            for (entity, columns), rows in groups.items():
+                table = self._models[entity].__table__
+                statement = sqlite_insert(table)
+                statement = statement.on_conflict_do_update(
+                    index_elements=["id"],
+                    set_={name: statement.excluded[name] for name in columns if name != "id"},
+                    # Last writer by HLC: a local edit newer than the pulled one stays (and is pushed).
+                    where=statement.excluded.hlc > table.c.hlc,
+                )
+                connection.execute(statement, rows)
+            if foreign:
+                self._merge_clock(session, (change.hlc for change in foreign))
+            _put_setting(session, CURSOR_KEY, page.next_cursor)
+        return len(foreign)
+
+    def _row_values(self, change: Change) -> dict[str, Any]:
+        table = self._models[change.entity].__table__
+        converters = self._converters[change.entity]
+        values: dict[str, Any] = {}
+        for key, value in change.payload.items():
+            if key not in table.c:
+                continue  # a column added by a newer version elsewhere
+            convert = converters.get(key)
+            values[key] = convert(value) if convert is not None and isinstance(value, str) else value
+        # The feed's own fields are authoritative: the payload is what the origin device wrote.
+        values.update(id=change.row_id, hlc=change.hlc, origin=change.origin, deleted=change.deleted)
+        return values
+
+    def _merge_clock(self, session: Session, stamps: Iterable[str]) -> None:
+        # So that an edit made after this pull sorts after what was pulled, even on a PC whose clock
+        # is years behind; persisted in the same transaction, like the outbox hook does.
+        self.db.clock.receive(Hlc.decode(max(stamps)))
+        session.execute(update(Device).values(last_hlc=self.db.clock.last.encode()))
+
+    def sync(self) -> tuple[PushSummary, int]:
+        """Push first, so that the pull's last-writer-wins sees our latest edits already on the server."""
+        return self.push(), self.pull()
+
+    # HTTP
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        headers = {
+            "Authorization": f"Bearer {self.token}",
+            **kwargs.pop("headers", {}),
+        }
+        return _request(self.http, method, f"{self.base_url}{path}", headers=headers, **kwargs)
+
+    @staticmethod
+    def _body(response: requests.Response) -> Any:
+        return _read_json(response)
+
+
+def _put_setting(session: Session, key: str, value: Any) -> None:
+    statement = sqlite_insert(Setting).values(key=key, value=value)
+    session.execute(statement.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+
+
+def _request(http: requests.Session, method: str, url: str, **kwargs: Any) -> requests.Response:
+    headers = {PROTOCOL_HEADER: PROTOCOL_VERSION, "Accept-Encoding": "gzip", **kwargs.pop("headers", {})}
+    try:
+        # No redirects: a captive portal redirects to its login page, and a POST must not follow it.
+        response = http.request(
+            method, url, headers=headers, timeout=TIMEOUT, allow_redirects=False, stream=True, **kwargs
+        )
+    except requests.RequestException as error:
+        raise NotConnected(type(error).__name__) from error
+    if PROTOCOL_HEADER not in response.headers:
+        response.close()
+        raise NotConnected()
+    if response.status_code == 401:
+        response.close()
+        raise NotRegistered()
+    if response.status_code >= 400:
+        try:
+            detail = str(_read_json(response).get("detail", ""))
+        except (SyncError, AttributeError):
+            detail = ""
+        raise ServerRefused(response.status_code, detail)
+    return response
+
+
+def _read_json(response: requests.Response) -> Any:
+    """The body as JSON, read raw so that its size is capped before and after decompression (urllib3
+    would inflate a gzip body of any size)."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.raw.stream(64 * 1024, decode_content=False):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_COMPRESSED_BYTES:
+                raise SyncError(f"省级平台的响应超过 {MAX_COMPRESSED_BYTES} 字节")
+    except (requests.RequestException, OSError) as error:
+        raise NotConnected(type(error).__name__) from error
+    finally:
+        response.close()
+    raw = b"".join(chunks)
+    try:
+        if response.headers.get("Content-Encoding", "").lower() == "gzip":
+            return gzip_decode(raw)
+        if len(raw) > MAX_COMPRESSED_BYTES:
+            raise PayloadTooLarge("response too large")
+        return json.loads(raw)
+    except (PayloadTooLarge, BadPayload, ValueError) as error:
+        raise SyncError(f"省级平台的响应无法解析：{error}") from None
+
+
+def register(db: Database, base_url: str, code: str, *, http: requests.Session | None = None) -> str:
+    """Exchange a one-time registration code for this device's token (the caller stores it)."""
+    request = RegisterRequest(
+        code=code.strip().upper(), device_id=db.device.device_id, county_code=db.device.county_code
+    )
+    response = _request(
+        http or requests.Session(),
+        "POST",
+        f"{base_url.rstrip('/')}/v1/register",
+        data=request.model_dump_json(),
+        headers={"Content-Type": "application/json"},
+    )
+    return RegisterResponse.model_validate(_read_json(response)).device_token

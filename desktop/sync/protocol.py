@@ -1,0 +1,193 @@
+"""The sync wire protocol: the one module that the desktop client and the provincial server share.
+
+It must stay importable without Qt or the desktop database (the server imports it), so it holds only
+message shapes, limits, and the encode/decode helpers both sides use. See docs/sync-protocol.md.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+import zlib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+PROTOCOL_VERSION = "1"
+# Every server response carries this header. A captive portal (a hotel or school Wi-Fi login page)
+# answers 200 with HTML and no such header: the client must treat that as "not connected", never as
+# an acknowledgement, or it would delete outbox rows the server never saw.
+PROTOCOL_HEADER = "X-Guopei-Protocol"
+
+# Limits on one request or response body. Checked before decompression (what travels) and after (what
+# is parsed), so that a small gzip stream expanding to gigabytes (a compression bomb) is refused early.
+MAX_COMPRESSED_BYTES = 8 * 1024 * 1024
+MAX_DECOMPRESSED_BYTES = 48 * 1024 * 1024
+
+MAX_BATCH_OPS = 2000  # ops per push batch; the client sends fewer (see client.DEFAULT_BATCH)
+MAX_PULL_LIMIT = 2000  # changes per pull page
+DEFAULT_PULL_LIMIT = 1000
+
+# The entities that travel, as `__sync_entity__` names them in desktop/db/models. The server accepts
+# only these; a test checks that the list matches the models, so a new synced table cannot be forgotten.
+ENTITIES: frozenset[str] = frozenset(
+    {
+        "attendance",
+        "certificate",
+        "completion",
+        "credit_entry",
+        "enrollment",
+        "enrollment_event",
+        "integrity_record",
+        "project",
+        "reserve_pool_entry",
+        "school",
+        "session",
+        "teacher",
+        "training_class",
+    }
+)
+
+Outcome = Literal["applied", "duplicate", "rejected", "conflict"]
+# Outcomes after which retrying cannot change anything: the client may drop the op from its outbox.
+FINAL_OUTCOMES: frozenset[str] = frozenset({"applied", "duplicate", "rejected", "conflict"})
+
+# Same fixed-width text form as desktop.domain.hlc.Hlc.encode(); text order is time order, which is
+# what lets the server compare stamps as strings in SQL. Duplicated here (not imported) so that the
+# protocol does not depend on the desktop package layout.
+_HLC = re.compile(r"[0-9]{15}-[0-9]{5}-[0-9A-Za-z-]{1,40}")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+class PayloadTooLarge(ValueError):
+    """A body over the size limit, before or after decompression (HTTP 413)."""
+
+
+class BadPayload(ValueError):
+    """A body that is not valid gzip or not valid JSON (HTTP 400)."""
+
+
+def canonical_json(value: Any) -> bytes:
+    """One byte string per JSON value: sorted keys, no spaces, UTF-8 kept as is."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def payload_hash(payload: dict[str, Any]) -> str:
+    """sha256 of the payload's canonical JSON: tells a re-sent op from a different op reusing its id."""
+    return hashlib.sha256(canonical_json(payload)).hexdigest()
+
+
+def gzip_encode(value: Any) -> bytes:
+    # Level 6: most of the gain of 9 at a fraction of the CPU on old county PCs.
+    return gzip.compress(json.dumps(value, ensure_ascii=False).encode("utf-8"), compresslevel=6)
+
+
+def gzip_decode(
+    data: bytes,
+    *,
+    max_compressed: int = MAX_COMPRESSED_BYTES,
+    max_decompressed: int = MAX_DECOMPRESSED_BYTES,
+) -> Any:
+    """Decompress and parse a gzip JSON body, refusing it when either size exceeds its limit."""
+    if len(data) > max_compressed:
+        raise PayloadTooLarge(f"compressed body of {len(data)} bytes exceeds {max_compressed}")
+    # A streaming decompressor with max_length stops after the limit instead of inflating it all:
+    # gzip.decompress() would allocate the whole bomb before we could measure it.
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        raw = inflater.decompress(data, max_decompressed + 1)
+    except zlib.error as error:
+        raise BadPayload(f"not gzip: {error}") from None
+    if len(raw) > max_decompressed or inflater.unconsumed_tail:
+        raise PayloadTooLarge(f"decompressed body exceeds {max_decompressed} bytes")
+    if not inflater.eof:
+        raise BadPayload("truncated gzip body")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BadPayload(f"not JSON: {error}") from None
+
+
+class _Message(BaseModel):
+    # Unknown fields are an error rather than silently dropped: both ends are ours, and a typo in a
+    # field name should fail a test instead of losing data.
+    model_config = ConfigDict(extra="forbid")
+
+
+class PushOp(_Message):
+    op_id: str = Field(pattern=_UUID.pattern)
+    entity: str = Field(max_length=40)
+    row_id: str = Field(max_length=36, min_length=1)
+    hlc: str = Field(pattern=_HLC.pattern, max_length=64)
+    payload: dict[str, Any]
+    payload_hash: str = Field(pattern=r"[0-9a-f]{64}")
+
+    @classmethod
+    def build(cls, op_id: str, entity: str, row_id: str, hlc: str, payload: dict[str, Any]) -> PushOp:
+        return cls(
+            op_id=op_id,
+            entity=entity,
+            row_id=row_id,
+            hlc=hlc,
+            payload=payload,
+            payload_hash=payload_hash(payload),
+        )
+
+
+class PushBatch(_Message):
+    batch_id: str = Field(pattern=_UUID.pattern)  # for logs and support: per-op ids give idempotency
+    device_id: str = Field(max_length=36)
+    ops: list[PushOp] = Field(max_length=MAX_BATCH_OPS)
+
+    @field_validator("ops")
+    @classmethod
+    def _unique_op_ids(cls, ops: list[PushOp]) -> list[PushOp]:
+        if len({op.op_id for op in ops}) != len(ops):
+            raise ValueError("op_id repeated within one batch")
+        return ops
+
+
+class OpResult(_Message):
+    op_id: str
+    outcome: Outcome
+    reason: str = ""
+    server_row: dict[str, Any] | None = None  # for "conflict": the newer row the server kept
+    # For "duplicate": the outcome the op got the first time, so that a client whose first answer was
+    # lost still learns that the op was rejected (and keeps it visible) rather than dropping it.
+    first_outcome: Outcome | None = None
+
+
+class PushResponse(_Message):
+    batch_id: str
+    results: list[OpResult]
+    server_seq: int  # the county's change sequence after this batch, for diagnostics
+
+
+class Change(_Message):
+    seq: int
+    entity: str
+    row_id: str
+    hlc: str
+    origin: str  # the device that made the change; a client skips its own
+    deleted: bool
+    payload: dict[str, Any]
+
+
+class PullPage(_Message):
+    changes: list[Change]
+    next_cursor: int
+    has_more: bool
+
+
+class RegisterRequest(_Message):
+    code: str = Field(max_length=64)
+    device_id: str = Field(pattern=_UUID.pattern)
+    county_code: str = Field(pattern=r"[0-9]{6}")
+
+
+class RegisterResponse(_Message):
+    device_token: str
+    county_code: str
+    county_name: str

@@ -1,0 +1,1 @@
+"""The provincial sync server: receives county outboxes, serves each county its change feed."""
