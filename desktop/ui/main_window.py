@@ -15,6 +15,7 @@ from desktop.ui.credits_page import CreditsPage
 from desktop.ui.dashboard_page import DashboardPage
 from desktop.ui.projects_page import ProjectsPage
 from desktop.ui.schools_page import SchoolsPage
+from desktop.ui.sync_status import SyncStatus
 from desktop.ui.teachers_page import TeachersPage
 
 
@@ -77,6 +78,8 @@ class MainWindow(QMainWindow):
             )
         )
         self.statusBar().addWidget(self.county_label)
+        self.sync_status = SyncStatus(context)
+        self.statusBar().addPermanentWidget(self.sync_status)
 
     def _show_row(self, row: int) -> None:
         spec = self.specs[row]

@@ -1,0 +1,180 @@
+"""The sync status area, always visible at the bottom of the main window: online or not, the last
+successful sync, changes waiting, the last error in plain Chinese, and the 同步 button (F9).
+
+Sync runs on its own background lane, so a slow link never queues behind the database writer and
+the window never freezes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+from sqlalchemy import func, select
+
+from desktop.db.models import OutboxEntry
+from desktop.errors import GuopeiError
+from desktop.sync.client import SyncClient, register
+from desktop.sync.credentials import Credentials, load_credentials, save_credentials
+from desktop.ui.context import AppContext, Changes
+from desktop.ui.tasks import Reporter, TaskRunner
+
+SYNCED_TABLES = frozenset(
+    {
+        "schools",
+        "teachers",
+        "reserve_pool_entries",
+        "projects",
+        "training_classes",
+        "training_sessions",
+        "enrollments",
+        "attendance",
+        "completions",
+        "credit_entries",
+        "integrity_records",
+        "certificates",
+        "outbox",
+    }
+)
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    pushed: int
+    rejected: int
+    conflicts: int
+    pulled: int
+
+
+class RegisterDialog(QDialog):
+    """First connection: the server address and the one-time code the province gave the county."""
+
+    def __init__(self, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("连接省级平台"))
+        self.url = QLineEdit()
+        self.url.setPlaceholderText("https://guopei.example.gov.cn")
+        self.code = QLineEdit()
+        self.code.setPlaceholderText("ABCD-EFGH-JKLM-NPQR")
+        form = QFormLayout(self)
+        form.addRow(self.tr("服务器地址"), self.url)
+        form.addRow(self.tr("一次性注册码"), self.code)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class SyncStatus(QWidget):
+    def __init__(self, context: AppContext, *, runner: TaskRunner | None = None) -> None:
+        super().__init__()
+        self.context = context
+        # Its own lane: a sync waiting on a 2G link must never hold up a check-in being written.
+        self.runner = runner or TaskRunner()
+        self.state = QLabel()
+        self.waiting = QLabel()
+        self.button = QPushButton(self.tr("同步（F9）"))
+        self.button.clicked.connect(self.sync_now)
+        QShortcut(QKeySequence("F9"), self, activated=self.sync_now)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.state)
+        layout.addWidget(self.waiting)
+        layout.addWidget(self.button)
+        self.last_success: dt.datetime | None = None
+        self.last_error = ""
+        # Counting the outbox after every check-in would cost the queue at the door time; the count is
+        # refreshed once things are quiet for a moment instead.
+        self._later = QTimer(self, singleShot=True, interval=1500, timeout=self.refresh)
+        context.changed.connect(lambda _changes: self._later.start())
+        self.refresh()
+
+    @property
+    def data_dir(self) -> Path:
+        return self.context.db.path.parent
+
+    def refresh(self) -> None:
+        with self.context.db.read() as session:
+            count = session.scalar(select(func.count()).select_from(OutboxEntry)) or 0
+        self.waiting.setText(self.tr("待同步 {n} 条").format(n=f"{count:,}"))
+        if load_credentials(self.data_dir) is None:
+            self.state.setText(self.tr("未连接省级平台"))
+        elif self.last_error:
+            self.state.setText(self.tr("离线：") + self.last_error)
+        elif self.last_success:
+            self.state.setText(self.tr("已同步 {t:%m-%d %H:%M}").format(t=self.last_success))
+        else:
+            self.state.setText(self.tr("尚未同步"))
+
+    def register(self, url: str, code: str) -> bool:
+        try:
+            token = register(self.context.db, url.strip(), code)
+        except GuopeiError as error:
+            self.last_error = str(error)
+            self.context.report_error(self, error)
+            self.refresh()
+            return False
+        save_credentials(self.data_dir, Credentials(url.strip(), token))
+        self.last_error = ""
+        self.refresh()
+        return True
+
+    def sync_now(self) -> None:
+        credentials = load_credentials(self.data_dir)
+        if credentials is None:
+            dialog = RegisterDialog(self)
+            if not dialog.exec() or not self.register(dialog.url.text(), dialog.code.text()):
+                return
+            credentials = load_credentials(self.data_dir)
+        assert credentials is not None
+        db = self.context.db
+        self.button.setEnabled(False)
+        self.state.setText(self.tr("正在同步…"))
+
+        def work(_reporter: Reporter) -> SyncOutcome:
+            client = SyncClient(db, credentials.server_url, credentials.token)
+            summary, pulled = client.sync()
+            return SyncOutcome(
+                summary.applied + summary.duplicate, len(summary.rejected), len(summary.conflicts), pulled
+            )
+
+        self.runner.run(
+            self, title=self.tr("正在同步…"), work=work, on_done=self._done, on_error=self._failed
+        )
+
+    def _done(self, outcome: SyncOutcome) -> None:
+        self.button.setEnabled(True)
+        self.last_success = dt.datetime.now()
+        self.last_error = ""
+        self.context.announce(Changes(SYNCED_TABLES))
+        self.refresh()
+        if outcome.rejected or outcome.conflicts:
+            self.context.inform(
+                self,
+                self.tr("同步"),
+                self.tr("有 {r} 条修改被省级平台拒绝、{c} 条与平台数据冲突（已记录在本机）。").format(
+                    r=outcome.rejected, c=outcome.conflicts
+                ),
+            )
+
+    def _failed(self, error: BaseException) -> None:
+        self.button.setEnabled(True)
+        self.last_error = str(error).splitlines()[0] if str(error) else type(error).__name__
+        self.refresh()
+        if not isinstance(error, GuopeiError):
+            self.context.report_error(self, error)

@@ -1,0 +1,51 @@
+"""The sync status area of the main window against a real server: register, sync, figures update."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from sqlalchemy import func, select
+
+from desktop.db.models import OutboxEntry
+from desktop.services.demo_county import COUNTY_CODE
+from desktop.sync.credentials import FILENAME, load_credentials
+from desktop.ui.app import create_application
+from desktop.ui.sync_status import SyncStatus
+from desktop.ui.tasks import TaskRunner
+from tests.conftest import QuietContext
+
+
+def test_register_then_sync_from_the_status_area(qtbot, writable_demo, server):
+    create_application([])
+    context = QuietContext(writable_demo)
+    status = SyncStatus(context, runner=TaskRunner(synchronous=True))
+    qtbot.addWidget(status)
+    assert status.state.text() == "未连接省级平台"
+    with writable_demo.read() as session:
+        waiting = session.scalar(select(func.count()).select_from(OutboxEntry))
+    assert status.waiting.text() == f"待同步 {waiting:,} 条"
+
+    assert not status.register(server.url, "WRONG-CODE")  # refused: said, nothing stored
+    assert load_credentials(status.data_dir) is None and context.errors
+
+    assert status.register(server.url, server.code(COUNTY_CODE))
+    path = status.data_dir / FILENAME
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600  # the token is readable by the user only
+    status.sync_now()
+    assert status.state.text().startswith("已同步")
+    assert status.waiting.text() == "待同步 0 条"
+    assert status.button.isEnabled()
+
+
+def test_unreachable_server_shows_offline_in_plain_chinese(qtbot, writable_demo, server):
+    from desktop.sync.credentials import Credentials, save_credentials
+
+    create_application([])
+    context = QuietContext(writable_demo)
+    status = SyncStatus(context, runner=TaskRunner(synchronous=True))
+    qtbot.addWidget(status)
+    save_credentials(status.data_dir, Credentials("http://127.0.0.1:9", "token"))  # nothing listens
+    status.sync_now()
+    assert status.state.text().startswith("离线：")
+    assert "Traceback" not in status.state.text()
