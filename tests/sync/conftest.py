@@ -58,7 +58,8 @@ class Server:
         )
 
 
-@pytest.fixture(scope="session")
+# One server per test module: modules push unrelated demo counties under the same county code.
+@pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     db_path = tmp_path_factory.mktemp("server") / "server.sqlite3"
     assert server_cli(["add-county", "--db", str(db_path), COUNTY_CODE, COUNTY_NAME]) == 0
