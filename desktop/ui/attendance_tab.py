@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout
+from sqlalchemy.orm import Session
 
-from desktop.errors import GuopeiError
 from desktop.services import attendance_summary, online_hours
 from desktop.services.attendance_summary import TraineeSummary
 from desktop.services.projects import ProjectRow
 from desktop.ui.preview_dialog import PreviewDialog, PreviewSpec
 from desktop.ui.project_tab import ProjectTab
-from desktop.ui.widgets import fill_table, read_only_table
+from desktop.ui.widgets import choose_spreadsheet, fill_table, read_only_table
 
 HEADERS = (
     "姓名",
@@ -74,25 +74,16 @@ class AttendanceTab(ProjectTab):
         )
 
     def choose_online_hours_file(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(
-            self, self.tr("选择线上学习记录"), "", self.tr("表格文件 (*.xlsx *.xls *.csv);;所有文件 (*)")
-        )
-        if chosen:
-            self.import_online_hours(Path(chosen))
+        path = choose_spreadsheet(self, self.tr("选择线上学习记录"))
+        if path:
+            self.import_online_hours(path)
 
     def import_online_hours(self, path: Path) -> PreviewDialog | None:
-        project = self.current_project()
-        if project is None:
-            return None
-        try:
-            with self.context.db.read() as session:
-                preview = online_hours.preview_online_hours(
-                    session, project.id, path, today=self.context.today()
-                )
-        except GuopeiError as error:
-            self.context.report_error(self, error)
-            return None
-        spec = PreviewSpec(
+        return self.preview_file(path, self._online_hours_spec)
+
+    def _online_hours_spec(self, session: Session, project: ProjectRow, path: Path) -> PreviewSpec:
+        preview = online_hours.preview_online_hours(session, project.id, path, today=self.context.today())
+        return PreviewSpec(
             title=self.tr("导入线上学时 — {name}").format(name=preview.project_name),
             summary=preview.summary(),
             headers=("行号", "姓名", "身份证号", "课次日期", "学时", "结果", "原因/说明"),
@@ -117,9 +108,6 @@ class AttendanceTab(ProjectTab):
             changes=frozenset({"attendance"}),
             save_refused=lambda out: online_hours.save_refused(preview, out),
         )
-        dialog = PreviewDialog(self, self.context, spec)
-        dialog.open()
-        return dialog
 
     def choose_summary_file(self) -> None:
         project = self.current_project()

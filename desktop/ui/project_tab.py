@@ -4,6 +4,7 @@ shown and the change announced."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from desktop.errors import GuopeiError
 from desktop.services.projects import ProjectRow
 from desktop.ui.context import AppContext, Changes
+from desktop.ui.preview_dialog import PreviewDialog, PreviewSpec
 
 ACTOR = "县教师发展中心"
 
@@ -34,6 +36,23 @@ class ProjectTab(QWidget):
             return False
         self.context.announce(Changes(frozenset(tables)))
         return True
+
+    def preview_file(
+        self, path: Path, make_spec: Callable[[Session, ProjectRow, Path], PreviewSpec]
+    ) -> PreviewDialog | None:
+        """Check a file against the current project (nothing written) and show the row-by-row verdict."""
+        project = self.current_project()
+        if project is None:
+            return None
+        try:
+            with self.context.db.read() as session:
+                spec = make_spec(session, project, path)
+        except GuopeiError as error:
+            self.context.report_error(self, error)
+            return None
+        dialog = PreviewDialog(self, self.context, spec)
+        dialog.open()
+        return dialog
 
 
 def column(main: QWidget, buttons: QHBoxLayout) -> QWidget:

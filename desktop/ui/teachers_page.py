@@ -35,6 +35,7 @@ from desktop.ui.tasks import Reporter
 from desktop.ui.teacher_dialog import TeacherDialog
 from desktop.ui.teacher_file_dialog import TeacherFileDialog
 from desktop.ui.teacher_table_model import TeacherTableModel
+from desktop.ui.widgets import choose_spreadsheet
 
 SEARCH_DELAY_MS = 120  # wait for a pause in typing; the query itself takes a few milliseconds
 
@@ -324,11 +325,9 @@ class TeachersPage(QWidget):
 
     # --- import and export ----------------------------------------------------------------------
     def choose_import_file(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(
-            self, self.tr("选择教师名单"), "", self.tr("表格文件 (*.xlsx *.xls *.csv);;所有文件 (*)")
-        )
-        if chosen:
-            self.import_file(Path(chosen))
+        path = choose_spreadsheet(self, self.tr("选择教师名单"))
+        if path:
+            self.import_file(path)
 
     def import_file(self, path: Path) -> ImportDialog:
         dialog = ImportDialog(self, self.context, path)

@@ -7,9 +7,10 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QInputDialog, QPushButton, QVBoxLayout
+from sqlalchemy.orm import Session
 
 from desktop.domain.vocab import EnrollmentStatus
-from desktop.errors import GuopeiError, UserInputError
+from desktop.errors import UserInputError
 from desktop.services import projects, selection
 from desktop.services.application_import import apply_applications, preview_applications
 from desktop.services.projects import ProjectRow
@@ -17,7 +18,7 @@ from desktop.services.selection_documents import WrittenDocuments, write_selecti
 from desktop.ui.preview_dialog import PreviewDialog, PreviewSpec
 from desktop.ui.project_tab import ACTOR, ProjectTab
 from desktop.ui.tasks import Reporter
-from desktop.ui.widgets import fill_table, read_only_table, selected_keys
+from desktop.ui.widgets import choose_spreadsheet, fill_table, read_only_table, selected_keys
 
 # The buttons of the trainee list: (label, target status).
 STEPS = [
@@ -121,24 +122,17 @@ class TraineesTab(ProjectTab):
         return self._write({"enrollments", "projects"}, action)
 
     def choose_applications_file(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(
-            self, self.tr("选择报名名单"), "", self.tr("表格文件 (*.xlsx *.xls *.csv);;所有文件 (*)")
-        )
-        if chosen:
-            self.import_applications(Path(chosen))
+        path = choose_spreadsheet(self, self.tr("选择报名名单"))
+        if path:
+            self.import_applications(path)
 
     def import_applications(self, path: Path) -> PreviewDialog | None:
-        project = self.current_project()
-        if project is None:
-            return None
-        try:
-            with self.context.db.read() as session:
-                preview = preview_applications(session, project.id, path, today=self.context.today())
-        except GuopeiError as error:
-            self.context.report_error(self, error)
-            return None
+        return self.preview_file(path, self._applications_spec)
+
+    def _applications_spec(self, session: Session, project: ProjectRow, path: Path) -> PreviewSpec:
+        preview = preview_applications(session, project.id, path, today=self.context.today())
         at = dt.datetime.now()
-        spec = PreviewSpec(
+        return PreviewSpec(
             title=self.tr("导入报名名单 — {name}").format(name=preview.project_name),
             summary=preview.summary(),
             headers=("行号", "姓名", "身份证号", "结果", "原因"),
@@ -160,9 +154,6 @@ class TraineesTab(ProjectTab):
             done_message=self.tr("已报名 {n} 人。"),
             changes=frozenset({"enrollments"}),
         )
-        dialog = PreviewDialog(self, self.context, spec)
-        dialog.open()
-        return dialog
 
     def choose_documents_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("保存到文件夹"))

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
 
 
 def read_only_table(
@@ -44,3 +52,11 @@ def fill_table(
 def selected_keys(table: QTableWidget) -> list[str]:
     rows = sorted({index.row() for index in table.selectionModel().selectedRows()})
     return [table.item(row, 0).data(Qt.ItemDataRole.UserRole) for row in rows]
+
+
+def choose_spreadsheet(parent: QWidget, title: str) -> Path | None:
+    """Ask for a spreadsheet a school or a platform sent (.xlsx, legacy .xls, CSV)."""
+    chosen, _ = QFileDialog.getOpenFileName(
+        parent, title, "", parent.tr("表格文件 (*.xlsx *.xls *.csv);;所有文件 (*)")
+    )
+    return Path(chosen) if chosen else None

@@ -137,3 +137,27 @@ def test_attendance_tab_and_summary_export(qtbot, writable_demo, tmp_path):
     sheet = read_sheet(out)
     assert [cell.value for cell in sheet.rows[0]][:3] == ["姓名", "学校/单位", "班级"]
     assert len(sheet.rows) - 1 == len(page.attendance_tab.summary_rows)
+
+
+def test_files_checked_against_the_project_open_a_preview(qtbot, writable_demo, tmp_path):
+    import openpyxl
+
+    create_application([])
+    page = ProjectsPage(QuietContext(writable_demo))
+    qtbot.addWidget(page)
+    page.year.setCurrentIndex(page.year.findData(None))
+    page.table.selectRow(0)
+    path = tmp_path / "名单.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["姓名", "身份证号", "课程", "学时", "日期"])
+    workbook.active.append(["无名氏", "11010519491231002X", "专题讲座", "2", "2026-11-20"])
+    workbook.save(path)
+    applications = page.trainees_tab.import_applications(path)
+    assert applications.table.rowCount() == 1 and not applications.apply_button.isEnabled()
+    assert "花名册中没有此人" in applications.table.item(0, 4).text()
+    hours = page.attendance_tab.import_online_hours(path)
+    assert hours.table.rowCount() == 1 and not hours.apply_button.isEnabled()
+    bad = tmp_path / "x.pdf"
+    bad.write_text("not a sheet")
+    assert page.trainees_tab.import_applications(bad) is None
+    assert "不支持的文件类型" in str(page.context.errors[-1])
