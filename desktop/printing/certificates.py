@@ -632,3 +632,12 @@ def transcript_pdf(data: TranscriptData, out: Path) -> int:
         _record_table(data, styles),
     ]
     return build_document(out, f"{data.holder_name}学时学分证明", story, font)
+
+
+def draw_certificate(canvas: Any, item: CertificateData) -> str:
+    """Draw one certificate with reportlab's drawing calls on `canvas`: the PDF's, or the adapter the
+    app's preview paints through (`desktop.ui.certificate_preview`). Returns the font name used."""
+    _check_certificates([item])
+    font = register_fonts()
+    _CertificatePainter(canvas, font).draw(item)
+    return font

@@ -23,8 +23,9 @@ from desktop.db.models import Enrollment, Project
 from desktop.domain.vocab import EnrollmentStatus
 from desktop.errors import GuopeiError
 from desktop.services import certificates, projects
-from desktop.services.certificate_printing import print_certificates
+from desktop.services.certificate_printing import certificate_data, print_certificates
 from desktop.services.certificates import CertificateRow
+from desktop.ui.certificate_preview import CertificatePreviewDialog
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.tasks import Reporter
 from desktop.ui.widgets import fill_table, read_only_table, selected_keys
@@ -59,6 +60,7 @@ class CertificatesPage(QWidget):
         buttons = QHBoxLayout()
         for caption, slot in (
             (self.tr("为结业学员签发证书"), self.issue),
+            (self.tr("预览"), self.preview_selected),
             (self.tr("打印所选…"), lambda: self.choose_print_file(selected=True)),
             (self.tr("打印列表中全部…"), lambda: self.choose_print_file(selected=False)),
             (self.tr("撤销…"), self.revoke_selected),
@@ -206,6 +208,20 @@ class CertificatesPage(QWidget):
             on_done=done,
             on_error=lambda error: self.context.report_error(self, error),
         )
+
+    def preview_selected(self) -> CertificatePreviewDialog | None:
+        ids = selected_keys(self.table)
+        if not ids:
+            return None
+        try:
+            with self.context.db.read() as session:
+                item = certificate_data(session, ids[:1], county_name=self.context.db.device.county_name)[0]
+        except GuopeiError as error:
+            self.context.report_error(self, error)
+            return None
+        dialog = CertificatePreviewDialog(self, item)
+        dialog.open()
+        return dialog
 
     def revoke_selected(self, reason: str | None = None) -> bool:
         serials = [r.serial for r in self.rows if r.id in set(selected_keys(self.table))]

@@ -7,6 +7,7 @@ import subprocess
 from PySide6.QtCore import Qt
 
 from desktop.ui.app import create_application
+from desktop.ui.certificate_preview import render_certificate
 from desktop.ui.certificates_page import CertificatesPage
 from tests.conftest import QuietContext
 
@@ -39,6 +40,18 @@ def test_issue_print_scan_verify_and_revoke(qtbot, writable_demo, tmp_path):
     qtbot.keyClicks(page.scan, scanned)
     qtbot.keyClick(page.scan, Qt.Key.Key_Return)
     assert page.verdict.text().startswith("有效：") and page.rows[0].serial in page.verdict.text()
+    page.table.selectRow(0)
+    preview = page.preview_selected()
+    assert preview.image.width() == 1000
+    png = tmp_path / "preview.png"
+    # Large enough for a scanner to resolve the modules (the dialog shows 1,000 px).
+    assert render_certificate(preview.item, width=3000).save(str(png))
+    # The preview is drawn by the same code as the PDF: its QR code decodes to the same text.
+    from_preview = subprocess.run(
+        ["zbarimg", "--raw", "-q", str(png)], capture_output=True, text=True
+    ).stdout.strip()
+    assert from_preview == scanned
+    preview.close()
     page.table.selectRow(0)
     assert page.revoke_selected("学员冒名顶替")
     qtbot.keyClicks(page.scan, scanned)
