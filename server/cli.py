@@ -7,6 +7,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 DB_ENV = "GUOPEI_SERVER_DB"
 
@@ -35,6 +39,12 @@ def _parser() -> argparse.ArgumentParser:
     code = with_db(commands.add_parser("issue-code", help="为区县生成一次性注册码"))
     code.add_argument("code", help="区县代码")
     code.add_argument("--days", type=int, default=7, help="有效天数")
+    credits = with_db(commands.add_parser("credits", help="审核区县提交的学分"))
+    credits.add_argument("county", help="区县代码")
+    action = credits.add_mutually_exclusive_group()
+    action.add_argument("--approve", nargs="*", metavar="记录ID", help="通过（不写 ID 则通过全部已提交的）")
+    action.add_argument("--reject", metavar="记录ID", help="退回一条")
+    credits.add_argument("--reason", default="", help="退回原因")
     return parser
 
 
@@ -54,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "add-county":
             add_county(engine, args.code, args.name)
             print(f"已添加区县 {args.code} {args.name}")
+        elif args.command == "credits":
+            return _credits(engine, args)
         else:
             try:
                 print(issue_code(engine, args.code, valid_days=args.days))
@@ -62,6 +74,29 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
     finally:
         engine.dispose()
+    return 0
+
+
+def _credits(engine: Engine, args: argparse.Namespace) -> int:
+    from server.credits import decide_credits, submitted_credits
+
+    submitted = submitted_credits(engine, args.county)
+    try:
+        if args.reject:
+            decide_credits(engine, args.county, [args.reject], approve=False, reason=args.reason)
+            print(f"已退回 1 条：{args.reason}")
+        elif args.approve is not None:
+            ids = args.approve or [credit.row_id for credit in submitted]
+            print(f"已通过 {decide_credits(engine, args.county, ids, approve=True)} 条")
+        else:
+            for c in submitted:
+                print(
+                    f"{c.row_id}  {c.year}  {c.level}  {c.hours:g} 学时  {c.credits:g} 学分  {c.description}"
+                )
+            print(f"共 {len(submitted)} 条待审核")
+    except ValueError as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -191,3 +191,17 @@ class RegisterResponse(_Message):
     device_token: str
     county_code: str
     county_name: str
+
+
+PROVINCE_NODE = "province"
+
+
+def stamp_after(previous: str, *, wall_ms: int, node: str = PROVINCE_NODE) -> str:
+    """An HLC, in the wire's fixed-width text form ("<15-digit ms>-<5-digit counter>-<node>"), later
+    than `previous`: what the province stamps its own decisions with, so they win over the county's
+    version they answer, however the county's clock was set."""
+    wall_text, counter_text, _node = previous.split("-", 2)
+    wall, counter = int(wall_text), int(counter_text)
+    if wall_ms > wall:
+        return f"{wall_ms:015d}-{0:05d}-{node}"
+    return f"{wall:015d}-{counter + 1:05d}-{node}"

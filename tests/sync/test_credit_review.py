@@ -1,0 +1,62 @@
+"""The province reviews submitted credits; the county's next pull brings the decision home."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from desktop.db.engine import open_database
+from desktop.db.models import CreditEntry
+from desktop.domain.vocab import CreditStatus
+from desktop.errors import UserInputError
+from desktop.services import credits
+from desktop.services.demo_county import COUNTY_CODE, build_demo_county
+from desktop.sync.client import SyncClient, register
+from server.cli import main as server_cli
+from tests.conftest import DEMO_TODAY
+
+
+def test_approved_and_rejected_credits_come_back_and_approved_ones_freeze(server, tmp_path, capsys):
+    build_demo_county(tmp_path / "county", teachers=300, today=DEMO_TODAY)
+    db = open_database(tmp_path / "county")
+    client = SyncClient(db, server.url, register(db, server.url, server.code(COUNTY_CODE)))
+    with db.write() as session:
+        drafts = [row.id for row in credits.entries(session, status=CreditStatus.DRAFT)]
+        assert len(drafts) >= 2
+        credits.change_status(session, drafts, CreditStatus.SUBMITTED)
+    client.push()
+
+    capsys.readouterr()
+    assert server_cli(["credits", "--db", str(server.db_path), COUNTY_CODE]) == 0
+    listing = capsys.readouterr().out
+    assert all(entry_id in listing for entry_id in drafts)
+    assert server_cli(["credits", "--db", str(server.db_path), COUNTY_CODE, "--reject", drafts[0]]) == 2
+    assert "须写明原因" in capsys.readouterr().err
+    assert (
+        server_cli(
+            [
+                "credits",
+                "--db",
+                str(server.db_path),
+                COUNTY_CODE,
+                "--reject",
+                drafts[0],
+                "--reason",
+                "缺少结业证明",
+            ]
+        )
+        == 0
+    )
+    assert server_cli(["credits", "--db", str(server.db_path), COUNTY_CODE, "--approve"]) == 0
+
+    assert client.pull() >= len(drafts)
+    with db.read() as session:
+        statuses = dict(session.execute(select(CreditEntry.id, CreditEntry.status)).all())
+        rejected = session.get(CreditEntry, drafts[0])
+    assert rejected.status == "rejected" and rejected.status_reason == "缺少结业证明"
+    assert all(statuses[entry_id] == "approved" for entry_id in drafts[1:])
+    with pytest.raises(UserInputError, match="不能在本地修改"), db.write() as session:
+        credits.edit_entry(session, drafts[1], hours=1, credits=0.1)
+    with db.write() as session:  # the rejected one goes back to draft to be corrected
+        credits.change_status(session, drafts[:1], CreditStatus.DRAFT)
+    db.dispose()
