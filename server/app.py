@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
@@ -51,6 +51,7 @@ from server.db import (
     create_server_engine,
     secret_hash,
 )
+from server.verification import verification_page, verify_serial
 
 MAX_REGISTER_BYTES = 16 * 1024
 
@@ -304,6 +305,15 @@ def create_app(db_path: Path) -> FastAPI:
         return JSONResponse(
             {"detail": "服务器内部错误"}, status_code=500, headers={PROTOCOL_HEADER: PROTOCOL_VERSION}
         )
+
+    @app.get("/v1/certificates/{serial}")
+    def certificate(serial: str) -> dict[str, str]:
+        """Public: anyone holding a certificate may check its serial."""
+        return verify_serial(engine, serial).as_dict()
+
+    @app.get("/verify", response_class=HTMLResponse)
+    def verify_page(serial: str = "") -> str:
+        return verification_page(verify_serial(engine, serial) if serial.strip() else None)
 
     @app.get("/v1/health")
     def health() -> dict[str, str]:

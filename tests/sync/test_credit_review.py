@@ -60,3 +60,34 @@ def test_approved_and_rejected_credits_come_back_and_approved_ones_freeze(server
     with db.write() as session:  # the rejected one goes back to draft to be corrected
         credits.change_status(session, drafts[:1], CreditStatus.DRAFT)
     db.dispose()
+
+
+def test_a_certificate_is_checked_online_at_the_province(server, tmp_path):
+    import datetime as dt
+
+    import requests
+
+    from desktop.db.models import Certificate, Enrollment
+    from desktop.services import certificates
+
+    build_demo_county(tmp_path / "county", teachers=300, today=DEMO_TODAY)
+    db = open_database(tmp_path / "county")
+    client = SyncClient(db, server.url, register(db, server.url, server.code(COUNTY_CODE)))
+    with db.write() as session:
+        project_id = session.scalar(select(Enrollment.project_id).where(Enrollment.status == "completed"))
+        ids = certificates.issue_for_project(
+            session, project_id, county_code=COUNTY_CODE, issued_on=dt.date(2026, 12, 1)
+        )
+        serial, other = (session.get(Certificate, i).serial for i in ids[:2])
+        certificates.revoke(session, other, reason="冒名顶替")
+    client.push()
+    verdict = requests.get(f"{server.url}/v1/certificates/{serial}", timeout=5).json()
+    assert verdict["status"] == "valid" and "*" in verdict["holder"]
+    assert requests.get(f"{server.url}/v1/certificates/{other}", timeout=5).json()["status"] == "revoked"
+    assert (
+        requests.get(f"{server.url}/v1/certificates/522727-2026-99999", timeout=5).json()["status"]
+        == "unknown"
+    )
+    page = requests.get(f"{server.url}/verify", params={"serial": serial}, timeout=5)
+    assert "有效" in page.text and serial in page.text
+    db.dispose()

@@ -1,0 +1,88 @@
+"""Public certificate verification at the province: a serial → valid, revoked or unknown, with the
+holder's name partly masked (anyone may check a certificate; nobody learns more than it shows)."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from server.db import SyncedRow
+
+
+@dataclass(frozen=True)
+class PublicVerdict:
+    serial: str
+    status: str  # "valid", "revoked" or "unknown"
+    holder: str  # e.g. "张*怡"
+    project: str
+    issued_on: str
+    revoked_reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 张思怡 → 张*怡, 欧阳修文 → 欧**文."""
+    if len(name) <= 2:
+        return name[:1] + "*" * (len(name) - 1)
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def _payload(session: Session, entity: str, row_id: str) -> dict | None:
+    row = session.get(SyncedRow, (entity, row_id))
+    return json.loads(row.payload) if row is not None else None
+
+
+def verify_serial(engine: Engine, serial: str) -> PublicVerdict:
+    serial = serial.strip()
+    with Session(engine) as session:
+        for row in session.scalars(select(SyncedRow).where(SyncedRow.entity == "certificate")):
+            certificate = json.loads(row.payload)
+            if certificate.get("serial") != serial or row.deleted:
+                continue
+            teacher = _payload(session, "teacher", certificate["teacher_id"]) or {}
+            project = _payload(session, "project", certificate["project_id"]) or {}
+            return PublicVerdict(
+                serial=serial,
+                status="revoked" if certificate.get("revoked") else "valid",
+                holder=mask_name(teacher.get("name", "")),
+                project=project.get("name", ""),
+                issued_on=str(certificate.get("issued_on", "")),
+                revoked_reason=certificate.get("revoked_reason", "") if certificate.get("revoked") else "",
+            )
+    return PublicVerdict(serial, "unknown", "", "", "", "")
+
+
+STATUS_TEXT = {"valid": "有效", "revoked": "已撤销", "unknown": "查无此证书"}
+
+
+def verification_page(verdict: PublicVerdict | None) -> str:
+    """A plain page a phone can open: a box for the serial, and the answer."""
+    answer = ""
+    if verdict is not None:
+        lines = [
+            f"<h2>{html.escape(STATUS_TEXT[verdict.status])}</h2>",
+            f"<p>证书编号：{html.escape(verdict.serial)}</p>",
+        ]
+        if verdict.status != "unknown":
+            lines += [
+                f"<p>持证人：{html.escape(verdict.holder)}</p>",
+                f"<p>培训项目：{html.escape(verdict.project)}</p>",
+                f"<p>发证日期：{html.escape(verdict.issued_on)}</p>",
+            ]
+        if verdict.revoked_reason:
+            lines.append(f"<p>撤销原因：{html.escape(verdict.revoked_reason)}</p>")
+        answer = "\n".join(lines)
+    return (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>结业证书核验</title></head><body><h1>国培结业证书核验</h1>"
+        '<form method="get" action="/verify">'
+        '<input name="serial" placeholder="证书编号，如 522727-2026-00042">'
+        f'<button type="submit">核验</button></form>{answer}</body></html>'
+    )
