@@ -29,6 +29,7 @@ from desktop.db.models import OutboxEntry
 from desktop.errors import GuopeiError
 from desktop.sync.client import SyncClient, register
 from desktop.sync.credentials import Credentials, load_credentials, save_credentials
+from desktop.sync.schedule import next_delay_ms
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.tasks import Reporter, TaskRunner
 
@@ -98,6 +99,11 @@ class SyncStatus(QWidget):
         layout.addWidget(self.button)
         self.last_success: dt.datetime | None = None
         self.last_error = ""
+        self.failures = 0
+        self.syncing = False
+        # Syncs by itself: soon after start, then on a schedule, backing off while offline.
+        self._schedule = QTimer(self, singleShot=True, timeout=lambda: self.sync_now(automatic=True))
+        self._schedule.start(5000)
         # Counting the outbox after every check-in would cost the queue at the door time; the count is
         # refreshed once things are quiet for a moment instead.
         self._later = QTimer(self, singleShot=True, interval=1500, timeout=self.refresh)
@@ -134,8 +140,12 @@ class SyncStatus(QWidget):
         self.refresh()
         return True
 
-    def sync_now(self) -> None:
+    def sync_now(self, *, automatic: bool = False) -> None:
+        if self.syncing:
+            return
         credentials = load_credentials(self.data_dir)
+        if credentials is None and automatic:
+            return  # registering needs a person: only the 同步 button asks
         if credentials is None:
             dialog = RegisterDialog(self)
             if not dialog.exec() or not self.register(dialog.url.text(), dialog.code.text()):
@@ -144,6 +154,7 @@ class SyncStatus(QWidget):
         assert credentials is not None
         db = self.context.db
         self.button.setEnabled(False)
+        self.syncing = True
         self.state.setText(self.tr("正在同步…"))
 
         def work(_reporter: Reporter) -> SyncOutcome:
@@ -159,6 +170,9 @@ class SyncStatus(QWidget):
 
     def _done(self, outcome: SyncOutcome) -> None:
         self.button.setEnabled(True)
+        self.syncing = False
+        self.failures = 0
+        self._schedule.start(next_delay_ms(0))
         self.last_success = dt.datetime.now()
         self.last_error = ""
         self.context.announce(Changes(SYNCED_TABLES))
@@ -174,6 +188,9 @@ class SyncStatus(QWidget):
 
     def _failed(self, error: BaseException) -> None:
         self.button.setEnabled(True)
+        self.syncing = False
+        self.failures += 1
+        self._schedule.start(next_delay_ms(self.failures))
         self.last_error = str(error).splitlines()[0] if str(error) else type(error).__name__
         self.refresh()
         if not isinstance(error, GuopeiError):

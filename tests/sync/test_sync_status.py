@@ -35,7 +35,8 @@ def test_register_then_sync_from_the_status_area(qtbot, writable_demo, server):
     status.sync_now()
     assert status.state.text().startswith("已同步")
     assert status.waiting.text() == "待同步 0 条"
-    assert status.button.isEnabled()
+    assert status.button.isEnabled() and status.failures == 0
+    assert status._schedule.remainingTime() > 9 * 60_000  # the next one on the regular schedule
 
 
 def test_unreachable_server_shows_offline_in_plain_chinese(qtbot, writable_demo, server):
@@ -49,3 +50,8 @@ def test_unreachable_server_shows_offline_in_plain_chinese(qtbot, writable_demo,
     status.sync_now()
     assert status.state.text().startswith("离线：")
     assert "Traceback" not in status.state.text()
+    # It will try again by itself, sooner than the regular schedule, and later after each failure.
+    assert status.failures == 1 and status._schedule.isActive()
+    assert status._schedule.remainingTime() <= 30_000
+    status.sync_now(automatic=True)
+    assert status.failures == 2
