@@ -47,6 +47,7 @@ from desktop.sync.protocol import (
 
 CURSOR_KEY = "sync.cursor"
 REJECTED_KEY = "sync.rejected"
+CONFLICTS_KEY = "sync.conflicts"
 DEFAULT_BATCH = 500  # ops per push: ~200 KB of gzip, small enough for a slow county uplink to finish
 TIMEOUT = (10, 120)  # (connect, read) seconds; the server may take a while to apply a big batch
 
@@ -199,10 +200,24 @@ class SyncClient:
             if final:
                 session.execute(delete(OutboxEntry).where(OutboxEntry.op_id.in_([r.op_id for r in final])))
             if rejected:
-                kept = session.get(Setting, REJECTED_KEY)
-                items = list(kept.value) if kept is not None and isinstance(kept.value, list) else []
-                items += [vars(op) for op in rejected]
-                _put_setting(session, REJECTED_KEY, items)
+                _append_setting(session, REJECTED_KEY, [vars(op) for op in rejected])
+            conflicts = [r for r in final if "conflict" in (r.outcome, r.first_outcome)]
+            if conflicts:
+                _append_setting(
+                    session,
+                    CONFLICTS_KEY,
+                    [
+                        {
+                            "op_id": r.op_id,
+                            "entity": ops[r.op_id].entity,
+                            "row_id": ops[r.op_id].row_id,
+                            "reason": r.reason,
+                            "payload": ops[r.op_id].payload,
+                            "server_row": r.server_row,
+                        }
+                        for r in conflicts
+                    ],
+                )
         summary.batches += 1
         summary.sent += len(batch.ops)
         summary.applied += sum(result.outcome == "applied" for result in final)
@@ -306,6 +321,12 @@ class SyncClient:
     @staticmethod
     def _body(response: requests.Response) -> Any:
         return _read_json(response)
+
+
+def _append_setting(session: Session, key: str, items: list[dict[str, Any]]) -> None:
+    kept = session.get(Setting, key)
+    earlier = list(kept.value) if kept is not None and isinstance(kept.value, list) else []
+    _put_setting(session, key, earlier + items)
 
 
 def _put_setting(session: Session, key: str, value: Any) -> None:

@@ -15,6 +15,7 @@ from desktop.ui.credits_page import CreditsPage
 from desktop.ui.dashboard_page import DashboardPage
 from desktop.ui.projects_page import ProjectsPage
 from desktop.ui.schools_page import SchoolsPage
+from desktop.ui.sync_page import SyncPage
 from desktop.ui.sync_status import SyncStatus
 from desktop.ui.teachers_page import TeachersPage
 
@@ -36,6 +37,7 @@ def page_specs() -> list[PageSpec]:
         PageSpec("checkin", "签到", CheckInPage),
         PageSpec("credits", "学分", CreditsPage),
         PageSpec("certificates", "证书", CertificatesPage),
+        PageSpec("sync", "同步", SyncPage),
     ]
 
 
