@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton
 from sqlalchemy.orm import Session
 
 from desktop.services import attendance_summary, online_hours
@@ -41,11 +41,7 @@ class AttendanceTab(ProjectTab):
         buttons = QHBoxLayout()
         buttons.addWidget(online)
         buttons.addWidget(export)
-        buttons.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 6, 0, 0)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
+        self.arrange(self.table, buttons)
 
     def show_project(self, project: ProjectRow) -> None:
         with self.context.db.read() as session:

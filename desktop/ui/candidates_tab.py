@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QPushButton, QSpinBox, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QPushButton, QSpinBox
 
 from desktop.services import selection
 from desktop.services.projects import ProjectRow
@@ -33,11 +33,7 @@ class CandidatesTab(ProjectTab):
         buttons = QHBoxLayout()
         for widget in (QLabel("N ="), self.top_n, pick_top, pick, override):
             buttons.addWidget(widget)
-        buttons.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 6, 0, 0)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
+        self.arrange(self.table, buttons)
 
     def show_project(self, project: ProjectRow) -> None:
         with self.context.db.read() as session:

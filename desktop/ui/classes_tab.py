@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QPushButton, QSplitter, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QPushButton, QSplitter
 
 from desktop.domain.vocab import SessionFormat
 from desktop.services import projects
@@ -27,14 +27,10 @@ class ClassesTab(ProjectTab):
         buttons = QHBoxLayout()
         buttons.addWidget(add_class)
         buttons.addWidget(schedule)
-        buttons.addStretch(1)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.classes)
         splitter.addWidget(self.sessions)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 6, 0, 0)
-        layout.addWidget(splitter, 1)
-        layout.addLayout(buttons)
+        self.arrange(splitter, buttons)
 
     def show_project(self, project: ProjectRow) -> None:
         with self.context.db.read() as session:

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QPushButton
 from sqlalchemy.orm import Session
 
 from desktop.domain.vocab import CompletionOutcome, EnrollmentStatus
@@ -39,11 +39,7 @@ class CompletionTab(ProjectTab):
             button = QPushButton(caption)
             button.clicked.connect(slot)
             buttons.addWidget(button)
-        buttons.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 6, 0, 0)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
+        self.arrange(self.table, buttons)
 
     def show_project(self, project: ProjectRow) -> None:
         self.project_id = project_id = project.id

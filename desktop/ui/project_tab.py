@@ -27,6 +27,14 @@ class ProjectTab(QWidget):
         """Redraw for `project` (called when the tab or the project changes)."""
         raise NotImplementedError
 
+    def arrange(self, main: QWidget, buttons: QHBoxLayout) -> None:
+        """The tab's main view above its row of buttons, as every tab of the page is laid out."""
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.addWidget(main, 1)
+        layout.addLayout(buttons)
+
     def _write(self, tables: set[str], action: Callable[[Session], object]) -> bool:
         try:
             with self.context.db.write() as session:
@@ -53,12 +61,3 @@ class ProjectTab(QWidget):
         dialog = PreviewDialog(self, self.context, spec)
         dialog.open()
         return dialog
-
-
-def column(main: QWidget, buttons: QHBoxLayout) -> QWidget:
-    holder = QWidget()
-    layout = QVBoxLayout(holder)
-    layout.setContentsMargins(0, 6, 0, 0)
-    layout.addWidget(main, 1)
-    layout.addLayout(buttons)
-    return holder

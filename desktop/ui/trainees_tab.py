@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QInputDialog, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QInputDialog, QPushButton
 from sqlalchemy.orm import Session
 
 from desktop.domain.vocab import EnrollmentStatus
@@ -52,11 +52,7 @@ class TraineesTab(ProjectTab):
             button = QPushButton(caption)
             button.clicked.connect(lambda _=False, f=slot: f())
             buttons.addWidget(button)
-        buttons.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 6, 0, 0)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
+        self.arrange(self.table, buttons)
 
     def show_project(self, project: ProjectRow) -> None:
         with self.context.db.read() as session:
