@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
@@ -31,9 +32,11 @@ QWidget { font-size: 10.5pt; }
 """
 
 
+@cache
 def register_cjk_font() -> str:
     """Register the bundled WenQuanYi Zen Hei (covers CJK Extension A, e.g. 䶮 㛃) and return its
-    family; county PCs and CI machines may have no Chinese font at all."""
+    family; county PCs and CI machines may have no Chinese font at all. Once per process: the file
+    is 16 MB, and the certificate preview asks for the family on every render."""
     font_id = QFontDatabase.addApplicationFont(str(CJK_FONT))
     if font_id < 0:
         raise RuntimeError(f"无法加载字体文件 {CJK_FONT}")
