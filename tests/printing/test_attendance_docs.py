@@ -85,7 +85,7 @@ def pdfinfo_pages(pdf: Path) -> int:
     return int(match.group(1))
 
 
-def rasterise(pdf: Path, out_dir: Path, dpi: int = 200) -> list[Path]:
+def rasterise(pdf: Path, out_dir: Path, dpi: int = 300) -> list[Path]:
     run("pdftoppm", "-r", str(dpi), "-png", pdf, out_dir / pdf.stem)
     return sorted(out_dir.glob(f"{pdf.stem}-*.png"))
 

@@ -186,7 +186,7 @@ def test_printed_badges_scan_back_in_at_the_door(qtbot, door, tmp_path):
     page.print_badges(out)
     assert page.context.opened == [out]
     subprocess.run(
-        ["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", str(out), str(tmp_path / "p")], check=True
+        ["pdftoppm", "-r", "300", "-png", "-f", "1", "-l", "1", str(out), str(tmp_path / "p")], check=True
     )
     png = next(tmp_path.glob("p*.png"))
     decoded = subprocess.run(
