@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -23,10 +22,9 @@ def _parser() -> argparse.ArgumentParser:
         default = os.environ.get(DB_ENV)
         sub.add_argument(
             "--db",
-            type=Path,
-            default=Path(default) if default else None,
+            default=default,
             required=default is None,
-            help=f"服务器数据库文件（或环境变量 {DB_ENV}）",
+            help=f"数据库：SQLite 文件路径，或 postgresql+psycopg://用户@主机/库名（或环境变量 {DB_ENV}）",
         )
         return sub
 
@@ -51,7 +49,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # Imported late so that `--help` works without the server's dependencies installed.
-    from server.app import add_county, create_app, issue_code
+    from server.admin import add_county, issue_code
+    from server.app import create_app
     from server.db import create_server_engine
 
     if args.command == "serve":

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from desktop.sync.protocol import PROVINCE_NODE, stamp_after
-from server.db import ChangeCounter, SyncedRow
+from server.db import SyncedRow, lock_change_counter
 
 ENTITY = "credit_entry"
 
@@ -61,7 +61,7 @@ def decide_credits(
     if not approve and not reason.strip():
         raise ValueError("退回学分须写明原因")
     with Session(engine) as session, session.begin():
-        counter = session.get_one(ChangeCounter, 1)
+        counter = lock_change_counter(session)
         rows = session.scalars(
             select(SyncedRow).where(
                 SyncedRow.entity == ENTITY,

@@ -1,4 +1,8 @@
-"""The server's tables and engine (SQLAlchemy 2 on SQLite; a file path chosen at start)."""
+"""The server's tables and engine: SQLAlchemy 2 on a SQLite file (the default: nothing else to install)
+or on PostgreSQL (production; several server processes may share one database).
+
+Nothing that matters lives in a process: sequence numbers, op results, registration attempts are all
+rows, so any process can answer any request."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     Engine,
@@ -19,7 +24,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 
 class Base(DeclarativeBase):
@@ -70,7 +75,7 @@ class SyncedRow(Base):
     origin: Mapped[str] = mapped_column(String(36))
     payload: Mapped[str] = mapped_column(Text)  # JSON
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
 
 
 class AppliedOp(Base):
@@ -96,7 +101,15 @@ class ChangeCounter(Base):
     __tablename__ = "change_counter"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    value: Mapped[int] = mapped_column(Integer)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+def lock_change_counter(session: Session) -> ChangeCounter:
+    """The counter row, locked until the session commits: every writer of the change feed takes it
+    first, so writers that assign sequence numbers run one after another and commit in that order.
+    (PostgreSQL: SELECT … FOR UPDATE. SQLite: the write transaction began IMMEDIATE and already holds
+    the database's only write lock; FOR UPDATE is not rendered there.)"""
+    return session.get_one(ChangeCounter, 1, with_for_update=True)
 
 
 def secret_hash(secret: str) -> str:
@@ -104,11 +117,33 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def create_server_engine(path: Path) -> Engine:
-    """An engine on `path` (created with its tables if new): WAL, and BEGIN IMMEDIATE for writers, so
-    that the change counter is read and bumped under the database's write lock."""
-    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 30})
+def database_url(db: str | Path) -> str:
+    """`--db` as given: a SQLAlchemy URL (`postgresql+psycopg://…`, `sqlite:///…`) or a file path."""
+    text = str(db)
+    return text if "://" in text else f"sqlite:///{Path(text)}"
 
+
+def create_server_engine(db: str | Path, *, migrate: bool = True) -> Engine:
+    """An engine on `db`, its schema upgraded to the latest migration (unless `migrate` is off).
+
+    SQLite: WAL, and BEGIN IMMEDIATE for writers, so that the change counter is read and bumped under
+    the database's write lock. PostgreSQL: the default READ COMMITTED, with the counter row locked."""
+    url = database_url(db)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _configure_sqlite(engine)
+    else:
+        # pre_ping: a pooled connection the database closed (a restart, an idle timeout) is replaced
+        # before use instead of failing the request that drew it.
+        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    if migrate:
+        from server.migrate import upgrade_to_head
+
+        upgrade_to_head(engine)
+    return engine
+
+
+def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" below issues BEGIN itself
@@ -122,9 +157,3 @@ def create_server_engine(path: Path) -> Engine:
     def _on_begin(connection) -> None:
         mode = "DEFERRED" if connection.get_execution_options().get("readonly") else "IMMEDIATE"
         connection.exec_driver_sql(f"BEGIN {mode}")
-
-    Base.metadata.create_all(engine)
-    with engine.begin() as connection:
-        if connection.scalar(ChangeCounter.__table__.select().with_only_columns(ChangeCounter.id)) is None:
-            connection.execute(ChangeCounter.__table__.insert().values(id=1, value=0))
-    return engine

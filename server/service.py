@@ -1,0 +1,218 @@
+"""The server's sync logic without HTTP: authenticate a device, register one, apply a pushed batch,
+answer a pull. server.app wraps it in FastAPI; tests and the CLI can call it as plain functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import HTTPException
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from desktop.sync.protocol import (
+    ENTITIES,
+    Change,
+    OpResult,
+    PullPage,
+    PushBatch,
+    PushOp,
+    PushResponse,
+    RegisterRequest,
+    RegisterResponse,
+    payload_hash,
+)
+from server.db import AppliedOp, County, Device, RegistrationCode, SyncedRow, lock_change_counter, secret_hash
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _conflict_row(row: SyncedRow) -> dict[str, Any]:
+    return json.loads(row.payload)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated device: a plain value, safe to use after its database session has closed."""
+
+    id: str
+    county_code: str
+
+
+class SyncService:
+    """The server's logic without HTTP, so that it can be read (and tested) as plain functions."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def authenticate(self, token: str) -> Caller | None:
+        with Session(self.engine.execution_options(readonly=True)) as session, session.begin():
+            device = session.scalar(select(Device).where(Device.token_hash == secret_hash(token)))
+            if device is None or device.revoked:
+                return None
+            return Caller(device.id, device.county_code)
+
+    def register(self, request: RegisterRequest) -> RegisterResponse:
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        with Session(self.engine) as session, session.begin():
+            code = session.get(RegistrationCode, secret_hash(request.code.strip().upper()))
+            if code is None or code.used_at is not None or code.expires_at < now:
+                raise HTTPException(403, "注册码无效、已使用或已过期")
+            if code.county_code != request.county_code:
+                # The local database belongs to another county: registering it would mix two counties.
+                raise HTTPException(403, "注册码属于其他区县")
+            if session.get(Device, request.device_id) is not None:
+                raise HTTPException(409, "该设备已注册")
+            token = secrets.token_urlsafe(32)
+            code.used_at = now
+            code.used_by = request.device_id
+            session.add(
+                Device(
+                    id=request.device_id,
+                    county_code=code.county_code,
+                    token_hash=secret_hash(token),
+                    registered_at=now,
+                )
+            )
+            county = session.get_one(County, code.county_code)
+            return RegisterResponse(device_token=token, county_code=county.code, county_name=county.name)
+
+    def push(self, device: Caller, batch: PushBatch) -> PushResponse:
+        """Apply a whole batch in one transaction: either every op's result is stored, or none is."""
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        with Session(self.engine, autoflush=False) as session, session.begin():
+            counter = lock_change_counter(session)
+            seq = counter.value
+            op_ids = [op.op_id for op in batch.ops]
+            known = {
+                op.op_id: op for op in session.scalars(select(AppliedOp).where(AppliedOp.op_id.in_(op_ids)))
+            }
+            row_ids = {op.row_id for op in batch.ops}
+            rows = {
+                (row.entity, row.row_id): row
+                for row in session.scalars(select(SyncedRow).where(SyncedRow.row_id.in_(row_ids)))
+            }
+            results: list[OpResult] = []
+            for op in batch.ops:
+                previous = known.get(op.op_id)
+                if previous is not None:
+                    results.append(self._repeat(op, previous))
+                    continue
+                result, seq = self._apply(op, device, rows, seq, session)
+                results.append(result)
+                known[op.op_id] = AppliedOp(
+                    op_id=op.op_id,
+                    device_id=device.id,
+                    batch_id=batch.batch_id,
+                    payload_hash=op.payload_hash,
+                    result=result.model_dump_json(),
+                    received_at=now,
+                )
+                session.add(known[op.op_id])
+            counter.value = seq
+        return PushResponse(batch_id=batch.batch_id, results=results, server_seq=seq)
+
+    @staticmethod
+    def _repeat(op: PushOp, previous: AppliedOp) -> OpResult:
+        if previous.payload_hash != op.payload_hash:
+            # Reusing an op id for different content is a client bug; applying it would break the
+            # promise that an op id names one change.
+            return OpResult(op_id=op.op_id, outcome="rejected", reason="op_id 已用于不同的内容")
+        stored = OpResult.model_validate_json(previous.result)
+        return OpResult(
+            op_id=op.op_id,
+            outcome="duplicate",
+            reason=stored.reason,
+            server_row=stored.server_row,
+            first_outcome=stored.outcome,
+        )
+
+    @staticmethod
+    def _apply(
+        op: PushOp,
+        device: Caller,
+        rows: dict[tuple[str, str], SyncedRow],
+        seq: int,
+        session: Session,
+    ) -> tuple[OpResult, int]:
+        def reject(reason: str) -> tuple[OpResult, int]:
+            return OpResult(op_id=op.op_id, outcome="rejected", reason=reason), seq
+
+        if payload_hash(op.payload) != op.payload_hash:
+            return reject("payload_hash 与内容不符")
+        if op.entity not in ENTITIES:
+            return reject(f"未知的实体：{op.entity}")
+        payload = op.payload
+        if payload.get("id") != op.row_id or payload.get("hlc") != op.hlc:
+            return reject("payload 的 id/hlc 与操作不符")
+        if payload.get("origin") != device.id:
+            # A device pushes only its own changes (pulled rows never enter its outbox).
+            return reject("payload 的 origin 不是本设备")
+        row = rows.get((op.entity, op.row_id))
+        if row is not None and row.county_code != device.county_code:
+            return reject("该记录属于其他区县")
+        if row is not None and row.hlc > op.hlc:
+            # Last writer by HLC wins; the fixed-width text form compares like the stamp itself.
+            return (
+                OpResult(
+                    op_id=op.op_id,
+                    outcome="conflict",
+                    reason="服务器上有更新的版本",
+                    server_row=_conflict_row(row),
+                ),
+                seq,
+            )
+        if row is not None and row.hlc == op.hlc:
+            # The same version already arrived under another op id: nothing changes, nothing to pull.
+            return OpResult(op_id=op.op_id, outcome="applied", reason="same version"), seq
+        seq += 1
+        values = {
+            "county_code": device.county_code,
+            "hlc": op.hlc,
+            "origin": device.id,
+            "payload": _json(payload),
+            "deleted": bool(payload.get("deleted", False)),
+            "seq": seq,
+        }
+        if row is None:
+            row = SyncedRow(entity=op.entity, row_id=op.row_id, **values)
+            session.add(row)
+            rows[(op.entity, op.row_id)] = row
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+        return OpResult(op_id=op.op_id, outcome="applied"), seq
+
+    def pull(self, device: Caller, cursor: int, limit: int) -> PullPage:
+        readonly = self.engine.execution_options(readonly=True)
+        # Rows are read after the session ends: they must not expire at its commit.
+        with Session(readonly, expire_on_commit=False) as session, session.begin():
+            found = list(
+                session.scalars(
+                    select(SyncedRow)
+                    .where(SyncedRow.county_code == device.county_code, SyncedRow.seq > cursor)
+                    .order_by(SyncedRow.seq)
+                    .limit(limit + 1)  # one more than asked tells whether another page follows
+                )
+            )
+        page = found[:limit]
+        changes = [
+            Change(
+                seq=row.seq,
+                entity=row.entity,
+                row_id=row.row_id,
+                hlc=row.hlc,
+                origin=row.origin,
+                deleted=row.deleted,
+                payload=json.loads(row.payload),
+            )
+            for row in page
+        ]
+        return PullPage(
+            changes=changes, next_cursor=page[-1].seq if page else cursor, has_more=len(found) > limit
+        )
