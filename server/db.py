@@ -76,6 +76,46 @@ class SyncedRow(Base):
     payload: Mapped[str] = mapped_column(Text)  # JSON
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    # The row's natural key where its entity has one (a teacher's ID number, a project's code): a row
+    # created on another device under another id but with the same key is merged into this one.
+    natural_key: Mapped[str | None] = mapped_column(String(100), index=True)
+    # Teachers merge field by field: the HLC of each field's current value (JSON {field: hlc}).
+    field_hlcs: Mapped[str | None] = mapped_column(Text)
+
+
+class RowAlias(Base):
+    """An id a device created for a row the server already had under another id (same natural key).
+    Ops on the alias are applied to the canonical row; references to it in other payloads are rewritten."""
+
+    __tablename__ = "row_aliases"
+
+    entity: Mapped[str] = mapped_column(String(40), primary_key=True)
+    alias_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    canonical_id: Mapped[str] = mapped_column(String(36))
+    county_code: Mapped[str] = mapped_column(String(6))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class ConflictEntry(Base):
+    """A value that lost a merge, kept for a person to review (冲突记录): which field of which row,
+    what was kept and what was set aside, from which device and when."""
+
+    __tablename__ = "conflict_log"
+    __table_args__ = (Index("ix_conflict_log_county", "county_code", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    county_code: Mapped[str] = mapped_column(String(6))
+    entity: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(60))  # "*" when a whole row lost
+    kept_value: Mapped[str] = mapped_column(Text)  # JSON
+    lost_value: Mapped[str] = mapped_column(Text)  # JSON
+    kept_hlc: Mapped[str] = mapped_column(String(64))
+    lost_hlc: Mapped[str] = mapped_column(String(64))
+    lost_origin: Mapped[str] = mapped_column(String(36))
+    rule: Mapped[str] = mapped_column(String(200))  # why the kept value won, in Chinese
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class AppliedOp(Base):

@@ -18,5 +18,6 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade_to_head(engine: Engine, revision: str = "head") -> None:
+def upgrade_to_head(engine: Engine, revision: str = "heads") -> None:
+    # "heads": independent branches (two features adding their own tables) upgrade together.
     command.upgrade(alembic_config(engine), revision)
