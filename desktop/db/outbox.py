@@ -120,6 +120,11 @@ def insert_synced_rows(session: Session, model: type[Synced], rows: Sequence[dic
         for key, factory in callables.items():
             if key not in values:
                 values[key] = factory(None)  # SQLAlchemy wraps them to take a context
+        # Every column in the payload, as an ORM snapshot has it: a nullable column left out (e.g. an
+        # enrollment's assessment_passed) would be missing from what the server stores and sends, and a
+        # pull upserts only the columns it receives, so a device holding that row would keep its old value.
+        for column in model.__table__.columns:
+            values.setdefault(column.key, None)
         model.fill_derived(values)
         values["hlc"] = clock.now().encode()
         values["origin"] = device_id
