@@ -9,13 +9,16 @@ and never enter the outbox, so nothing echoes back to the server.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import json
+import socket
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 from sqlalchemy import Date, DateTime, Table, Time, delete, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -28,6 +31,7 @@ from desktop.errors import EnvironmentFailure, GuopeiError
 from desktop.sync.protocol import (
     DEFAULT_PULL_LIMIT,
     FINAL_OUTCOMES,
+    MAX_BATCH_OPS,
     MAX_COMPRESSED_BYTES,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -48,8 +52,24 @@ from desktop.sync.protocol import (
 CURSOR_KEY = "sync.cursor"
 REJECTED_KEY = "sync.rejected"
 CONFLICTS_KEY = "sync.conflicts"
-DEFAULT_BATCH = 500  # ops per push: ~200 KB of gzip, small enough for a slow county uplink to finish
-TIMEOUT = (10, 120)  # (connect, read) seconds; the server may take a while to apply a big batch
+BATCH_KEY = "sync.batch_size"
+# Push batches adapt to the link (see SyncClient.push): a device starts small, doubles after every
+# answered batch up to DEFAULT_BATCH (~200 KB of gzip) and halves after a cut or a timeout down to
+# MIN_BATCH. The size is kept in settings, so the next sync starts where the link left it.
+DEFAULT_BATCH = 500
+FIRST_BATCH = 50
+MIN_BATCH = 10
+PUSH_ATTEMPTS = 4  # cuts in a row within one push before it gives up until the next sync
+# Timeouts are stall timeouts, never totals: requests/urllib3 apply the read timeout to each socket
+# read, and the connect timeout to the handshake and to each send() of an upload chunk. A slow link that
+# keeps moving bytes therefore finishes however long it takes; one where nothing moves for this long is
+# given up. The read timeout also covers the server applying a batch and the last SEND_BUFFER bytes of
+# the upload draining from the kernel (16 KiB at 16 kbit/s: ~8 s).
+TIMEOUT = (15, 60)  # (connect and per upload chunk, per read) seconds
+UPLOAD_CHUNK = 4096  # bytes handed to the socket per send(): each must move within the connect timeout
+# A small kernel send buffer: an upload's progress is then what the link really carried, not a copy
+# into a multi-megabyte buffer whose draining nobody would see (and no timeout could tell from a stall).
+SEND_BUFFER = 16 * 1024
 
 
 class SyncError(EnvironmentFailure):
@@ -63,10 +83,14 @@ class NotConnected(SyncError):
 
 
 class ServerRefused(SyncError):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(f"省级平台拒绝了请求（{status}）：{detail}")
+    def __init__(self, status: int, detail: str, retry_after: float | None = None) -> None:
+        message = f"省级平台拒绝了请求（{status}）：{detail}"
+        if retry_after is not None:
+            message = f"省级平台暂时繁忙（{status}），约 {max(1, round(retry_after))} 秒后再试：{detail}"
+        super().__init__(message)
         self.status = status
         self.detail = detail
+        self.retry_after = retry_after  # seconds the server asked us to wait (429/503), or None
 
 
 class NotRegistered(GuopeiError):
@@ -94,6 +118,63 @@ class PushSummary:
     conflicts: list[OpResult] = field(default_factory=list)
     rejected: list[RejectedOp] = field(default_factory=list)
     unsettled: int = 0  # ops the server returned no final result for; they stay in the outbox
+    retries: int = 0  # batches re-sent smaller after a cut or a timeout
+    batch_size: int = 0  # the size the next batch would have (also kept in settings)
+    bytes_sent: int = 0  # request bodies as they travel (gzip)
+    bytes_received: int = 0  # response bodies as they travel
+
+
+@dataclass
+class Traffic:
+    """Body bytes on the wire (compressed as they travel, HTTP heads not counted) since `reset()`."""
+
+    sent: int = 0
+    received: int = 0
+
+    def reset(self) -> None:
+        self.sent = self.received = 0
+
+
+class _Upload:
+    """A request body handed to urllib3 as a file, so that it is sent UPLOAD_CHUNK bytes per send()
+    (bytes are sent in one sendall(), whose timeout covers the whole body) and counted as it goes."""
+
+    def __init__(self, data: bytes, traffic: Traffic) -> None:
+        self._data = memoryview(data)
+        self._position = 0
+        self._traffic = traffic
+
+    def __len__(self) -> int:  # requests sets Content-Length from it
+        return len(self._data)
+
+    def read(self, _size: int = -1) -> bytes:
+        piece = bytes(self._data[self._position : self._position + UPLOAD_CHUNK])
+        self._position += len(piece)
+        self._traffic.sent += len(piece)
+        return piece
+
+
+class _SmallSendBuffer(HTTPAdapter):
+    """Every new connection gets the small kernel send buffer (see SEND_BUFFER)."""
+
+    def __init__(self, send_buffer: int) -> None:
+        self.send_buffer = send_buffer  # before super().__init__(), which builds the pool manager
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["socket_options"] = [
+            (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),  # urllib3's default, which this replaces
+            (socket.SOL_SOCKET, socket.SO_SNDBUF, self.send_buffer),
+        ]
+        super().init_poolmanager(*args, **kwargs)
+
+
+def _http_session(send_buffer: int) -> requests.Session:
+    http = requests.Session()
+    adapter = _SmallSendBuffer(send_buffer)
+    http.mount("http://", adapter)
+    http.mount("https://", adapter)
+    return http
 
 
 def _models_by_entity() -> dict[str, type[Base]]:
@@ -128,27 +209,66 @@ class SyncClient:
         batch_size: int = DEFAULT_BATCH,
         page_size: int = DEFAULT_PULL_LIMIT,
         http: requests.Session | None = None,
+        timeout: tuple[float, float] = TIMEOUT,
+        send_buffer: int = SEND_BUFFER,
     ) -> None:
         self.db = db
         self.base_url = base_url.rstrip("/")
         self.token = token
-        self.batch_size = batch_size
+        self.max_batch = max(MIN_BATCH, min(batch_size, MAX_BATCH_OPS))  # the cap of the adaptive size
+        self.batch_size = self._saved_batch_size()  # the adaptive size, as the last push left it
         self.page_size = page_size
-        self.http = http or requests.Session()
+        self.timeout = timeout
+        self.traffic = Traffic()
+        self.http = http or _http_session(send_buffer)
         self._models = _models_by_entity()
         self._converters = {entity: _converters(model.__table__) for entity, model in self._models.items()}
 
     # Push
 
     def push(self) -> PushSummary:
-        """Send the outbox in seq order, batch by batch; delete each op once it has a final result."""
+        """Send the outbox in seq order, batch by batch; delete each op once it has a final result.
+
+        A batch cut off or timed out is sent again at half the size: the server answers "duplicate" for
+        the ops it had already applied, so nothing is stored twice. After PUSH_ATTEMPTS cuts in a row
+        the push gives up (NotConnected) and leaves the rest of the outbox for the next sync."""
         summary = PushSummary()
+        sent, received = self.traffic.sent, self.traffic.received
+        self.batch_size = self._saved_batch_size()
         after = 0
-        while (batch := self.next_batch(after=after)) is not None:
-            after = batch[1]
-            response = self.send_batch(batch[0])
-            self._settle(batch[0], response, summary)
+        cuts = 0
+        try:
+            while (batch := self.next_batch(after=after)) is not None:
+                try:
+                    response = self.send_batch(batch[0])
+                except NotConnected:
+                    cuts += 1
+                    self._resize(max(MIN_BATCH, self.batch_size // 2))
+                    if cuts >= PUSH_ATTEMPTS:
+                        raise
+                    summary.retries += 1
+                    continue  # the same ops again (same `after`), fewer of them
+                cuts = 0
+                after = batch[1]
+                self._settle(batch[0], response, summary)
+                self._resize(min(self.max_batch, self.batch_size * 2))
+        finally:
+            summary.batch_size = self.batch_size
+            summary.bytes_sent = self.traffic.sent - sent
+            summary.bytes_received = self.traffic.received - received
         return summary
+
+    def _saved_batch_size(self) -> int:
+        with self.db.read() as session:
+            kept = session.get(Setting, BATCH_KEY)
+        size = int(kept.value) if kept is not None else FIRST_BATCH
+        return max(MIN_BATCH, min(self.max_batch, size))
+
+    def _resize(self, size: int) -> None:
+        if size != self.batch_size:
+            self.batch_size = size
+            with self.db.write() as session:
+                _put_setting(session, BATCH_KEY, size)
 
     def next_batch(self, *, after: int = 0) -> tuple[PushBatch, int] | None:
         """The next batch of outbox ops with seq > `after`, and the last seq in it; None when done."""
@@ -173,7 +293,7 @@ class SyncClient:
         response = self._request(
             "POST",
             "/v1/push",
-            data=gzip_encode(batch.model_dump(mode="json")),
+            data=_Upload(gzip_encode(batch.model_dump(mode="json")), self.traffic),
             headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
         )
         return PushResponse.model_validate(self._body(response))
@@ -306,7 +426,9 @@ class SyncClient:
         session.execute(update(Device).values(last_hlc=self.db.clock.last.encode()))
 
     def sync(self) -> tuple[PushSummary, int]:
-        """Push first, so that the pull's last-writer-wins sees our latest edits already on the server."""
+        """Push first, so that the pull's last-writer-wins sees our latest edits already on the server.
+        `traffic` then holds the bytes of the whole sync."""
+        self.traffic.reset()
         return self.push(), self.pull()
 
     # HTTP
@@ -316,11 +438,12 @@ class SyncClient:
             "Authorization": f"Bearer {self.token}",
             **kwargs.pop("headers", {}),
         }
-        return _request(self.http, method, f"{self.base_url}{path}", headers=headers, **kwargs)
+        return _request(
+            self.http, method, f"{self.base_url}{path}", headers=headers, timeout=self.timeout, **kwargs
+        )
 
-    @staticmethod
-    def _body(response: requests.Response) -> Any:
-        return _read_json(response)
+    def _body(self, response: requests.Response) -> Any:
+        return _read_json(response, self.traffic)
 
 
 def _append_setting(session: Session, key: str, items: list[dict[str, Any]]) -> None:
@@ -334,12 +457,19 @@ def _put_setting(session: Session, key: str, value: Any) -> None:
     session.execute(statement.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
 
 
-def _request(http: requests.Session, method: str, url: str, **kwargs: Any) -> requests.Response:
+def _request(
+    http: requests.Session,
+    method: str,
+    url: str,
+    *,
+    timeout: tuple[float, float] = TIMEOUT,
+    **kwargs: Any,
+) -> requests.Response:
     headers = {PROTOCOL_HEADER: PROTOCOL_VERSION, "Accept-Encoding": "gzip", **kwargs.pop("headers", {})}
     try:
         # No redirects: a captive portal redirects to its login page, and a POST must not follow it.
         response = http.request(
-            method, url, headers=headers, timeout=TIMEOUT, allow_redirects=False, stream=True, **kwargs
+            method, url, headers=headers, timeout=timeout, allow_redirects=False, stream=True, **kwargs
         )
     except requests.RequestException as error:
         raise NotConnected(type(error).__name__) from error
@@ -354,11 +484,30 @@ def _request(http: requests.Session, method: str, url: str, **kwargs: Any) -> re
             detail = str(_read_json(response).get("detail", ""))
         except (SyncError, AttributeError):
             detail = ""
-        raise ServerRefused(response.status_code, detail)
+        retry_after = None
+        if response.status_code in (429, 503):
+            retry_after = parse_retry_after(response.headers.get("Retry-After", ""))
+        raise ServerRefused(response.status_code, detail, retry_after)
     return response
 
 
-def _read_json(response: requests.Response) -> Any:
+def parse_retry_after(value: str, *, now: dt.datetime | None = None) -> float | None:
+    """Retry-After as seconds to wait: either delta-seconds or an HTTP date (RFC 9110 10.2.3)."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None  # unreadable: the usual backoff applies
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
+
+
+def _read_json(response: requests.Response, traffic: Traffic | None = None) -> Any:
     """The body as JSON, read raw so that its size is capped before and after decompression (urllib3
     would inflate a gzip body of any size)."""
     chunks: list[bytes] = []
@@ -367,6 +516,8 @@ def _read_json(response: requests.Response) -> Any:
         for chunk in response.raw.stream(64 * 1024, decode_content=False):
             chunks.append(chunk)
             size += len(chunk)
+            if traffic is not None:
+                traffic.received += len(chunk)
             if size > MAX_COMPRESSED_BYTES:
                 raise SyncError(f"省级平台的响应超过 {MAX_COMPRESSED_BYTES} 字节")
     except (requests.RequestException, OSError) as error:

@@ -10,10 +10,18 @@ FIRST_RETRY_MS = 30 * 1000
 MAX_RETRY_MS = 60 * 60 * 1000
 
 
-def next_delay_ms(failures: int, *, rng: random.Random | None = None) -> int:
+def next_delay_ms(
+    failures: int, *, rng: random.Random | None = None, retry_after: float | None = None
+) -> int:
     """The wait before the next attempt after `failures` failures in a row (0: the regular schedule).
-    Full jitter: uniformly between nothing and an exponentially growing, capped bound."""
+    Full jitter: uniformly between nothing and an exponentially growing, capped bound. Never shorter
+    than the server's Retry-After (seconds), when it sent one: it knows when it can take us again."""
     if failures <= 0:
-        return EVERY_MS
-    bound = min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (failures - 1))
-    return max(1000, int((rng or random).uniform(0, bound)))
+        delay = EVERY_MS
+    else:
+        bound = min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** (failures - 1))
+        delay = max(1000, int((rng or random).uniform(0, bound)))
+    if retry_after is not None:
+        # Capped, so that a wrong date in the header cannot silence sync for days.
+        delay = max(delay, min(MAX_RETRY_MS, int(retry_after * 1000)))
+    return delay

@@ -58,6 +58,15 @@ class SyncOutcome:
     rejected: int
     conflicts: int
     pulled: int
+    bytes_sent: int  # bodies on the wire, compressed, for the whole sync
+    bytes_received: int
+
+
+def format_bytes(size: int) -> str:
+    """12.3 KB, 4.5 MB: what a person compares with the county's data plan."""
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
 
 
 class RegisterDialog(QDialog):
@@ -89,6 +98,7 @@ class SyncStatus(QWidget):
         self.runner = runner or TaskRunner()
         self.state = QLabel()
         self.waiting = QLabel()
+        self.traffic = QLabel()  # what the last sync cost on the wire: county links are often metered
         self.button = QPushButton(self.tr("同步（F9）"))
         self.button.clicked.connect(self.sync_now)
         QShortcut(QKeySequence("F9"), self, activated=self.sync_now)
@@ -96,6 +106,7 @@ class SyncStatus(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.state)
         layout.addWidget(self.waiting)
+        layout.addWidget(self.traffic)
         layout.addWidget(self.button)
         self.last_success: dt.datetime | None = None
         self.last_error = ""
@@ -161,7 +172,12 @@ class SyncStatus(QWidget):
             client = SyncClient(db, credentials.server_url, credentials.token)
             summary, pulled = client.sync()
             return SyncOutcome(
-                summary.applied + summary.duplicate, len(summary.rejected), len(summary.conflicts), pulled
+                summary.applied + summary.duplicate,
+                len(summary.rejected),
+                len(summary.conflicts),
+                pulled,
+                client.traffic.sent,
+                client.traffic.received,
             )
 
         self.runner.run(
@@ -175,6 +191,11 @@ class SyncStatus(QWidget):
         self._schedule.start(next_delay_ms(0))
         self.last_success = dt.datetime.now()
         self.last_error = ""
+        self.traffic.setText(
+            self.tr("上次同步：发送 {sent}，接收 {received}").format(
+                sent=format_bytes(outcome.bytes_sent), received=format_bytes(outcome.bytes_received)
+            )
+        )
         self.context.announce(Changes(SYNCED_TABLES))
         self.refresh()
         if outcome.rejected or outcome.conflicts:
@@ -190,7 +211,8 @@ class SyncStatus(QWidget):
         self.button.setEnabled(True)
         self.syncing = False
         self.failures += 1
-        self._schedule.start(next_delay_ms(self.failures))
+        # A busy server (503) or one refusing too many attempts (429) says when to come back.
+        self._schedule.start(next_delay_ms(self.failures, retry_after=getattr(error, "retry_after", None)))
         self.last_error = str(error).splitlines()[0] if str(error) else type(error).__name__
         self.refresh()
         if not isinstance(error, GuopeiError):
