@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = commands.add_parser("verify", help="核验结业证书二维码（离线）")
     verify.add_argument("qrtext", help="扫描证书二维码得到的文字")
+    commands.add_parser("public-key", help="打印本机的证书签名公钥（供省级登记）")
 
     shot = commands.add_parser("screenshot", help="把每个页面渲染为 PNG 后退出")
     shot.add_argument("--out", type=Path, required=True, help="输出目录")
@@ -101,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
             return _transcript(args, data_dir or default_data_dir())
         if args.command == "verify":
             return _verify(args, data_dir or default_data_dir())
+        if args.command == "public-key":
+            return _public_key(data_dir or default_data_dir())
         if args.command == "screenshot":
             return _screenshot(args, data_dir or default_data_dir())
         return _run_gui(data_dir or default_data_dir(), log_path)
@@ -330,6 +333,19 @@ def _verify(args: argparse.Namespace, data_dir: Path) -> int:
         print(f"  项目：{c.project_code} {c.project_name}")
         print(f"  学时/学分：{c.hours:g} / {c.credits:g}，发证日期：{c.issued_on}")
     return 0 if verdict.valid else 1
+
+
+def _public_key(data_dir: Path) -> int:
+    """The key is public; printing it is how a PC registered before keys travelled gets its
+    certificates verified in other counties. The private key stays in the database."""
+    from desktop.domain.certificate_signing import key_id, public_key_of
+    from desktop.services.certificates import signing_key
+
+    with _database(data_dir) as db, db.write() as session:
+        public = public_key_of(signing_key(session))
+    print(public.hex())
+    print(f"公钥编号：{key_id(public)}", file=sys.stderr)
+    return 0
 
 
 def _screenshot(args: argparse.Namespace, data_dir: Path) -> int:

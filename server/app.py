@@ -22,13 +22,16 @@ from desktop.sync.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     BadPayload,
+    KeysResponse,
     PayloadTooLarge,
+    PolicyResponse,
     PushBatch,
     RegisterRequest,
     RegisterResponse,
     gzip_decode,
 )
 from server.db import create_server_engine
+from server.province import policy_for, public_keys
 from server.service import Caller, SyncService
 from server.verification import verification_page, verify_serial
 
@@ -135,6 +138,17 @@ def create_app(db: str | Path) -> FastAPI:
             raise HTTPException(403, "批次的设备与令牌不符")
         result = await run_in_threadpool(service.push, device, batch)
         return Response(result.model_dump_json(), media_type="application/json")
+
+    @app.get("/v1/keys")
+    def keys(_device: CurrentDevice) -> KeysResponse:
+        """Every county's certificate-signing public keys (public keys; any registered device may have
+        them all, so a certificate from the neighbouring county verifies offline)."""
+        return public_keys(engine)
+
+    @app.get("/v1/policy")
+    def policy(device: CurrentDevice) -> PolicyResponse:
+        """The province's policy switches for the caller's county."""
+        return policy_for(engine, device.county_code)
 
     @app.get("/v1/pull")
     def pull(

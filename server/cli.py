@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import os
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -43,7 +46,37 @@ def _parser() -> argparse.ArgumentParser:
     action.add_argument("--approve", nargs="*", metavar="记录ID", help="通过（不写 ID 则通过全部已提交的）")
     action.add_argument("--reject", metavar="记录ID", help="退回一条")
     credits.add_argument("--reason", default="", help="退回原因")
+    _province_commands(commands, with_db)
     return parser
+
+
+def _province_commands(
+    commands: Any, with_db: Callable[[argparse.ArgumentParser], argparse.ArgumentParser]
+) -> None:
+    """Devices, keys, and what the province sends to counties (server.admin, server.province)."""
+    devices = with_db(commands.add_parser("devices", help="列出已注册的设备"))
+    devices.add_argument("county", nargs="?", help="只列这个区县的（区县代码）")
+    revoke = with_db(commands.add_parser("revoke-device", help="吊销设备：它的令牌立即失效"))
+    revoke.add_argument("device_id", help="设备ID（见 devices）")
+    key = with_db(commands.add_parser("register-key", help="手工登记区县的证书签名公钥"))
+    key.add_argument("county", help="区县代码")
+    key.add_argument("key", help="公钥文件，或公钥本身（十六进制或 base64，guopei-desk public-key 打印的）")
+    cert = with_db(commands.add_parser("revoke-certificate", help="撤销一张结业证书"))
+    cert.add_argument("serial", help="证书编号，如 522727-2026-00042")
+    cert.add_argument("--reason", required=True, help="撤销原因")
+
+    def with_counties(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        target = sub.add_mutually_exclusive_group(required=True)
+        target.add_argument("--counties", help="区县代码，逗号分隔，如 522727,522728")
+        target.add_argument("--all", action="store_true", help="全部区县")
+        return sub
+
+    publish = with_counties(with_db(commands.add_parser("publish-project", help="向区县发布省级项目")))
+    publish.add_argument("file", help="项目的 JSON 文件（字段见 docs/sync-protocol.md）")
+    policy = with_counties(with_db(commands.add_parser("policy", help="设置区县的省级政策开关")))
+    policy.add_argument("--offline-training", choices=("suspended", "allowed"), help="暂停/恢复线下集中培训")
+    policy.add_argument("--guopei-limit", type=int, help="周期内最多参加国培次数")
+    policy.add_argument("--cycle-years", type=int, help="周期年数")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,6 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"已添加区县 {args.code} {args.name}")
         elif args.command == "credits":
             return _credits(engine, args)
+        elif args.command in _PROVINCE_COMMANDS:
+            return _province(engine, args)
         else:
             try:
                 print(issue_code(engine, args.code, valid_days=args.days))
@@ -94,6 +129,75 @@ def _credits(engine: Engine, args: argparse.Namespace) -> int:
                 )
             print(f"共 {len(submitted)} 条待审核")
     except ValueError as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+_PROVINCE_COMMANDS = {
+    "devices",
+    "revoke-device",
+    "register-key",
+    "revoke-certificate",
+    "publish-project",
+    "policy",
+}
+
+
+def _local_time(value: dt.datetime | None) -> str:
+    # Stored as naive UTC; shown in the server's local time, which is what the administrator reads.
+    if value is None:
+        return "从未"
+    return value.replace(tzinfo=dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _province(engine: Engine, args: argparse.Namespace) -> int:
+    from server import admin, province
+
+    # --all, or the commands without a choice of counties: None means every county.
+    counties = (
+        None if getattr(args, "all", True) else [c.strip() for c in args.counties.split(",") if c.strip()]
+    )
+    try:
+        if args.command == "devices":
+            found = admin.list_devices(engine, args.county)
+            for d in found:
+                state = "已吊销" if d.revoked else "有效"
+                print(
+                    f"{d.id}  {d.county_code}  注册 {_local_time(d.registered_at)}  "
+                    f"最后在线 {_local_time(d.last_seen_at)}  {state}  公钥 {d.key_id or '未登记'}"
+                )
+            print(f"共 {len(found)} 台设备")
+        elif args.command == "revoke-device":
+            if not admin.revoke_device(engine, args.device_id):
+                print(f"错误：没有设备 {args.device_id}", file=sys.stderr)
+                return 2
+            print(f"已吊销设备 {args.device_id}：它的下一次请求将被拒绝，需用新注册码重新注册")
+        elif args.command == "register-key":
+            kid = admin.register_key(engine, args.county, admin.parse_public_key(args.key))
+            print(f"已登记区县 {args.county} 的公钥 {kid}，各区县下次同步后即可离线核验其证书")
+        elif args.command == "revoke-certificate":
+            county = province.revoke_certificate(engine, args.serial, reason=args.reason)
+            print(f"已撤销证书 {args.serial.strip()}（区县 {county}），该县下次同步后生效")
+        elif args.command == "publish-project":
+            try:
+                spec = json.loads(Path(args.file).read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+                raise ValueError(f"无法读取项目文件 {args.file}：{error}") from None
+            done = province.publish_project(engine, spec, counties)
+            new = sum(p.new for p in done)
+            print(f"已向 {len(done)} 个区县发布项目 {spec['code']}（新增 {new}，更新 {len(done) - new}）")
+        else:
+            offline = None if args.offline_training is None else args.offline_training == "suspended"
+            done = province.set_policy(
+                engine,
+                counties,
+                offline_training_suspended=offline,
+                guopei_limit=args.guopei_limit,
+                cycle_years=args.cycle_years,
+            )
+            print(f"已为 {len(done)} 个区县设置政策，下次同步后生效")
+    except (LookupError, ValueError) as error:
         print(f"错误：{error}", file=sys.stderr)
         return 2
     return 0

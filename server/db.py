@@ -48,6 +48,39 @@ class Device(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     registered_at: Mapped[dt.datetime] = mapped_column(DateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When a request last authenticated with this token; written at most once a minute (see
+    # SyncService.authenticate), so that listing devices does not cost a write per request.
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # The device's Ed25519 certificate-signing public key (hex), sent at registration; the province
+    # hands every county's keys to every device, so certificates verify offline across counties.
+    public_key: Mapped[str | None] = mapped_column(String(64))
+
+
+class PublicKey(Base):
+    """A certificate-signing public key registered by hand (`guopei-server register-key`): for devices
+    registered before keys travelled at registration, and for the keys of PCs since replaced, whose
+    certificates are still in people's hands."""
+
+    __tablename__ = "public_keys"
+
+    key_id: Mapped[str] = mapped_column(String(20), primary_key=True)  # certificate_signing.key_id
+    county_code: Mapped[str] = mapped_column(ForeignKey("counties.code"), index=True)
+    public_key: Mapped[str] = mapped_column(String(64))  # hex of the raw 32 bytes
+    registered_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class CountyPolicy(Base):
+    """The province's policy switches for one county, served by `GET /v1/policy`. Kept apart from the
+    synced rows: policy is the province's, and the county's change feed carries only county data.
+    A null column means "the province has not said": the county keeps its own setting."""
+
+    __tablename__ = "county_policies"
+
+    county_code: Mapped[str] = mapped_column(ForeignKey("counties.code"), primary_key=True)
+    offline_training_suspended: Mapped[bool | None] = mapped_column(Boolean)
+    guopei_limit: Mapped[int | None] = mapped_column(Integer)
+    cycle_years: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class RegistrationCode(Base):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import HTTPException
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.orm import Session
 
 from desktop.sync.protocol import (
@@ -36,6 +36,9 @@ def _conflict_row(row: SyncedRow) -> dict[str, Any]:
     return json.loads(row.payload)
 
 
+LAST_SEEN_EVERY = dt.timedelta(minutes=1)  # how stale `devices.last_seen_at` may be
+
+
 @dataclass(frozen=True)
 class Caller:
     """The authenticated device: a plain value, safe to use after its database session has closed."""
@@ -55,7 +58,25 @@ class SyncService:
             device = session.scalar(select(Device).where(Device.token_hash == secret_hash(token)))
             if device is None or device.revoked:
                 return None
-            return Caller(device.id, device.county_code)
+            caller = Caller(device.id, device.county_code)
+            last_seen = device.last_seen_at
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        if last_seen is None or now - last_seen >= LAST_SEEN_EVERY:
+            self._mark_seen(caller.id, now)
+        return caller
+
+    def _mark_seen(self, device_id: str, now: dt.datetime) -> None:
+        # At most one write a minute per device: a sync's dozens of requests cost one small UPDATE, and
+        # the condition makes server processes racing on the same device write once between them.
+        with Session(self.engine) as session, session.begin():
+            session.execute(
+                update(Device)
+                .where(
+                    Device.id == device_id,
+                    or_(Device.last_seen_at.is_(None), Device.last_seen_at <= now - LAST_SEEN_EVERY),
+                )
+                .values(last_seen_at=now)
+            )
 
     def register(self, request: RegisterRequest) -> RegisterResponse:
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -77,6 +98,7 @@ class SyncService:
                     county_code=code.county_code,
                     token_hash=secret_hash(token),
                     registered_at=now,
+                    public_key=request.public_key,
                 )
             )
             county = session.get_one(County, code.county_code)

@@ -38,13 +38,28 @@ def _payload(session: Session, entity: str, row_id: str) -> dict | None:
     return json.loads(row.payload) if row is not None else None
 
 
+def certificate_row(session: Session, serial: str) -> SyncedRow | None:
+    """The certificate row of this serial: by its natural key (the serial; indexed), or, for rows
+    written before natural keys were filled, by scanning only those rows that have none."""
+    row = session.scalar(
+        select(SyncedRow).where(SyncedRow.entity == "certificate", SyncedRow.natural_key == serial)
+    )
+    if row is not None:
+        return row
+    for row in session.scalars(
+        select(SyncedRow).where(SyncedRow.entity == "certificate", SyncedRow.natural_key.is_(None))
+    ):
+        if json.loads(row.payload).get("serial") == serial:
+            return row
+    return None
+
+
 def verify_serial(engine: Engine, serial: str) -> PublicVerdict:
     serial = serial.strip()
     with Session(engine) as session:
-        for row in session.scalars(select(SyncedRow).where(SyncedRow.entity == "certificate")):
+        row = certificate_row(session, serial) if serial else None
+        if row is not None and not row.deleted:
             certificate = json.loads(row.payload)
-            if certificate.get("serial") != serial or row.deleted:
-                continue
             teacher = _payload(session, "teacher", certificate["teacher_id"]) or {}
             project = _payload(session, "project", certificate["project_id"]) or {}
             return PublicVerdict(

@@ -26,8 +26,11 @@ from sqlalchemy.orm import Session
 from desktop.db.base import Base
 from desktop.db.engine import Database
 from desktop.db.models import Device, OutboxEntry, Setting
+from desktop.domain.certificate_signing import key_id, public_key_of
+from desktop.domain.eligibility import Policy
 from desktop.domain.hlc import Hlc
 from desktop.errors import EnvironmentFailure, GuopeiError
+from desktop.services import certificates, projects, selection
 from desktop.sync.protocol import (
     DEFAULT_PULL_LIMIT,
     FINAL_OUTCOMES,
@@ -37,8 +40,10 @@ from desktop.sync.protocol import (
     PROTOCOL_VERSION,
     BadPayload,
     Change,
+    KeysResponse,
     OpResult,
     PayloadTooLarge,
+    PolicyResponse,
     PullPage,
     PushBatch,
     PushOp,
@@ -425,11 +430,35 @@ class SyncClient:
         self.db.clock.receive(Hlc.decode(max(stamps)))
         session.execute(update(Device).values(last_hlc=self.db.clock.last.encode()))
 
+    # Province data: public keys and policy
+
+    def fetch_province(self) -> int:
+        """Store every county's certificate-signing public keys (so a certificate from a neighbouring
+        county verifies offline here) and apply the province's policy for this county, in one
+        transaction; returns how many keys were new here."""
+        keys = KeysResponse.model_validate(self._body(self._request("GET", "/v1/keys")))
+        policy = PolicyResponse.model_validate(self._body(self._request("GET", "/v1/policy")))
+        with self.db.write() as session:
+            known = certificates.known_public_keys(session)
+            added = 0
+            for key in keys.keys:
+                public = bytes.fromhex(key.public_key)
+                # The key id is what a QR names; one that does not match its key would shadow nothing
+                # useful and could confuse the verifier, so it is skipped.
+                if len(public) != 32 or key_id(public) != key.key_id or key.key_id in known:
+                    continue
+                certificates.register_public_key(session, public)
+                added += 1
+            apply_policy(session, policy)
+        return added
+
     def sync(self) -> tuple[PushSummary, int]:
         """Push first, so that the pull's last-writer-wins sees our latest edits already on the server.
         `traffic` then holds the bytes of the whole sync."""
         self.traffic.reset()
-        return self.push(), self.pull()
+        pushed, pulled = self.push(), self.pull()
+        self.fetch_province()
+        return pushed, pulled
 
     # HTTP
 
@@ -444,6 +473,22 @@ class SyncClient:
 
     def _body(self, response: requests.Response) -> Any:
         return _read_json(response, self.traffic)
+
+
+def apply_policy(session: Session, policy: PolicyResponse) -> None:
+    """The province's switches over the county's own settings (those `guopei-desk policy` sets before
+    sync is set up); a switch the province has not set leaves the county's value as it is."""
+    if policy.offline_training_suspended is not None:
+        projects.set_offline_suspended(session, policy.offline_training_suspended)
+    if policy.guopei_limit is not None or policy.cycle_years is not None:
+        current = selection.policy(session)
+        selection.set_policy(
+            session,
+            Policy(
+                guopei_limit=policy.guopei_limit if policy.guopei_limit is not None else current.guopei_limit,
+                cycle_years=policy.cycle_years if policy.cycle_years is not None else current.cycle_years,
+            ),
+        )
 
 
 def _append_setting(session: Session, key: str, items: list[dict[str, Any]]) -> None:
@@ -537,8 +582,15 @@ def _read_json(response: requests.Response, traffic: Traffic | None = None) -> A
 
 def register(db: Database, base_url: str, code: str, *, http: requests.Session | None = None) -> str:
     """Exchange a one-time registration code for this device's token (the caller stores it)."""
+    with db.write() as session:
+        # Made now if this device has not signed a certificate yet: the province hands it to every
+        # county, so what this PC signs verifies offline elsewhere.
+        public_key = public_key_of(certificates.signing_key(session)).hex()
     request = RegisterRequest(
-        code=code.strip().upper(), device_id=db.device.device_id, county_code=db.device.county_code
+        code=code.strip().upper(),
+        device_id=db.device.device_id,
+        county_code=db.device.county_code,
+        public_key=public_key,
     )
     response = _request(
         http or requests.Session(),

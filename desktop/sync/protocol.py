@@ -185,12 +185,38 @@ class RegisterRequest(_Message):
     code: str = Field(max_length=64)
     device_id: str = Field(pattern=_UUID.pattern)
     county_code: str = Field(pattern=r"[0-9]{6}")
+    # The device's Ed25519 certificate-signing public key (hex of the raw 32 bytes). Optional: older
+    # clients do not send it; the province can register their key by hand (`guopei-server register-key`).
+    public_key: str | None = Field(default=None, pattern=r"[0-9a-f]{64}")
 
 
 class RegisterResponse(_Message):
     device_token: str
     county_code: str
     county_name: str
+
+
+class CountyKey(_Message):
+    county_code: str
+    key_id: str
+    public_key: str  # hex of the raw 32-byte Ed25519 public key
+
+
+class KeysResponse(_Message):
+    """`GET /v1/keys`: every county's certificate-signing public keys, so a certificate from any county
+    of the province verifies offline on any device."""
+
+    keys: list[CountyKey]
+
+
+class PolicyResponse(_Message):
+    """`GET /v1/policy`: the province's switches for the caller's county. None: not set by the province,
+    the county's own setting stays."""
+
+    offline_training_suspended: bool | None = None
+    guopei_limit: int | None = None
+    cycle_years: int | None = None
+    updated_at: str | None = None  # ISO time of the province's last change, for display and support
 
 
 PROVINCE_NODE = "province"
