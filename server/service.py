@@ -7,14 +7,12 @@ import datetime as dt
 import json
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import HTTPException
 from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.orm import Session
 
 from desktop.sync.protocol import (
-    ENTITIES,
     Change,
     OpResult,
     PullPage,
@@ -23,18 +21,9 @@ from desktop.sync.protocol import (
     PushResponse,
     RegisterRequest,
     RegisterResponse,
-    payload_hash,
 )
 from server.db import AppliedOp, County, Device, RegistrationCode, SyncedRow, lock_change_counter, secret_hash
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _conflict_row(row: SyncedRow) -> dict[str, Any]:
-    return json.loads(row.payload)
-
+from server.push import BatchApplier, Pusher, feed_filter
 
 LAST_SEEN_EVERY = dt.timedelta(minutes=1)  # how stale `devices.last_seen_at` may be
 
@@ -105,27 +94,25 @@ class SyncService:
             return RegisterResponse(device_token=token, county_code=county.code, county_name=county.name)
 
     def push(self, device: Caller, batch: PushBatch) -> PushResponse:
-        """Apply a whole batch in one transaction: either every op's result is stored, or none is."""
+        """Apply a whole batch in one transaction: either every op's result is stored, or none is.
+        The rules for each op are in server.push (checks, aliases, clock guard) and server.merge."""
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         with Session(self.engine, autoflush=False) as session, session.begin():
+            # First: the lock serialises writers, so what is read below is what they committed.
             counter = lock_change_counter(session)
-            seq = counter.value
             op_ids = [op.op_id for op in batch.ops]
             known = {
                 op.op_id: op for op in session.scalars(select(AppliedOp).where(AppliedOp.op_id.in_(op_ids)))
             }
-            row_ids = {op.row_id for op in batch.ops}
-            rows = {
-                (row.entity, row.row_id): row
-                for row in session.scalars(select(SyncedRow).where(SyncedRow.row_id.in_(row_ids)))
-            }
+            applier = BatchApplier(session, Pusher(device.id, device.county_code), counter.value, now)
+            applier.preload([op for op in batch.ops if op.op_id not in known])
             results: list[OpResult] = []
             for op in batch.ops:
                 previous = known.get(op.op_id)
                 if previous is not None:
                     results.append(self._repeat(op, previous))
                     continue
-                result, seq = self._apply(op, device, rows, seq, session)
+                result = applier.apply(op)
                 results.append(result)
                 known[op.op_id] = AppliedOp(
                     op_id=op.op_id,
@@ -136,8 +123,13 @@ class SyncService:
                     received_at=now,
                 )
                 session.add(known[op.op_id])
-            counter.value = seq
-        return PushResponse(batch_id=batch.batch_id, results=results, server_seq=seq)
+            counter.value = applier.seq
+        return PushResponse(
+            batch_id=batch.batch_id,
+            results=results,
+            server_seq=applier.seq,
+            server_time_ms=int(now.replace(tzinfo=dt.UTC).timestamp() * 1000),
+        )
 
     @staticmethod
     def _repeat(op: PushOp, previous: AppliedOp) -> OpResult:
@@ -146,69 +138,7 @@ class SyncService:
             # promise that an op id names one change.
             return OpResult(op_id=op.op_id, outcome="rejected", reason="op_id 已用于不同的内容")
         stored = OpResult.model_validate_json(previous.result)
-        return OpResult(
-            op_id=op.op_id,
-            outcome="duplicate",
-            reason=stored.reason,
-            server_row=stored.server_row,
-            first_outcome=stored.outcome,
-        )
-
-    @staticmethod
-    def _apply(
-        op: PushOp,
-        device: Caller,
-        rows: dict[tuple[str, str], SyncedRow],
-        seq: int,
-        session: Session,
-    ) -> tuple[OpResult, int]:
-        def reject(reason: str) -> tuple[OpResult, int]:
-            return OpResult(op_id=op.op_id, outcome="rejected", reason=reason), seq
-
-        if payload_hash(op.payload) != op.payload_hash:
-            return reject("payload_hash 与内容不符")
-        if op.entity not in ENTITIES:
-            return reject(f"未知的实体：{op.entity}")
-        payload = op.payload
-        if payload.get("id") != op.row_id or payload.get("hlc") != op.hlc:
-            return reject("payload 的 id/hlc 与操作不符")
-        if payload.get("origin") != device.id:
-            # A device pushes only its own changes (pulled rows never enter its outbox).
-            return reject("payload 的 origin 不是本设备")
-        row = rows.get((op.entity, op.row_id))
-        if row is not None and row.county_code != device.county_code:
-            return reject("该记录属于其他区县")
-        if row is not None and row.hlc > op.hlc:
-            # Last writer by HLC wins; the fixed-width text form compares like the stamp itself.
-            return (
-                OpResult(
-                    op_id=op.op_id,
-                    outcome="conflict",
-                    reason="服务器上有更新的版本",
-                    server_row=_conflict_row(row),
-                ),
-                seq,
-            )
-        if row is not None and row.hlc == op.hlc:
-            # The same version already arrived under another op id: nothing changes, nothing to pull.
-            return OpResult(op_id=op.op_id, outcome="applied", reason="same version"), seq
-        seq += 1
-        values = {
-            "county_code": device.county_code,
-            "hlc": op.hlc,
-            "origin": device.id,
-            "payload": _json(payload),
-            "deleted": bool(payload.get("deleted", False)),
-            "seq": seq,
-        }
-        if row is None:
-            row = SyncedRow(entity=op.entity, row_id=op.row_id, **values)
-            session.add(row)
-            rows[(op.entity, op.row_id)] = row
-        else:
-            for key, value in values.items():
-                setattr(row, key, value)
-        return OpResult(op_id=op.op_id, outcome="applied"), seq
+        return stored.model_copy(update={"outcome": "duplicate", "first_outcome": stored.outcome})
 
     def pull(self, device: Caller, cursor: int, limit: int) -> PullPage:
         readonly = self.engine.execution_options(readonly=True)
@@ -217,7 +147,7 @@ class SyncService:
             found = list(
                 session.scalars(
                     select(SyncedRow)
-                    .where(SyncedRow.county_code == device.county_code, SyncedRow.seq > cursor)
+                    .where(feed_filter(device.county_code), SyncedRow.seq > cursor)
                     .order_by(SyncedRow.seq)
                     .limit(limit + 1)  # one more than asked tells whether another page follows
                 )

@@ -82,6 +82,10 @@ class HybridClock:
         # The UI thread and the sync worker both write; two equal stamps would break last-writer-wins.
         self._lock = threading.Lock()
 
+    def wall_ms(self) -> int:
+        """This PC's clock as the stamps see it (what sync compares with the server's)."""
+        return self._wall_ms()
+
     @property
     def last(self) -> Hlc:
         """The latest stamp issued or merged: persist it, and pass it back as `last` after a restart."""

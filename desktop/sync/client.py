@@ -53,10 +53,14 @@ from desktop.sync.protocol import (
     gzip_decode,
     gzip_encode,
 )
+from desktop.sync.rekey import rekey, rekey_same_things
 
 CURSOR_KEY = "sync.cursor"
 REJECTED_KEY = "sync.rejected"
 CONFLICTS_KEY = "sync.conflicts"
+# This PC's clock minus the server's, in ms, as measured at the last push (the status area warns when
+# it is far off; the server clamps stamps from the far future).
+CLOCK_SKEW_KEY = "sync.clock_skew_ms"
 BATCH_KEY = "sync.batch_size"
 # Push batches adapt to the link (see SyncClient.push): a device starts small, doubles after every
 # answered batch up to DEFAULT_BATCH (~200 KB of gzip) and halves after a cut or a timeout down to
@@ -123,6 +127,7 @@ class PushSummary:
     conflicts: list[OpResult] = field(default_factory=list)
     rejected: list[RejectedOp] = field(default_factory=list)
     unsettled: int = 0  # ops the server returned no final result for; they stay in the outbox
+    clock_skew_ms: int | None = None  # this PC's clock minus the server's, at the last answer
     retries: int = 0  # batches re-sent smaller after a cut or a timeout
     batch_size: int = 0  # the size the next batch would have (also kept in settings)
     bytes_sent: int = 0  # request bodies as they travel (gzip)
@@ -343,6 +348,11 @@ class SyncClient:
                         for r in conflicts
                     ],
                 )
+            self._adopt_server_stamps(session, ops, final)
+            if response.server_time_ms is not None:
+                skew = self.db.clock.wall_ms() - response.server_time_ms
+                _put_setting(session, CLOCK_SKEW_KEY, skew)
+                summary.clock_skew_ms = skew
         summary.batches += 1
         summary.sent += len(batch.ops)
         summary.applied += sum(result.outcome == "applied" for result in final)
@@ -351,6 +361,23 @@ class SyncClient:
         summary.conflicts += [r for r in final if "conflict" in (r.outcome, r.first_outcome)]
         summary.rejected += rejected
         summary.unsettled += len(batch.ops) - len(final)
+
+    def _adopt_server_stamps(self, session: Session, ops: dict[str, PushOp], results: list[OpResult]) -> None:
+        """Where the server kept a row under another id (same natural key) or clamped its stamp, the
+        local row follows, so that later edits and pulls meet the same row and stamp."""
+        connection = session.connection()
+        for result in results:
+            op = ops[result.op_id]
+            model = self._models.get(op.entity)
+            if model is None:
+                continue
+            table = model.__table__
+            if result.hlc is not None:
+                connection.execute(
+                    update(table).where(table.c.id == op.row_id, table.c.hlc == op.hlc).values(hlc=result.hlc)
+                )
+            if result.canonical_id is not None:
+                rekey(connection, table, op.row_id, result.canonical_id)
 
     def rejected_ops(self) -> list[RejectedOp]:
         with self.db.read() as session:
@@ -396,6 +423,8 @@ class SyncClient:
             # A page may hold a child before its parent (rows from several devices); check foreign
             # keys at commit, when the whole page is in.
             connection.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+            for (entity, _columns), rows in groups.items():
+                rekey_same_things(connection, entity, self._models[entity].__table__, rows)
             for (entity, columns), rows in groups.items():
                 table = self._models[entity].__table__
                 statement = sqlite_insert(table)

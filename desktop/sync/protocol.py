@@ -50,6 +50,52 @@ ENTITIES: frozenset[str] = frozenset(
     }
 )
 
+# Natural keys: the columns (in the desktop's unique constraints) that name the same real thing
+# whatever id a device gave it. Two rows with the same key are one row: the server merges the second
+# into the first and tells the device the id to use (OpResult.canonical_id); a client that pulls a row
+# whose key it already holds under another id re-keys its own. A test checks these match the models.
+NATURAL_KEYS: dict[str, tuple[str, ...]] = {
+    "teacher": ("id_number",),
+    "project": ("code",),
+    "enrollment": ("teacher_id", "project_id"),
+    "attendance": ("session_id", "enrollment_id"),
+    "completion": ("enrollment_id",),
+    "certificate": ("serial",),
+}
+
+# Columns that hold another synced row's id, per entity: rewritten when the row they name was merged
+# into another. A test checks these match the models' foreign keys.
+REFERENCES: dict[str, dict[str, str]] = {
+    "teacher": {"school_id": "school"},
+    "reserve_pool_entry": {"teacher_id": "teacher"},
+    "training_class": {"project_id": "project"},
+    "session": {"class_id": "training_class"},
+    "enrollment": {
+        "teacher_id": "teacher",
+        "project_id": "project",
+        "class_id": "training_class",
+        "sending_school_id": "school",
+    },
+    "enrollment_event": {"enrollment_id": "enrollment"},
+    "attendance": {"session_id": "session", "enrollment_id": "enrollment"},
+    "completion": {"enrollment_id": "enrollment"},
+    "credit_entry": {"teacher_id": "teacher", "enrollment_id": "enrollment"},
+    "integrity_record": {"teacher_id": "teacher", "enrollment_id": "enrollment", "project_id": "project"},
+    "certificate": {"enrollment_id": "enrollment", "teacher_id": "teacher", "project_id": "project"},
+}
+
+
+def natural_key(entity: str, payload: dict[str, Any]) -> str | None:
+    """The row's natural key as one string, or None when its entity has none (or a part is empty)."""
+    columns = NATURAL_KEYS.get(entity)
+    if columns is None:
+        return None
+    parts = [payload.get(column) for column in columns]
+    if any(part in (None, "") for part in parts):
+        return None
+    return "|".join(str(part) for part in parts)
+
+
 Outcome = Literal["applied", "duplicate", "rejected", "conflict"]
 # Outcomes after which retrying cannot change anything: the client may drop the op from its outbox.
 FINAL_OUTCOMES: frozenset[str] = frozenset({"applied", "duplicate", "rejected", "conflict"})
@@ -157,12 +203,20 @@ class OpResult(_Message):
     # For "duplicate": the outcome the op got the first time, so that a client whose first answer was
     # lost still learns that the op was rejected (and keeps it visible) rather than dropping it.
     first_outcome: Outcome | None = None
+    # The id the server keeps this row under when it differs from the op's row_id (same natural key
+    # as a row it already had): the client re-keys its row and everything that refers to it.
+    canonical_id: str | None = None
+    # The stamp the server stored when it differs from the op's: a stamp too far in the future is
+    # clamped to the server's clock (so one PC's wrong clock cannot drag every county's forward).
+    hlc: str | None = None
 
 
 class PushResponse(_Message):
     batch_id: str
     results: list[OpResult]
     server_seq: int  # the county's change sequence after this batch, for diagnostics
+    # The server's clock when it answered (ms since the epoch): the client warns when its own is far off.
+    server_time_ms: int | None = None
 
 
 class Change(_Message):

@@ -5,8 +5,10 @@ seeing another (causally later) still sorts after it, whatever the wall clocks s
 everywhere; and every op still reaches the server exactly once. Each test uses a county of its own, so
 that one test's far-future stamps never reach another test's devices.
 
-(The server does not clamp far-future stamps yet: `server/` has no `max_forward_ms`. When it does,
-these tests still hold: they only rely on causal order, which a clamp must keep.)
+The server clamps a stamp more than an hour ahead of its own clock to its clock (server.push
+MAX_FUTURE_MS), tells the device (which takes the clamped stamp on its row and records how far off its
+clock is, for the status area's warning), and so one PC set to 2036 cannot drag every county's clocks
+ten years forward. The clamp keeps causal order: the clamped stamp still follows the version it replaces.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ import pytest
 from sqlalchemy import select
 
 from desktop.db.engine import Database, create_database, open_database
-from desktop.db.models import School, Teacher
+from desktop.db.models import School, Setting, Teacher
 from desktop.db.outbox import insert_synced_rows
 from desktop.domain.hlc import Hlc, system_wall_ms
-from desktop.sync.client import SyncClient, register
+from desktop.sync.client import CLOCK_SKEW_KEY, SyncClient, register
 from server.cli import main as server_cli
 from tests.sync.conftest import Server
 from tests.sync.proofs import device_dump, outbox_ops, server_dump
@@ -105,7 +107,9 @@ def _seed(db: Database, count: int = 3) -> list[str]:
             Teacher,
             [
                 {
-                    "id_number": f"52272719800101{index:03d}X",
+                    # Other people in every county: the server merges teachers by ID number across
+                    # counties, and each test's county must stay its own.
+                    "id_number": f"{db.device.county_code}19800101{index:03d}X",
                     "name": f"张{'一二三四五'[index]}",
                     "gender": "1",
                     "birth_date": dt.date(1980, 1, 1),
@@ -147,13 +151,21 @@ def test_an_edit_after_a_device_ten_years_ahead_still_wins(devices: Devices) -> 
     future.pull()
 
     future_stamp = _phone(future.db, teacher, "13900000001")
+    assert future_stamp.wall_ms > system_wall_ms() + TEN_YEARS_MS // 2
     devices.push(future)
+    # The server kept the 2036 edit under its own clock's time, and the future PC's row followed.
+    with future.db.read() as session:
+        clamped = Hlc.decode(session.get_one(Teacher, teacher).hlc)
+    assert clamped.wall_ms <= system_wall_ms() + 3600_000 and clamped.node == future_stamp.node
+    with future.db.read() as session:
+        skew = session.get_one(Setting, CLOCK_SKEW_KEY).value
+    assert skew > TEN_YEARS_MS // 2  # what the status area warns about
     normal.pull()
-    # The normal PC saw the 2036 edit, so its own edit, made afterwards, must come after it, although
-    # its wall clock says ten years earlier.
+    # The normal PC saw the (clamped) 2036 edit, so its own edit, made afterwards, comes after it, and
+    # its clock was not dragged ten years forward.
     normal_stamp = _phone(normal.db, teacher, "13900000002")
-    assert normal_stamp > future_stamp
-    assert normal_stamp.wall_ms >= future_stamp.wall_ms > system_wall_ms() + TEN_YEARS_MS // 2
+    assert normal_stamp > clamped
+    assert normal_stamp.wall_ms < system_wall_ms() + 3600_000
     devices.push(normal)
     # And back: the future PC's answer to that comes later again.
     future.pull()

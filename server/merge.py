@@ -1,0 +1,193 @@
+"""Who wins when two versions of one row meet on the server: the ownership rules of the protocol, as
+pure functions (no database), so they can be read and tested on their own.
+
+- Projects written by the province are the province's: a county's version never replaces them.
+- Credits are frozen once submitted or approved: a county's later version is refused.
+- Teacher profiles and enrollments merge field by field. Each field keeps the HLC of its value
+  (`field_hlcs`); the higher stamp wins, except that the province's value of an identity field
+  (name, ID number, gender, birth date, ethnicity) always beats a county's, and an enrollment's status
+  only moves forward along its state machine (the furthest status wins; the later stamp breaks a tie).
+  Both rules give the same result whatever order the versions arrive in.
+- Every other entity is last-writer-wins by HLC for the whole row (attendance and sessions are the
+  county's; their corrections arrive as newer versions).
+
+Every value that loses is returned as a `Loss`, which the server keeps in its conflict log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from desktop.domain.vocab import EnrollmentStatus
+from desktop.sync.protocol import PROVINCE_NODE, stamp_after
+
+META = frozenset({"id", "hlc", "origin"})
+FIELD_MERGED = frozenset({"teacher", "enrollment"})
+TEACHER_IDENTITY = frozenset({"id_number", "name", "gender", "birth_date", "ethnicity"})
+FROZEN_CREDIT = frozenset({"submitted", "approved"})
+
+# How far an enrollment has gone: a version further along wins over one behind it, so a laptop that
+# has not heard of a check-in cannot move the trainee back to 公示.
+_S = EnrollmentStatus
+STATUS_RANK: dict[str, int] = {
+    _S.APPLIED.value: 0,
+    _S.ADMITTED.value: 1,
+    _S.APPROVED.value: 2,
+    _S.PUBLICISED.value: 3,
+    _S.ATTENDING.value: 4,
+}  # every other status ends the enrollment: rank 5
+
+
+@dataclass(frozen=True)
+class Version:
+    payload: dict[str, Any]
+    hlc: str
+    origin: str
+    field_hlcs: dict[str, str] = field(default_factory=dict)
+
+    def stamp_of(self, name: str) -> str:
+        return self.field_hlcs.get(name, self.hlc)
+
+
+@dataclass(frozen=True)
+class Loss:
+    field: str  # "*" for a whole row
+    kept: Any
+    lost: Any
+    kept_hlc: str
+    lost_hlc: str
+    lost_origin: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Merged:
+    """What to store. `outcome` is what the pushing device is told: "applied" when its version (or
+    every field of it) was taken, "conflict" when some of it lost, "same" when nothing changes."""
+
+    outcome: Literal["applied", "conflict", "same"]
+    payload: dict[str, Any]
+    hlc: str
+    origin: str
+    field_hlcs: dict[str, str]
+    losses: list[Loss]
+    reason: str = ""
+
+
+def by_province(stamp: str) -> bool:
+    return stamp.endswith(f"-{PROVINCE_NODE}")
+
+
+def merge(entity: str, current: Version | None, incoming: Version) -> Merged:
+    if current is None:
+        return Merged("applied", incoming.payload, incoming.hlc, incoming.origin, _stamps(incoming), [])
+    if incoming.origin != PROVINCE_NODE:
+        refusal = _owner_refusal(entity, current, incoming)
+        if refusal is not None:
+            return _keep_current(entity, current, incoming, refusal)
+    if entity in FIELD_MERGED:
+        return _merge_fields(entity, current, incoming)
+    return _last_writer(current, incoming)
+
+
+def _owner_refusal(entity: str, current: Version, incoming: Version) -> str | None:
+    if entity == "project" and current.origin == PROVINCE_NODE:
+        return "省级发布的项目由省级平台维护，区县的修改未采用"
+    if (
+        entity == "credit_entry"
+        and current.payload.get("status") in FROZEN_CREDIT
+        and incoming.hlc > current.hlc
+        and _content(incoming.payload) != _content(current.payload)
+    ):
+        return "学分已提交或已审核，区县不能再修改"
+    return None
+
+
+def _keep_current(entity: str, current: Version, incoming: Version, rule: str) -> Merged:
+    losses = [Loss("*", current.payload, incoming.payload, current.hlc, incoming.hlc, incoming.origin, rule)]
+    return Merged("conflict", current.payload, current.hlc, current.origin, current.field_hlcs, losses, rule)
+
+
+def _last_writer(current: Version, incoming: Version) -> Merged:
+    if incoming.hlc == current.hlc:
+        return Merged("same", current.payload, current.hlc, current.origin, current.field_hlcs, [])
+    if incoming.hlc > current.hlc:
+        return Merged("applied", incoming.payload, incoming.hlc, incoming.origin, _stamps(incoming), [])
+    rule = "服务器上有更新的版本"
+    if _content(incoming.payload) == _content(current.payload):
+        return Merged("same", current.payload, current.hlc, current.origin, current.field_hlcs, [])
+    losses = [Loss("*", current.payload, incoming.payload, current.hlc, incoming.hlc, incoming.origin, rule)]
+    return Merged("conflict", current.payload, current.hlc, current.origin, current.field_hlcs, losses, rule)
+
+
+def _merge_fields(entity: str, current: Version, incoming: Version) -> Merged:
+    rank = _field_rank(entity)
+    payload: dict[str, Any] = {}
+    stamps: dict[str, str] = {}
+    losses: list[Loss] = []
+    incoming_lost = False
+    for name in sorted((current.payload.keys() | incoming.payload.keys()) - META):
+        mine, theirs = current.payload.get(name), incoming.payload.get(name)
+        mine_at, theirs_at = current.stamp_of(name), incoming.hlc
+        if name not in incoming.payload:  # a field this device's version does not know: keep it
+            payload[name], stamps[name] = mine, mine_at
+            continue
+        if name not in current.payload:
+            payload[name], stamps[name] = theirs, theirs_at
+            continue
+        if mine == theirs:
+            payload[name], stamps[name] = theirs, max(mine_at, theirs_at)
+            continue
+        if rank(name, theirs, theirs_at) > rank(name, mine, mine_at):
+            payload[name], stamps[name] = theirs, theirs_at
+            losses.append(Loss(name, theirs, mine, theirs_at, mine_at, current.origin, _rule(entity, name)))
+        else:
+            payload[name], stamps[name] = mine, mine_at
+            losses.append(Loss(name, mine, theirs, mine_at, theirs_at, incoming.origin, _rule(entity, name)))
+            incoming_lost = True
+    payload["id"] = current.payload.get("id", incoming.payload.get("id"))
+    if payload == _without_meta_but_id(current.payload) and stamps == _stamps(current):
+        outcome: Literal["conflict", "same"] = "conflict" if incoming_lost else "same"
+        return Merged(outcome, current.payload, current.hlc, current.origin, current.field_hlcs, losses)
+    if payload == _without_meta_but_id(incoming.payload) and incoming.hlc > current.hlc:
+        # The device's version won every field: it travels under its own stamp and origin.
+        payload.update(hlc=incoming.hlc, origin=incoming.origin)
+        return Merged("applied", payload, incoming.hlc, incoming.origin, stamps, losses)
+    # A mix of both: a new version that every device, the pushing one included, must adopt. Its
+    # stamp follows the highest one merged, so it is the same whatever order the versions came in.
+    stamp = stamp_after(max([current.hlc, incoming.hlc, *stamps.values()]), wall_ms=0)
+    payload.update(hlc=stamp, origin=PROVINCE_NODE)
+    return Merged("conflict" if incoming_lost else "applied", payload, stamp, PROVINCE_NODE, stamps, losses)
+
+
+def _field_rank(entity: str) -> Callable[[str, Any, str], tuple]:
+    def rank(name: str, value: Any, stamp: str) -> tuple:
+        if entity == "teacher" and name in TEACHER_IDENTITY:
+            return (by_province(stamp), stamp)
+        if entity == "enrollment" and name == "status":
+            return (STATUS_RANK.get(str(value), 5), stamp)
+        return (stamp,)
+
+    return rank
+
+
+def _rule(entity: str, name: str) -> str:
+    if entity == "teacher" and name in TEACHER_IDENTITY:
+        return "身份信息以省级平台为准，其次取较晚的修改"
+    if entity == "enrollment" and name == "status":
+        return "报名状态只能向前推进，取进展更远的状态"
+    return "取较晚的修改"
+
+
+def _stamps(version: Version) -> dict[str, str]:
+    return {name: version.stamp_of(name) for name in version.payload if name not in META}
+
+
+def _content(payload: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in payload.items() if name not in META}
+
+
+def _without_meta_but_id(payload: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in payload.items() if name not in META or name == "id"}
