@@ -118,9 +118,8 @@ class LinkProxy:
             threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client: socket.socket) -> None:
-        upstream = socket.create_connection(self.upstream)
         with self._lock:
-            self._sockets |= {client, upstream}
+            self._sockets.add(client)
             self.stats.connections += 1
         try:
             self._pause(2 * self.shaping.delay_s)  # the TCP handshake costs one round trip
@@ -129,15 +128,25 @@ class LinkProxy:
                 head, buffered = _read_head(client, buffered)
                 if not head:
                     return
-                if not self._exchange(client, upstream, head, buffered):
-                    return
+                # A server connection per request: the server's keep-alive timeout (uvicorn: 5 s) would
+                # otherwise close it while a slow link is still carrying the previous answer, which a
+                # real server, seeing the next request begin, would not do.
+                upstream = socket.create_connection(self.upstream)
+                with self._lock:
+                    self._sockets.add(upstream)
+                try:
+                    if not self._exchange(client, upstream, head, buffered):
+                        return
+                finally:
+                    with self._lock:
+                        self._sockets.discard(upstream)
+                    _close(upstream)
                 buffered = b""  # one request at a time: the client sends nothing before the answer
         except (_Closed, OSError):
             return
         finally:
             with self._lock:
-                self._sockets -= {client, upstream}
-            _close(upstream)
+                self._sockets.discard(client)
             _close(client)
 
     def _exchange(self, client: socket.socket, upstream: socket.socket, head: bytes, body: bytes) -> bool:
