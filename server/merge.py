@@ -46,6 +46,12 @@ class Version:
     hlc: str
     origin: str
     field_hlcs: dict[str, str] = field(default_factory=dict)
+    # The fields this version set (None: all of them, as for a new row). A field it did not set
+    # carries whatever that device last saw, which must not compete with a newer edit elsewhere.
+    changed: frozenset[str] | None = None
+    # For fields it set, the value the device saw before: when that is still the stored value, the
+    # edit simply follows it (nothing to log); when it is not, two PCs edited the field at once.
+    before: dict[str, Any] = field(default_factory=dict)
 
     def stamp_of(self, name: str) -> str:
         return self.field_hlcs.get(name, self.hlc)
@@ -131,7 +137,9 @@ def _merge_fields(entity: str, current: Version, incoming: Version) -> Merged:
     for name in sorted((current.payload.keys() | incoming.payload.keys()) - META):
         mine, theirs = current.payload.get(name), incoming.payload.get(name)
         mine_at, theirs_at = current.stamp_of(name), incoming.hlc
-        if name not in incoming.payload:  # a field this device's version does not know: keep it
+        untouched = incoming.changed is not None and name not in incoming.changed
+        if name not in incoming.payload or (untouched and name in current.payload):
+            # A field this version did not set (or does not know): the stored value stays.
             payload[name], stamps[name] = mine, mine_at
             continue
         if name not in current.payload:
@@ -142,7 +150,14 @@ def _merge_fields(entity: str, current: Version, incoming: Version) -> Merged:
             continue
         if rank(name, theirs, theirs_at) > rank(name, mine, mine_at):
             payload[name], stamps[name] = theirs, theirs_at
-            losses.append(Loss(name, theirs, mine, theirs_at, mine_at, current.origin, _rule(entity, name)))
+            saw = incoming.before.get(name)
+            if mine not in (None, "") and _node(mine_at) != _node(theirs_at) and saw != mine:
+                # A value from another device that this one had not seen was replaced: two PCs edited
+                # one field at once. (A plain edit of what it saw, or filling a blank, is not logged;
+                # the pushing device's value losing always is.)
+                losses.append(
+                    Loss(name, theirs, mine, theirs_at, mine_at, _node(mine_at), _rule(entity, name))
+                )
         else:
             payload[name], stamps[name] = mine, mine_at
             losses.append(Loss(name, mine, theirs, mine_at, theirs_at, incoming.origin, _rule(entity, name)))
@@ -179,6 +194,10 @@ def _rule(entity: str, name: str) -> str:
     if entity == "enrollment" and name == "status":
         return "报名状态只能向前推进，取进展更远的状态"
     return "取较晚的修改"
+
+
+def _node(stamp: str) -> str:
+    return stamp.split("-", 2)[2]
 
 
 def _stamps(version: Version) -> dict[str, str]:

@@ -106,7 +106,16 @@ class BatchApplier:
         payload["id"] = row_id
         stamp, clamped = self._guard_clock(op.hlc, row)
         payload["hlc"] = stamp
-        merged = merge(op.entity, _version(row), Version(payload, stamp, self.device.id))
+        changed = _changed(op)
+        if changed is None and row_id != op.row_id:
+            # A new record of something the province already has: its blank fields add nothing (as
+            # in an import, a blank cell keeps what the roster has).
+            changed = frozenset(name for name, value in payload.items() if value not in (None, ""))
+        merged = merge(
+            op.entity,
+            _version(row),
+            Version(payload, stamp, self.device.id, changed=changed, before=_before(op)),
+        )
         self._log_losses(op.entity, row_id, merged)
         if merged.outcome != "same" and (row is None or merged.hlc != row.hlc):
             self._store(op.entity, row_id, row, merged)
@@ -228,6 +237,14 @@ class BatchApplier:
                 self.by_key[(entity, row.natural_key)] = row
 
 
+def _changed(op: PushOp) -> frozenset[str] | None:
+    return None if op.changed is None else frozenset(op.changed)
+
+
+def _before(op: PushOp) -> dict[str, Any]:
+    return dict(op.changed or {})
+
+
 def _version(row: SyncedRow | None) -> Version | None:
     if row is None:
         return None
@@ -248,5 +265,3 @@ def feed_filter(county_code: str) -> Any:
         SyncedRow.county_code == county_code,
         and_(SyncedRow.county_code != county_code, SyncedRow.row_id.in_(merged_here)),
     )
-
-

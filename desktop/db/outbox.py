@@ -49,16 +49,31 @@ def _stamp_changes(session: Session, _context: object, _instances: object) -> No
     if not changed:
         return
     clock, device_id = _clock(session)
+    pending = session.info.setdefault(_PENDING, [])
     for obj in changed:
+        columns = None if obj in session.new else _changed_columns(obj)
         obj.hlc = clock.now().encode()
         obj.origin = device_id
-    session.info.setdefault(_PENDING, []).extend(changed)
+        pending.append((obj, columns))
+
+
+def _changed_columns(obj: Synced) -> dict[str, Any]:
+    """The columns set since the row was loaded, each with the value it had (before the stamp columns
+    are set): the province tells a plain edit (the value this PC saw is still there) from two PCs
+    editing one field at once (it is not), and logs only the latter."""
+    state = inspect(obj)
+    changed: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        if history.has_changes():
+            changed[attr.key] = history.deleted[0] if history.deleted else None
+    return changed
 
 
 def _write_outbox(session: Session, _context: object) -> None:
-    changed: list[Synced] = session.info.pop(_PENDING, [])
+    changed: list[tuple[Synced, dict[str, Any] | None]] = session.info.pop(_PENDING, [])
     if changed:
-        _insert_outbox(session, [(obj.__sync_entity__, snapshot(obj)) for obj in changed])
+        _insert_outbox(session, [(obj.__sync_entity__, snapshot(obj), columns) for obj, columns in changed])
 
 
 def snapshot(obj: Synced) -> dict[str, Any]:
@@ -77,7 +92,7 @@ def _encode_value(value: object) -> str:
     raise TypeError(f"cannot encode {type(value).__name__} for the outbox")
 
 
-def _insert_outbox(session: Session, changes: Sequence[tuple[str, dict[str, Any]]]) -> None:
+def _insert_outbox(session: Session, changes: Sequence[tuple[str, dict[str, Any], list[str] | None]]) -> None:
     now = dt.datetime.now()
     rows = [
         {
@@ -86,9 +101,10 @@ def _insert_outbox(session: Session, changes: Sequence[tuple[str, dict[str, Any]
             "row_id": values["id"],
             "hlc": values["hlc"],
             "payload": to_json(values),
+            "changed": None if columns is None else to_json(columns),
             "created_at": now,
         }
-        for entity, values in changes
+        for entity, values, columns in changes
     ]
     connection = session.connection()
     connection.execute(insert(OutboxEntry), rows)
@@ -131,4 +147,4 @@ def insert_synced_rows(session: Session, model: type[Synced], rows: Sequence[dic
         complete.append(values)
     # Core executemany: several times faster than an ORM bulk insert for 100,000-row imports.
     session.connection().execute(model.__table__.insert(), complete)
-    _insert_outbox(session, [(model.__sync_entity__, values) for values in complete])
+    _insert_outbox(session, [(model.__sync_entity__, values, None) for values in complete])

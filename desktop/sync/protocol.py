@@ -169,9 +169,21 @@ class PushOp(_Message):
     hlc: str = Field(pattern=_HLC.pattern, max_length=64)
     payload: dict[str, Any]
     payload_hash: str = Field(pattern=r"[0-9a-f]{64}")
+    # The columns this change set, each with the value it had before; None for a new row (all of them).
+    # Field-merged entities (teachers, enrollments) take only these from the op, so two devices' edits
+    # of different fields both stay; the value before tells a plain edit from a concurrent one.
+    changed: dict[str, Any] | None = Field(default=None, max_length=200)
 
     @classmethod
-    def build(cls, op_id: str, entity: str, row_id: str, hlc: str, payload: dict[str, Any]) -> PushOp:
+    def build(
+        cls,
+        op_id: str,
+        entity: str,
+        row_id: str,
+        hlc: str,
+        payload: dict[str, Any],
+        changed: dict[str, Any] | None = None,
+    ) -> PushOp:
         return cls(
             op_id=op_id,
             entity=entity,
@@ -179,6 +191,7 @@ class PushOp(_Message):
             hlc=hlc,
             payload=payload,
             payload_hash=payload_hash(payload),
+            changed=changed,
         )
 
 

@@ -45,6 +45,10 @@ class OutboxEntry(Base):
     row_id: Mapped[str] = mapped_column(String(36), index=True)
     hlc: Mapped[str] = mapped_column(String(64))
     payload: Mapped[str] = mapped_column(Text)  # JSON of the row as written
+    # JSON {column: value before} of the columns this change set (None: a new row, every column). Lets
+    # the province merge two devices' edits of one teacher field by field, and tell a plain edit from
+    # two PCs editing the same field at once.
+    changed: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
