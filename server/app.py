@@ -14,7 +14,9 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 
+from desktop.sync.digest import MAX_DIGEST_EXCLUDED, DigestRequest, DigestResponse
 from desktop.sync.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_COMPRESSED_BYTES,
@@ -31,11 +33,20 @@ from desktop.sync.protocol import (
     gzip_decode,
 )
 from server.db import create_server_engine
+from server.feed import CURSOR_EXPIRED, HORIZON_HEADER, county_digest, current_horizon, cursor_expired
 from server.province import policy_for, public_keys
+from server.ratelimit import (
+    DATABASE_BUSY,
+    RATE_LIMITED,
+    busy_retry_after,
+    record_registration_failure,
+    registration_blocked,
+)
 from server.service import Caller, SyncService
 from server.verification import verification_page, verify_serial
 
 MAX_REGISTER_BYTES = 16 * 1024
+MAX_DIGEST_BYTES = 2 * 1024 * 1024  # MAX_DIGEST_EXCLUDED ids of 36 characters and then some
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -99,6 +110,19 @@ def create_app(db: str | Path) -> FastAPI:
             {"detail": "服务器内部错误"}, status_code=500, headers={PROTOCOL_HEADER: PROTOCOL_VERSION}
         )
 
+    @app.exception_handler(DBAPIError)
+    async def database_busy(request: Request, error: DBAPIError) -> Response:
+        # A lock wait that ran out (SQLite's write lock, PostgreSQL's lock_timeout) or a serialization
+        # failure: the request can simply be made again later, so say when instead of answering 500.
+        wait = busy_retry_after(error)
+        if wait is None:
+            raise error  # a real failure: the 500 handler above answers it
+        return JSONResponse(
+            {"detail": DATABASE_BUSY},
+            status_code=503,
+            headers={"Retry-After": str(wait), PROTOCOL_HEADER: PROTOCOL_VERSION},
+        )
+
     @app.get("/v1/certificates/{serial}")
     def certificate(serial: str) -> dict[str, str]:
         """Public: anyone holding a certificate may check its serial."""
@@ -119,7 +143,17 @@ def create_app(db: str | Path) -> FastAPI:
             parsed = RegisterRequest.model_validate_json(body)
         except ValidationError as error:
             raise HTTPException(400, f"注册请求格式错误：{error.error_count()} 处") from None
-        return await run_in_threadpool(service.register, parsed)
+        # Behind a reverse proxy this is the proxy's address unless uvicorn trusts its X-Forwarded-For.
+        address = request.client.host if request.client else ""
+        wait = await run_in_threadpool(registration_blocked, engine, address, parsed.county_code)
+        if wait is not None:
+            raise HTTPException(429, RATE_LIMITED, headers={"Retry-After": str(wait)})
+        try:
+            return await run_in_threadpool(service.register, parsed)
+        except HTTPException as error:
+            if error.status_code == 403:  # a wrong, used or expired code, or another county's
+                await run_in_threadpool(record_registration_failure, engine, address, parsed.county_code)
+            raise
 
     @app.post("/v1/push")
     async def push(request: Request, device: CurrentDevice) -> Response:
@@ -156,15 +190,41 @@ def create_app(db: str | Path) -> FastAPI:
         device: CurrentDevice,
         cursor: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
+        horizon: Annotated[int, Query(ge=0, description="the purge horizon the client accounts for")] = 0,
     ) -> Response:
+        # Reported to the client before the rows are read, so that it never claims a purge this page
+        # could have missed; checked again after them (see server.feed.cursor_expired).
+        before = current_horizon(engine, device.county_code)
         page = service.pull(device, cursor, limit)
+        if cursor_expired(cursor, horizon, after := current_horizon(engine, device.county_code)):
+            return JSONResponse(
+                {
+                    "detail": f"本机的同步进度（{cursor}）早于服务器清理已删除记录的位置（{after}），"
+                    "需重新下载全部数据",
+                    "code": CURSOR_EXPIRED,
+                    "horizon": after,
+                },
+                status_code=410,
+            )
         body = page.model_dump_json().encode("utf-8")
+        headers = {HORIZON_HEADER: str(before)}
         if "gzip" in request.headers.get("accept-encoding", "").lower():
             # Pages are mostly repeated keys and ids: gzip shrinks them several times over.
-            return Response(
-                gzip.compress(body, 6), media_type="application/json", headers={"Content-Encoding": "gzip"}
-            )
-        return Response(body, media_type="application/json")
+            headers["Content-Encoding"] = "gzip"
+            return Response(gzip.compress(body, 6), media_type="application/json", headers=headers)
+        return Response(body, media_type="application/json", headers=headers)
+
+    @app.post("/v1/digest")
+    async def digest(request: Request, device: CurrentDevice) -> DigestResponse:
+        """Count and hash of the county's live rows per entity, for the client's divergence check."""
+        body = await _read_body(request, MAX_DIGEST_BYTES)
+        try:
+            parsed = DigestRequest.model_validate_json(body or b"{}")
+        except ValidationError as error:
+            raise HTTPException(400, f"校验请求格式错误：{error.error_count()} 处") from None
+        if sum(len(ids) for ids in parsed.exclude.values()) > MAX_DIGEST_EXCLUDED:
+            raise HTTPException(413, f"排除的记录超过 {MAX_DIGEST_EXCLUDED} 条")
+        return await run_in_threadpool(county_digest, engine, device.county_code, parsed.exclude)
 
     return app
 

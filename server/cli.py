@@ -46,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     action.add_argument("--approve", nargs="*", metavar="记录ID", help="通过（不写 ID 则通过全部已提交的）")
     action.add_argument("--reject", metavar="记录ID", help="退回一条")
     credits.add_argument("--reason", default="", help="退回原因")
+    purge = with_db(commands.add_parser("purge-tombstones", help="清理早已删除的记录（墓碑）"))
+    purge.add_argument(
+        "--older-than-days", type=float, default=180, help="只清理删除时间早于这么多天的（默认 180）"
+    )
     _province_commands(commands, with_db)
     return parser
 
@@ -98,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"已添加区县 {args.code} {args.name}")
         elif args.command == "credits":
             return _credits(engine, args)
+        elif args.command == "purge-tombstones":
+            return _purge(engine, args.older_than_days)
         elif args.command in _PROVINCE_COMMANDS:
             return _province(engine, args)
         else:
@@ -108,6 +114,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
     finally:
         engine.dispose()
+    return 0
+
+
+def _purge(engine: Engine, older_than_days: float) -> int:
+    from server.feed import purge_tombstones
+
+    try:
+        purged = purge_tombstones(engine, older_than_days)
+    except ValueError as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return 2
+    for county in purged:
+        print(f"{county.county_code}：清理 {county.rows} 条，清理位置 {county.horizon}")
+    print(f"共清理 {sum(county.rows for county in purged)} 条已删除记录")
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import sqlite3
 from pathlib import Path
 
@@ -164,6 +165,31 @@ class AppliedOp(Base):
     received_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
+class RegistrationFailure(Base):
+    """One failed registration attempt (wrong, used or expired code), under two keys: the client's
+    address and the county it named. Kept as rows, not in a process, because several server processes
+    share the database and each must see every other's failures (see server.ratelimit)."""
+
+    __tablename__ = "registration_failures"
+    __table_args__ = (Index("ix_registration_failures_key", "scope", "key", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(10))  # "address" or "county"
+    key: Mapped[str] = mapped_column(String(64))  # the address, or the county code
+    failed_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class FeedHorizon(Base):
+    """Per county, the highest change sequence number whose row `purge-tombstones` deleted: a pull
+    from a cursor below it would silently miss a deletion, so it is refused (410, cursor_expired)."""
+
+    __tablename__ = "feed_horizons"
+
+    county_code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    horizon: Mapped[int] = mapped_column(BigInteger)
+    purged_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 class ChangeCounter(Base):
     """One row: the last change sequence number issued.
 
@@ -190,6 +216,16 @@ def secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+# Seconds a statement waits for a lock (SQLite's write lock, a PostgreSQL row lock) before it fails; the
+# app then answers 503 with Retry-After (server.ratelimit), so clients back off instead of piling up.
+LOCK_TIMEOUT_ENV = "GUOPEI_SERVER_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 30.0
+
+
+def lock_timeout() -> float:
+    return float(os.environ.get(LOCK_TIMEOUT_ENV, DEFAULT_LOCK_TIMEOUT))
+
+
 def database_url(db: str | Path) -> str:
     """`--db` as given: a SQLAlchemy URL (`postgresql+psycopg://…`, `sqlite:///…`) or a file path."""
     text = str(db)
@@ -203,12 +239,18 @@ def create_server_engine(db: str | Path, *, migrate: bool = True) -> Engine:
     the database's write lock. PostgreSQL: the default READ COMMITTED, with the counter row locked."""
     url = database_url(db)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": lock_timeout()})
         _configure_sqlite(engine)
     else:
         # pre_ping: a pooled connection the database closed (a restart, an idle timeout) is replaced
         # before use instead of failing the request that drew it.
-        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=5,
+            connect_args={"options": f"-c lock_timeout={round(lock_timeout() * 1000)}"},
+        )
     if migrate:
         from server.migrate import upgrade_to_head
 

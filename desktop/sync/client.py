@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json
+import logging
 import socket
 import uuid
 from collections.abc import Callable, Iterable
@@ -31,6 +32,7 @@ from desktop.domain.eligibility import Policy
 from desktop.domain.hlc import Hlc
 from desktop.errors import EnvironmentFailure, GuopeiError
 from desktop.services import certificates, projects, selection
+from desktop.sync.digest import MAX_DIGEST_EXCLUDED, DigestRequest, DigestResponse, StreamDigest
 from desktop.sync.protocol import (
     DEFAULT_PULL_LIMIT,
     FINAL_OUTCOMES,
@@ -54,10 +56,20 @@ from desktop.sync.protocol import (
     gzip_encode,
 )
 from desktop.sync.rekey import rekey, rekey_same_things
+from desktop.sync.repair import RowKey, as_exclusions, local_digest, sweep_absent, unsettled_rows
 
 CURSOR_KEY = "sync.cursor"
 REJECTED_KEY = "sync.rejected"
 CONFLICTS_KEY = "sync.conflicts"
+# The purge horizon this PC has accounted for (sent with every pull; see docs/sync-protocol.md).
+HORIZON_KEY = "sync.horizon"
+HORIZON_HEADER = "X-Guopei-Horizon"
+# Set while a snapshot (the whole county re-read after the server refused an expired cursor) is under
+# way: an interrupted snapshot restarts from cursor 0, since its sweep needs every row of one full read.
+SNAPSHOT_KEY = "sync.snapshot"
+# Divergence checks that found a difference and repaired it, newest last (for the 同步 page and support).
+REPAIRS_KEY = "sync.repairs"
+MAX_REPAIRS_KEPT = 20
 # This PC's clock minus the server's, in ms, as measured at the last push (the status area warns when
 # it is far off; the server clamps stamps from the far future).
 CLOCK_SKEW_KEY = "sync.clock_skew_ms"
@@ -81,6 +93,9 @@ UPLOAD_CHUNK = 4096  # bytes handed to the socket per send(): each must move wit
 SEND_BUFFER = 16 * 1024
 
 
+log = logging.getLogger(__name__)
+
+
 class SyncError(EnvironmentFailure):
     """Sync could not complete; the outbox and the cursor are as they were before the failed step."""
 
@@ -100,6 +115,18 @@ class ServerRefused(SyncError):
         self.status = status
         self.detail = detail
         self.retry_after = retry_after  # seconds the server asked us to wait (429/503), or None
+
+
+@dataclass
+class PullReport:
+    """What the last pull did besides applying changes (`SyncClient.last_pull`; also logged)."""
+
+    applied: int = 0
+    snapshot: bool = False  # the cursor had expired (old tombstones purged): the county was re-read
+    swept: int = 0  # local rows marked deleted after the snapshot, because the server no longer has them
+    diverged: list[str] = field(default_factory=list)  # entities whose digest differed from the server's
+    repaired: int = 0  # rows the repair pull changed
+    check: str = ""  # the divergence check's outcome, in Chinese
 
 
 class NotRegistered(GuopeiError):
@@ -391,27 +418,144 @@ class SyncClient:
             kept = session.get(Setting, CURSOR_KEY)
         return int(kept.value) if kept is not None else 0
 
+    last_pull: PullReport | None = None
+
     def pull(self) -> int:
         """Apply the county's changes since the saved cursor, page by page; the number of rows applied.
 
         Each page and the cursor after it are saved in one transaction, so an interrupted pull resumes
-        where it stopped and never applies a page twice or skips one."""
+        where it stopped and never applies a page twice or skips one. A cursor the server refuses as
+        expired (410: deletions older than it were purged) leads to a snapshot (see `_snapshot`)."""
+        self.last_pull = report = PullReport()
+        with self.db.read() as session:
+            snapshot_pending = session.get(Setting, SNAPSHOT_KEY) is not None
+        if snapshot_pending:
+            report.applied = self._snapshot()
+            return report.applied
+        try:
+            report.applied = self._pull_from(self.cursor())
+        except ServerRefused as error:
+            if error.status != 410:
+                raise
+            log.warning("同步进度已过期，重新下载本县全部数据：%s", error.detail)
+            report.applied = self._snapshot()
+        return report.applied
+
+    def _known_horizon(self) -> int:
+        with self.db.read() as session:
+            kept = session.get(Setting, HORIZON_KEY)
+        return int(kept.value) if kept is not None else 0
+
+    def _pull_from(self, cursor: int, *, own_too: bool = False, seen: set[RowKey] | None = None) -> int:
+        """Pull pages from `cursor` to the end of the feed; `seen` collects every row the pages held.
+
+        A read from cursor 0 accounts for every purge up to the horizon the server reported with its
+        first page (read before that page's rows, so it never claims a purge the page could miss); the
+        pages after it, and later pulls, say so (`horizon`), and the server does not refuse their
+        cursors for purges the read has already seen."""
         applied = 0
-        cursor = self.cursor()
+        horizon = None if cursor == 0 else self._known_horizon()
         while True:
-            response = self._request("GET", "/v1/pull", params={"cursor": cursor, "limit": self.page_size})
+            params = {"cursor": cursor, "limit": self.page_size, "horizon": horizon or 0}
+            response = self._request("GET", "/v1/pull", params=params)
+            if horizon is None:
+                horizon = int(response.headers.get(HORIZON_HEADER, "0") or 0)
             page = PullPage.model_validate(self._body(response))
             if page.next_cursor < cursor:
                 raise SyncError(f"服务器返回的游标后退了（{cursor} → {page.next_cursor}）")
-            applied += self._apply_page(page)
+            if seen is not None:
+                seen.update((change.entity, change.row_id) for change in page.changes)
+            applied += self._apply_page(page, own_too=own_too, horizon=horizon)
             cursor = page.next_cursor
             if not page.has_more or not page.changes:
+                if horizon > cursor:
+                    # At the end of the feed, every seq up to the horizon was either read or purged (new
+                    # changes get higher numbers): the cursor may move up to it, so that it is current.
+                    with self.db.write() as session:
+                        _put_setting(session, CURSOR_KEY, horizon)
                 return applied
 
-    def _apply_page(self, page: PullPage) -> int:
+    def _snapshot(self) -> int:
+        """Re-read the whole county from cursor 0, then mark deleted the local rows it no longer holds
+        (repair.sweep_absent says which, and why). Our outbox went first (sync() pushes before pulling),
+        so the snapshot already holds our own accepted changes."""
+        with self.db.write() as session:
+            _put_setting(session, SNAPSHOT_KEY, True)
+        seen: set[RowKey] = set()
+        # Own rows too: one of ours that another PC deleted comes back only as a tombstone, or not at all.
+        applied = self._pull_from(0, own_too=True, seen=seen)
+        tables = {entity: model.__table__ for entity, model in self._models.items()}
+        with self.db.write() as session:
+            swept = sweep_absent(session, tables, seen, unsettled_rows(session, REJECTED_KEY))
+            session.execute(delete(Setting).where(Setting.key == SNAPSHOT_KEY))
+        log.warning(
+            "已重新下载本县全部数据（%d 条变化），%d 条本机记录因服务器已删除而标记为删除", applied, swept
+        )
+        if self.last_pull is not None:
+            self.last_pull.snapshot = True
+            self.last_pull.swept = swept
+        return applied + swept
+
+    def check_divergence(self) -> int:
+        """Compare a count and hash per entity of this PC's rows with the server's (desktop.sync.digest);
+        where they differ, pull the county again from cursor 0 (last writer by HLC, as always) and record
+        that it was needed (setting sync.repairs, the log, `last_pull`). The rows applied.
+
+        Rows the server does not hold in their local version (outbox, refused) are left out on both
+        sides. When the server's feed has moved past our cursor, pull first: a difference would prove
+        nothing."""
+        report = self.last_pull = self.last_pull or PullReport()
+        tables = {entity: model.__table__ for entity, model in self._models.items()}
+        applied = 0
+        for _attempt in range(2):
+            with self.db.read() as session:
+                exclude = unsettled_rows(session, REJECTED_KEY)
+                local = local_digest(session, tables, exclude)
+            if len(exclude) > MAX_DIGEST_EXCLUDED:
+                report.check = f"未校验：待上传或被拒的记录超过 {MAX_DIGEST_EXCLUDED} 条"
+                return applied
+            response = self._request(
+                "POST",
+                "/v1/digest",
+                data=DigestRequest(exclude=as_exclusions(exclude)).model_dump_json(),
+                headers={"Content-Type": "application/json"},
+            )
+            remote = DigestResponse.model_validate(self._body(response))
+            if remote.seq <= self.cursor():
+                break
+            applied += self._pull_from(self.cursor())
+        else:
+            report.check = "未校验：服务器上的数据仍在变化，下次同步再校验"
+            return applied
+        empty = StreamDigest()
+        report.diverged = sorted(
+            entity
+            for entity in set(local) | set(remote.entities)
+            if local.get(entity, empty) != remote.entities.get(entity, empty)
+        )
+        if not report.diverged:
+            report.check = "与省级平台一致"
+            return applied
+        log.warning("本机数据与省级平台不一致（%s），重新下载本县数据修复", "、".join(report.diverged))
+        # Own rows too: a row of ours damaged or lost here is restored from the server's copy.
+        report.repaired = self._pull_from(0, own_too=True)
+        report.check = f"发现不一致（{'、'.join(report.diverged)}），已重新下载修复"
+        with self.db.write() as session:
+            kept = session.get(Setting, REPAIRS_KEY)
+            earlier = list(kept.value) if kept is not None and isinstance(kept.value, list) else []
+            entry = {
+                "at": dt.datetime.now().isoformat(timespec="seconds"),
+                "entities": report.diverged,
+                "rows": report.repaired,
+            }
+            _put_setting(session, REPAIRS_KEY, [*earlier, entry][-MAX_REPAIRS_KEPT:])
+        return applied + report.repaired
+
+    def _apply_page(self, page: PullPage, *, own_too: bool = False, horizon: int | None = None) -> int:
         own = self.db.device.device_id
-        # Our own changes come back in the feed too; we have them already (or something newer).
-        foreign = [change for change in page.changes if change.origin != own]
+        # Our own changes come back in the feed too; we have them already (or something newer). A
+        # snapshot or repair applies them anyway (by HLC, so only where the local copy is older or gone).
+        foreign = [change for change in page.changes if own_too or change.origin != own]
         groups: dict[tuple[str, frozenset[str]], list[dict[str, Any]]] = {}
         for change in foreign:
             if change.entity not in self._models:
@@ -438,6 +582,8 @@ class SyncClient:
             if foreign:
                 self._merge_clock(session, (change.hlc for change in foreign))
             _put_setting(session, CURSOR_KEY, page.next_cursor)
+            if horizon is not None:
+                _put_setting(session, HORIZON_KEY, horizon)
         return len(foreign)
 
     def _row_values(self, change: Change) -> dict[str, Any]:
@@ -486,6 +632,7 @@ class SyncClient:
         `traffic` then holds the bytes of the whole sync."""
         self.traffic.reset()
         pushed, pulled = self.push(), self.pull()
+        pulled += self.check_divergence()
         self.fetch_province()
         return pushed, pulled
 
