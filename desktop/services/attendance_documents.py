@@ -98,7 +98,7 @@ def record_paper_marks(
     written = 0
     for enrollment_id, status in marks.items():
         attendance_id = natural_id("attendance", session_id, enrollment_id)
-        row = session.get(Attendance, attendance_id)
+        row = checkin.find_attendance(session, session_id, enrollment_id)
         if row is not None and not row.deleted and row.method != CaptureMethod.PAPER.value:
             continue
         if row is None:

@@ -91,6 +91,17 @@ class SessionInfo:
         return f"{self.start:%H:%M}–{self.end:%H:%M}  {self.project_name}  {self.class_name}  {self.title}"
 
 
+def find_attendance(session: Session, session_id: str, enrollment_id: str) -> Attendance | None:
+    """The check-in of a trainee at a session, found by the pair rather than by its derived id: when
+    the province merges an enrollment into another (the same trainee enrolled on two laptops), sync
+    re-keys it, and its earlier check-ins keep ids derived from the old enrollment id."""
+    return session.scalars(
+        select(Attendance).where(
+            Attendance.session_id == session_id, Attendance.enrollment_id == enrollment_id
+        )
+    ).one_or_none()
+
+
 def grace_minutes(session: Session) -> int:
     setting = session.get(Setting, GRACE_SETTING)
     return int(setting.value) if setting else DEFAULT_GRACE_MINUTES
@@ -262,7 +273,7 @@ def record(
         other = session.get_one(TrainingClass, enrollment.class_id).name
         return ScanResult(Outcome.OTHER_CLASS, name, f"属于 {other}，请到 {other} 签到", enrollment.id)
     attendance_id = natural_id("attendance", info.id, enrollment.id)
-    row = session.get(Attendance, attendance_id)
+    row = find_attendance(session, info.id, enrollment.id)
     start = dt.datetime.combine(info.date, info.start)
     end = dt.datetime.combine(info.date, info.end)
     grace = dt.timedelta(minutes=grace_minutes(session))
@@ -307,7 +318,7 @@ def record(
 
 def undo(session: Session, session_id: str, enrollment_id: str, *, sign_out: bool) -> ScanResult:
     """Take back the last scan: a sign-out is cleared, a check-in is tombstoned (a later scan revives it)."""
-    row = session.get(Attendance, natural_id("attendance", session_id, enrollment_id))
+    row = find_attendance(session, session_id, enrollment_id)
     enrollment = session.get_one(Enrollment, enrollment_id)
     name, _school = _who(session, enrollment)
     if row is None or row.deleted:
@@ -331,7 +342,7 @@ def excuse(
     if not reason.strip():
         raise ValueError("请假须填写原因")
     attendance_id = natural_id("attendance", session_id, enrollment_id)
-    row = session.get(Attendance, attendance_id)
+    row = find_attendance(session, session_id, enrollment_id)
     if row is None:
         row = Attendance(id=attendance_id, session_id=session_id, enrollment_id=enrollment_id)
         session.add(row)

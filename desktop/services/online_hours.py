@@ -30,7 +30,7 @@ from desktop.io.spreadsheet import (
     records,
 )
 from desktop.io.xlsx_writer import write_xlsx
-from desktop.services.checkin import PRESENT
+from desktop.services.checkin import PRESENT, find_attendance
 from desktop.services.roster_import import Problem
 
 # Field -> the column headings the platforms use for it.
@@ -403,7 +403,7 @@ def apply_online_hours(session: Session, preview: OnlineHoursPreview) -> int:
     note = f"线上学时导入：{preview.path.name}"
     for credit in preview.credits:
         attendance_id = natural_id("attendance", credit.session_id, credit.enrollment_id)
-        row = session.get(Attendance, attendance_id)
+        row = find_attendance(session, credit.session_id, credit.enrollment_id)
         if row is None:
             row = Attendance(
                 id=attendance_id, session_id=credit.session_id, enrollment_id=credit.enrollment_id
