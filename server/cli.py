@@ -50,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     purge.add_argument(
         "--older-than-days", type=float, default=180, help="只清理删除时间早于这么多天的（默认 180）"
     )
+    conflicts = with_db(commands.add_parser("conflicts", help="查看合并冲突记录（落选的值）"))
+    conflicts.add_argument("county", help="区县代码")
+    conflicts.add_argument("--all", action="store_true", help="也列出已查看过的")
+    conflicts.add_argument(
+        "--reviewed", nargs="*", type=int, metavar="编号", help="标记为已查看（不写编号则全部）"
+    )
     _province_commands(commands, with_db)
     return parser
 
@@ -104,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _credits(engine, args)
         elif args.command == "purge-tombstones":
             return _purge(engine, args.older_than_days)
+        elif args.command == "conflicts":
+            return _conflicts(engine, args)
         elif args.command in _PROVINCE_COMMANDS:
             return _province(engine, args)
         else:
@@ -114,6 +122,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
     finally:
         engine.dispose()
+    return 0
+
+
+def _conflicts(engine: Engine, args: argparse.Namespace) -> int:
+    from server.conflicts import list_conflicts, mark_reviewed
+
+    if args.reviewed is not None:
+        print(f"已标记 {mark_reviewed(engine, args.county, args.reviewed or None)} 条为已查看")
+        return 0
+    found = list_conflicts(engine, args.county, include_reviewed=args.all)
+    for c in found:
+        seen = "（已查看）" if c.reviewed else ""
+        print(
+            f"#{c.id} {c.recorded_at:%Y-%m-%d %H:%M} {c.entity} {c.row_id} {c.field}：保留“{c.kept}”，"
+            f"未采用“{c.lost}”（来自 {c.lost_origin}）—— {c.rule}{seen}"
+        )
+    print(f"共 {len(found)} 条")
     return 0
 
 

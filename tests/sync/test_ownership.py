@@ -132,6 +132,33 @@ def test_two_laptops_edit_different_fields_and_both_edits_stay(
     assert logged == [("phone", '"13900000003"', '"13900000002"')]
 
 
+
+def test_the_province_reviews_the_conflict_log(
+    server: Server, pair: tuple[SyncClient, SyncClient, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b, county = pair
+    teacher_id = _teacher(a, f"{county}19850301005X", "一中")
+    a.sync()
+    b.sync()
+    with a.db.write() as session:
+        session.get_one(Teacher, teacher_id).phone = "13912345678"
+    with b.db.write() as session:
+        session.get_one(Teacher, teacher_id).phone = "13787654321"
+    b.sync()
+    a.sync()
+    capsys.readouterr()
+
+    assert server_cli(["conflicts", "--db", server.db, county]) == 0
+    listed = capsys.readouterr().out
+    # The phone numbers are masked in the list; the rule and the field are named.
+    assert "phone" in listed and "139****5678" in listed and "137****4321" in listed
+    assert "13912345678" not in listed and "共 1 条" in listed
+    assert server_cli(["conflicts", "--db", server.db, county, "--reviewed"]) == 0
+    assert "已标记 1 条" in capsys.readouterr().out
+    assert server_cli(["conflicts", "--db", server.db, county]) == 0
+    assert "共 0 条" in capsys.readouterr().out
+
+
 def test_a_submitted_credit_cannot_be_changed_by_the_county(
     server: Server, pair: tuple[SyncClient, SyncClient, str]
 ) -> None:
