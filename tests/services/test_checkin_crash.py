@@ -51,9 +51,12 @@ def test_killed_check_in_process_loses_nothing_it_reported(demo_db, demo_dir, tm
             stdout=subprocess.PIPE,
             text=True,
         )
-        time.sleep(rng.uniform(0.3, 1.5))  # start-up takes about half a second: some die before any scan
+        assert worker.stdout is not None
+        first = worker.stdout.readline()  # "ready": the database is open, scanning starts now
+        time.sleep(rng.uniform(0.0, 1.0))
         worker.send_signal(signal.SIGKILL)
         output, _ = worker.communicate()
+        output = first + output
         saved = [line.split()[1] for line in output.splitlines() if line.startswith("checked_in")]
         reported_total += len(saved)
 
