@@ -53,7 +53,7 @@ class BatchApplier:
     now: dt.datetime
     rows: dict[tuple[str, str], SyncedRow] = field(default_factory=dict)
     aliases: dict[tuple[str, str], str] = field(default_factory=dict)
-    by_key: dict[tuple[str, str], SyncedRow] = field(default_factory=dict)
+    by_key: dict[tuple[str, str], list[SyncedRow]] = field(default_factory=dict)
 
     def preload(self, ops: list[PushOp]) -> None:
         """Fetch, in a few queries, every row, alias and natural key the batch may touch."""
@@ -78,7 +78,9 @@ class BatchApplier:
     def _remember(self, row: SyncedRow) -> None:
         self.rows[(row.entity, row.row_id)] = row
         if row.natural_key is not None:
-            self.by_key.setdefault((row.entity, row.natural_key), row)
+            found = self.by_key.setdefault((row.entity, row.natural_key), [])
+            if row not in found:
+                found.append(row)
 
     def apply(self, op: PushOp) -> OpResult:
         def reject(reason: str) -> OpResult:
@@ -142,12 +144,14 @@ class BatchApplier:
         key = natural_key(entity, payload)
         if key is None:
             return None
-        row = self.by_key.get((entity, key))
-        if row is None:
-            return None
-        if entity not in CROSS_COUNTY and row.county_code != self.device.county_code:
-            return None
-        return row
+        found = self.by_key.get((entity, key), [])
+        # This county's own row first; another county's only where the key names a person.
+        for row in found:
+            if row.county_code == self.device.county_code:
+                return row
+        if entity in CROSS_COUNTY and found:
+            return found[0]
+        return None
 
     def _may_write(self, row: SyncedRow, sent_id: str) -> bool:
         if row.county_code == self.device.county_code:
@@ -233,8 +237,7 @@ class BatchApplier:
         else:
             for name, value in values.items():
                 setattr(row, name, value)
-            if row.natural_key is not None:
-                self.by_key[(entity, row.natural_key)] = row
+            self._remember(row)
 
 
 def _changed(op: PushOp) -> frozenset[str] | None:
