@@ -24,6 +24,7 @@ from desktop.sync.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     BadPayload,
+    ConflictPage,
     KeysResponse,
     PayloadTooLarge,
     PolicyResponse,
@@ -32,6 +33,7 @@ from desktop.sync.protocol import (
     RegisterResponse,
     gzip_decode,
 )
+from server.conflicts import conflicts_since
 from server.db import create_server_engine
 from server.feed import CURSOR_EXPIRED, HORIZON_HEADER, county_digest, current_horizon, cursor_expired
 from server.province import policy_for, public_keys
@@ -183,6 +185,15 @@ def create_app(db: str | Path) -> FastAPI:
     def policy(device: CurrentDevice) -> PolicyResponse:
         """The province's policy switches for the caller's county."""
         return policy_for(engine, device.county_code)
+
+    @app.get("/v1/conflicts")
+    def conflicts(
+        device: CurrentDevice,
+        after: Annotated[int, Query(ge=0)] = 0,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    ) -> ConflictPage:
+        """The county's entries of the province's conflict log after `after`: values that lost a merge."""
+        return conflicts_since(engine, device.county_code, after, limit)
 
     @app.get("/v1/pull")
     def pull(

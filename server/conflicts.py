@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from desktop.sync.protocol import ConflictNote, ConflictPage
 from server.db import ConflictEntry
 
 # Fields whose values are personal data: shown masked in the review list (full values stay in the DB).
@@ -77,3 +78,30 @@ def mark_reviewed(engine: Engine, county_code: str, ids: Sequence[int] | None) -
         statement = statement.where(ConflictEntry.id.in_(list(ids)))
     with Session(engine) as session, session.begin():
         return session.execute(statement.values(reviewed_at=now)).rowcount
+
+
+def conflicts_since(engine: Engine, county_code: str, after: int, limit: int) -> ConflictPage:
+    """The county's own log after entry `after`, for its devices (the county's own data: values whole;
+    the app masks personal fields when it shows them)."""
+    with Session(engine) as session:
+        entries = session.scalars(
+            select(ConflictEntry)
+            .where(ConflictEntry.county_code == county_code, ConflictEntry.id > after)
+            .order_by(ConflictEntry.id)
+            .limit(limit)
+        ).all()
+        notes = [
+            ConflictNote(
+                id=entry.id,
+                entity=entry.entity,
+                row_id=entry.row_id,
+                field=entry.field,
+                kept=json.loads(entry.kept_value),
+                lost=json.loads(entry.lost_value),
+                lost_origin=entry.lost_origin,
+                rule=entry.rule,
+                recorded_at=entry.recorded_at.isoformat(timespec="seconds"),
+            )
+            for entry in entries
+        ]
+    return ConflictPage(conflicts=notes, next_after=notes[-1].id if notes else after)

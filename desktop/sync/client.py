@@ -42,6 +42,7 @@ from desktop.sync.protocol import (
     PROTOCOL_VERSION,
     BadPayload,
     Change,
+    ConflictPage,
     KeysResponse,
     OpResult,
     PayloadTooLarge,
@@ -73,6 +74,11 @@ MAX_REPAIRS_KEPT = 20
 # This PC's clock minus the server's, in ms, as measured at the last push (the status area warns when
 # it is far off; the server clamps stamps from the far future).
 CLOCK_SKEW_KEY = "sync.clock_skew_ms"
+# The province's conflict log for this county (values that lost a merge), newest last, and where the
+# next fetch starts.
+CONFLICT_LOG_KEY = "sync.province_conflicts"
+CONFLICT_LOG_AFTER_KEY = "sync.province_conflicts_after"
+CONFLICT_LOG_KEPT = 500
 BATCH_KEY = "sync.batch_size"
 # Push batches adapt to the link (see SyncClient.push): a device starts small, doubles after every
 # answered batch up to DEFAULT_BATCH (~200 KB of gzip) and halves after a cut or a timeout down to
@@ -319,7 +325,14 @@ class SyncClient:
         if not entries:
             return None
         ops = [
-            PushOp.build(entry.op_id, entry.entity, entry.row_id, entry.hlc, json.loads(entry.payload))
+            PushOp.build(
+                entry.op_id,
+                entry.entity,
+                entry.row_id,
+                entry.hlc,
+                json.loads(entry.payload),
+                json.loads(entry.changed) if entry.changed else None,
+            )
             for entry in entries
         ]
         batch = PushBatch(batch_id=str(uuid.uuid4()), device_id=self.db.device.device_id, ops=ops)
@@ -514,12 +527,19 @@ class SyncClient:
             if len(exclude) > MAX_DIGEST_EXCLUDED:
                 report.check = f"未校验：待上传或被拒的记录超过 {MAX_DIGEST_EXCLUDED} 条"
                 return applied
-            response = self._request(
-                "POST",
-                "/v1/digest",
-                data=DigestRequest(exclude=as_exclusions(exclude)).model_dump_json(),
-                headers={"Content-Type": "application/json"},
-            )
+            try:
+                response = self._request(
+                    "POST",
+                    "/v1/digest",
+                    data=DigestRequest(exclude=as_exclusions(exclude)).model_dump_json(),
+                    headers={"Content-Type": "application/json"},
+                )
+            except ServerRefused as error:
+                if error.status not in (404, 405):
+                    raise
+                # A server from before the check: the pull itself succeeded, so the sync did too.
+                report.check = "未校验：省级平台尚不支持数据校验"
+                return applied
             remote = DigestResponse.model_validate(self._body(response))
             if remote.seq <= self.cursor():
                 break
@@ -627,6 +647,29 @@ class SyncClient:
             apply_policy(session, policy)
         return added
 
+    def fetch_conflicts(self) -> int:
+        """Bring home the province's conflict log entries for this county that are new since the last
+        sync (values of this county's records that lost a merge, on this PC or another), for the 同步
+        page; the newest CONFLICT_LOG_KEPT are kept. Returns how many arrived."""
+        after = self._setting(CONFLICT_LOG_AFTER_KEY, 0)
+        page = ConflictPage.model_validate(
+            self._body(self._request("GET", "/v1/conflicts", params={"after": after}))
+        )
+        if not page.conflicts and page.next_after == after:
+            return 0
+        with self.db.write() as session:
+            kept = session.get(Setting, CONFLICT_LOG_KEY)
+            earlier = list(kept.value) if kept is not None and isinstance(kept.value, list) else []
+            notes = earlier + [note.model_dump() for note in page.conflicts]
+            _put_setting(session, CONFLICT_LOG_KEY, notes[-CONFLICT_LOG_KEPT:])
+            _put_setting(session, CONFLICT_LOG_AFTER_KEY, page.next_after)
+        return len(page.conflicts)
+
+    def _setting(self, key: str, default: Any) -> Any:
+        with self.db.read() as session:
+            kept = session.get(Setting, key)
+        return kept.value if kept is not None else default
+
     def sync(self) -> tuple[PushSummary, int]:
         """Push first, so that the pull's last-writer-wins sees our latest edits already on the server.
         `traffic` then holds the bytes of the whole sync."""
@@ -634,6 +677,7 @@ class SyncClient:
         pushed, pulled = self.push(), self.pull()
         pulled += self.check_divergence()
         self.fetch_province()
+        self.fetch_conflicts()
         return pushed, pulled
 
     # HTTP

@@ -248,6 +248,25 @@ class PullPage(_Message):
     has_more: bool
 
 
+class ConflictNote(_Message):
+    """One entry of the province's conflict log, as the county's 同步 page shows it."""
+
+    id: int
+    entity: str
+    row_id: str
+    field: str  # "*": the whole row
+    kept: Any
+    lost: Any
+    lost_origin: str  # the device whose value lost ("province" for the province)
+    rule: str
+    recorded_at: str  # ISO, server time
+
+
+class ConflictPage(_Message):
+    conflicts: list[ConflictNote]
+    next_after: int  # pass as `after` next time
+
+
 class RegisterRequest(_Message):
     code: str = Field(max_length=64)
     device_id: str = Field(pattern=_UUID.pattern)

@@ -1,5 +1,6 @@
-"""同步: the changes the province refused, and those where the province already had a newer version,
-kept on this PC for a person to review (they are no longer in the outbox)."""
+"""同步: the changes the province refused, those where the province already had a newer version (both
+kept on this PC for a person to review: they are no longer in the outbox), and the province's conflict
+log for this county (values of its records that lost a merge, on any of its PCs)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop.db.models import Setting
-from desktop.sync.client import CONFLICTS_KEY, REJECTED_KEY
+from desktop.domain.idnumber import mask_id_number, mask_phone
+from desktop.sync.client import CONFLICT_LOG_KEY, CONFLICTS_KEY, REJECTED_KEY
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.widgets import fill_table, read_only_table
 
@@ -27,6 +29,31 @@ ENTITY_LABELS = {
     "integrity_record": "诚信档案",
     "certificate": "证书",
 }
+
+
+FIELD_LABELS = {
+    "*": "整条记录",
+    "name": "姓名",
+    "id_number": "身份证号",
+    "phone": "手机号",
+    "school_id": "学校",
+    "title": "职称",
+    "subject": "学科",
+    "stage": "学段",
+    "status": "状态",
+    "class_id": "班级",
+    "note": "备注",
+}
+_MASKS = {"id_number": mask_id_number, "phone": mask_phone, "emergency_phone": mask_phone}
+
+
+def _value(field: str, value: Any) -> str:
+    """A logged value as a person reads it: personal data masked, a whole row named in a few words."""
+    if isinstance(value, dict):
+        return _what(value)
+    text = "" if value is None else str(value)
+    mask = _MASKS.get(field)
+    return mask(text) if mask is not None and text else text
 
 
 def _what(payload: dict[str, Any]) -> str:
@@ -53,6 +80,16 @@ class SyncPage(QWidget):
         layout.addWidget(self.rejected, 1)
         layout.addWidget(QLabel(self.tr("冲突：平台上已有更新的版本（以平台为准，下次同步时取回）")))
         layout.addWidget(self.conflicts, 1)
+        layout.addWidget(
+            QLabel(
+                self.tr("省级冲突记录：合并时未采用的值（本县任一台电脑的修改；如有误，请在本机改正后保存）")
+            )
+        )
+        self.province_log = read_only_table(
+            [self.tr(h) for h in ("时间", "类别", "记录编号", "字段", "保留的值", "未采用的值", "规则")],
+            stretch=6,
+        )
+        layout.addWidget(self.province_log, 1)
         context.changed.connect(self.on_changes)
         self.reload()
 
@@ -62,7 +99,23 @@ class SyncPage(QWidget):
 
     def reload(self) -> None:
         with self.context.db.read() as session:
-            kept = {key: session.get(Setting, key) for key in (REJECTED_KEY, CONFLICTS_KEY)}
+            kept = {key: session.get(Setting, key) for key in (REJECTED_KEY, CONFLICTS_KEY, CONFLICT_LOG_KEY)}
+        notes = list(kept[CONFLICT_LOG_KEY].value) if kept[CONFLICT_LOG_KEY] is not None else []
+        fill_table(
+            self.province_log,
+            [
+                [
+                    note["recorded_at"].replace("T", " ")[:16],
+                    self.tr(ENTITY_LABELS.get(note["entity"], note["entity"])),
+                    note["row_id"],
+                    self.tr(FIELD_LABELS.get(note["field"], note["field"])),
+                    _value(note["field"], note["kept"]),
+                    _value(note["field"], note["lost"]),
+                    note["rule"],
+                ]
+                for note in reversed(notes)  # newest first
+            ],
+        )
         for table, key in ((self.rejected, REJECTED_KEY), (self.conflicts, CONFLICTS_KEY)):
             items = list(kept[key].value) if kept[key] is not None else []
             fill_table(

@@ -31,8 +31,12 @@ def test_conflict_from_a_slow_clock_is_kept_and_shown(qtbot, server, tmp_path):
     slow = open_database(tmp_path / "a", wall_ms=lambda: 0)
     with slow.write() as session:
         session.get(Teacher, teacher_id).phone = "13700005678"
-    summary = SyncClient(slow, server.url, a_client.token).push()
+    slow_client = SyncClient(slow, server.url, a_client.token)
+    summary = slow_client.push()
     assert len(summary.conflicts) == 1
+    # The province's conflict log keeps the losing value; the county's PCs fetch it for the page.
+    assert slow_client.fetch_conflicts() == 1
+    assert slow_client.fetch_conflicts() == 0  # fetched once, not again
     with slow.read() as session:
         kept = session.get(Setting, CONFLICTS_KEY).value
     assert kept[0]["row_id"] == teacher_id and kept[0]["server_row"]["phone"] == "13900001234"
@@ -59,5 +63,7 @@ def test_conflict_from_a_slow_clock_is_kept_and_shown(qtbot, server, tmp_path):
     assert page.conflicts.item(0, 0).text() == "教师" and page.conflicts.item(0, 2).text() == teacher_id
     assert page.rejected.item(0, 1).text() == "522727-2026-00001"
     assert page.rejected.item(0, 3).text() == "该记录属于其他区县"
+    log = [page.province_log.item(0, column).text() for column in range(1, 6)]
+    assert log == ["教师", teacher_id, "手机号", "139****1234", "137****5678"]
     slow.dispose()
     b.dispose()
