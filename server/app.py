@@ -6,6 +6,7 @@ The county is always the one the device token belongs to; nothing in a request b
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
@@ -31,6 +32,8 @@ from desktop.sync.protocol import (
     PushBatch,
     RegisterRequest,
     RegisterResponse,
+    compact_response,
+    expand_batch,
     gzip_decode,
 )
 from server.conflicts import conflicts_since
@@ -163,17 +166,29 @@ def create_app(db: str | Path) -> FastAPI:
             raise HTTPException(400, "推送的请求体必须 gzip 压缩")
         body = await _read_body(request, MAX_COMPRESSED_BYTES)
         try:
-            batch = PushBatch.model_validate(gzip_decode(body))
+            decoded = gzip_decode(body)
+            # The compact form (what the client sends) or a plain PushBatch: same batch either way.
+            compact = isinstance(decoded, dict) and "runs" in decoded
+            batch = expand_batch(decoded) if compact else PushBatch.model_validate(decoded)
         except PayloadTooLarge as error:
             raise HTTPException(413, str(error)) from None
         except BadPayload as error:
             raise HTTPException(400, str(error)) from None
         except ValidationError as error:
             raise HTTPException(400, f"批次格式错误：{error.errors()[:3]}") from None
+        except ValueError as error:
+            raise HTTPException(400, f"批次格式错误：{error}") from None
         if batch.device_id != device.id:
             raise HTTPException(403, "批次的设备与令牌不符")
         result = await run_in_threadpool(service.push, device, batch)
-        return Response(result.model_dump_json(), media_type="application/json")
+        answer = json.dumps(compact_response(result)) if compact else result.model_dump_json()
+        if "gzip" in request.headers.get("accept-encoding", "").lower():
+            return Response(
+                gzip.compress(answer.encode(), 6),
+                media_type="application/json",
+                headers={"Content-Encoding": "gzip"},
+            )
+        return Response(answer, media_type="application/json")
 
     @app.get("/v1/keys")
     def keys(_device: CurrentDevice) -> KeysResponse:
@@ -202,11 +217,12 @@ def create_app(db: str | Path) -> FastAPI:
         cursor: Annotated[int, Query(ge=0)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
         horizon: Annotated[int, Query(ge=0, description="the purge horizon the client accounts for")] = 0,
+        own: Annotated[bool, Query(description="include the device's own changes")] = True,
     ) -> Response:
         # Reported to the client before the rows are read, so that it never claims a purge this page
         # could have missed; checked again after them (see server.feed.cursor_expired).
         before = current_horizon(engine, device.county_code)
-        page = service.pull(device, cursor, limit)
+        page = service.pull(device, cursor, limit, own=own)
         if cursor_expired(cursor, horizon, after := current_horizon(engine, device.county_code)):
             return JSONResponse(
                 {

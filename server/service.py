@@ -140,7 +140,10 @@ class SyncService:
         stored = OpResult.model_validate_json(previous.result)
         return stored.model_copy(update={"outcome": "duplicate", "first_outcome": stored.outcome})
 
-    def pull(self, device: Caller, cursor: int, limit: int) -> PullPage:
+    def pull(self, device: Caller, cursor: int, limit: int, *, own: bool = True) -> PullPage:
+        """The county's changes after `cursor`. With `own` off, the device's own changes are left out
+        of the page (it has them; sending them back doubled the bytes of a sync), but the cursor still
+        moves past them."""
         readonly = self.engine.execution_options(readonly=True)
         # Rows are read after the session ends: they must not expire at its commit.
         with Session(readonly, expire_on_commit=False) as session, session.begin():
@@ -164,6 +167,7 @@ class SyncService:
                 payload=json.loads(row.payload),
             )
             for row in page
+            if own or row.origin != device.id
         ]
         return PullPage(
             changes=changes, next_cursor=page[-1].seq if page else cursor, has_more=len(found) > limit

@@ -213,7 +213,7 @@ def test_trickling_link_completes_past_the_read_timeout(
 
 @pytest.fixture
 def trickling(server: Server) -> Iterator[LinkProxy]:
-    with LinkProxy(server.url, trickle(bytes_per_tick=500, tick_s=0.1)) as link:
+    with LinkProxy(server.url, trickle(bytes_per_tick=150, tick_s=0.1)) as link:
         yield link
 
 
