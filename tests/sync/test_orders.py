@@ -151,23 +151,23 @@ def _conflicting_edits(pair: Pair, round_: int) -> dict[Key, str]:
     fresh = pair.fresh[round_]
     present_1, present_2 = pair.present[2 * round_], pair.present[2 * round_ + 1]
     touched: dict[Key, str] = {}
+    # Teachers merge field by field at the province (server/merge.py): what must hold is each field's
+    # later edit, whichever laptop made it, and the province's merged row on both laptops.
     # Same field on both: the later phone number wins.
     _edit_teacher(a, t1, phone=f"1350000{round_:04d}")
     _edit_teacher(b, t1, phone=f"1360000{round_:04d}")
-    touched[("teacher", t1)] = "B"
-    # Different fields of one teacher: today whole-row last writer wins (B's version, with the old
-    # phone); a field merge on the server (being built) would keep A's phone too. Either way the later
-    # school is everywhere, and the three copies agree (checked on the whole county below).
+    pair.fields[("teacher", t1)] = {"phone": f"1360000{round_:04d}"}
+    # Different fields of one teacher: both edits stay.
     _edit_teacher(a, t2, phone=f"1370000{round_:04d}")
     with b.read() as session:
         current = session.get_one(Teacher, t2).school_id
     new_school = next(s for s in pair.schools if s != current)
     _edit_teacher(b, t2, school_id=new_school)
-    pair.fields[("teacher", t2)] = {"school_id": new_school}
+    pair.fields[("teacher", t2)] = {"school_id": new_school, "phone": f"1370000{round_:04d}"}
     # The other way round: B first, A later.
     _edit_teacher(b, t3, title="一级")
     _edit_teacher(a, t3, note=f"A 第{round_}轮")
-    touched[("teacher", t3)] = "A"
+    pair.fields[("teacher", t3)] = {"title": "一级", "note": f"A 第{round_}轮"}
     # The same trainee checked in on both laptops: one row (the natural id), the later scan's.
     _check_in(a, *fresh, minutes=-5)
     _check_in(b, *fresh, minutes=20)
@@ -183,7 +183,7 @@ def _conflicting_edits(pair: Pair, round_: int) -> dict[Key, str]:
     school_a = _new_school(a, f"A 新校 {round_}")
     _edit_teacher(a, t4, school_id=school_a)
     touched[("school", school_a)] = "A"
-    touched[("teacher", t4)] = "A"
+    pair.fields[("teacher", t4)] = {"school_id": school_a}
     touched[("school", _new_school(b, f"B 新校 {round_}"))] = "B"
     return touched
 
