@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from desktop.db.base import Synced
 from desktop.db.models import Device, OutboxEntry
 from desktop.domain.hlc import HybridClock
-from desktop.domain.ids import new_id
+from desktop.domain.ids import op_id
 
 _PENDING = "outbox_pending"
 
@@ -96,7 +96,7 @@ def _insert_outbox(session: Session, changes: Sequence[tuple[str, dict[str, Any]
     now = dt.datetime.now()
     rows = [
         {
-            "op_id": new_id(),
+            "op_id": op_id(entity, values["id"], values["hlc"]),
             "entity": entity,
             "row_id": values["id"],
             "hlc": values["hlc"],

@@ -346,9 +346,14 @@ def derived_id(entity: str, payload: dict[str, Any]) -> str | None:
     return str(uuid.uuid5(_ID_NAMESPACE, "/".join((entity, *(payload[part] for part in parts)))))
 
 
+def derived_op_id(entity: str, row_id: str, hlc: str) -> str:
+    """The op id a client derives from the version it carries (desktop.domain.ids.op_id): sent as null."""
+    return str(uuid.uuid5(_ID_NAMESPACE, "/".join(("op", entity, row_id, hlc))))
+
+
 class CompactRun(_Message):
     entity: str = Field(max_length=40)
-    op_ids: list[str]
+    op_ids: list[str | None]  # null where derived from the row's id and stamp
     columns: dict[str, list[Any]]  # payload values, column by column; "id" null where derived
     changed: list[dict[str, Any] | None]
 
@@ -376,12 +381,13 @@ def compact_batch(batch: PushBatch) -> dict[str, Any]:
         run = runs[-1]
         index = run["size"]
         payload = dict(op.payload)
+        derivable_op = op.op_id == derived_op_id(op.entity, op.row_id, op.hlc)
         if payload.get("id") == derived_id(op.entity, payload):
             payload["id"] = None
         for name in run["columns"].keys() | payload.keys():
             column = run["columns"].setdefault(name, [None] * index)
             column.append(payload.get(name))
-        run["op_ids"].append(op.op_id)
+        run["op_ids"].append(None if derivable_op else op.op_id)
         run["changed"].append(op.changed)
         run["size"] = index + 1
     for run in runs:
@@ -404,10 +410,9 @@ def expand_batch(body: dict[str, Any]) -> PushBatch:
                 payload["id"] = derived_id(run.entity, payload)
             if not isinstance(payload.get("id"), str) or not isinstance(payload.get("hlc"), str):
                 raise ValueError(f"{run.entity}: op {index} has no id or hlc")
+            op_id = run.op_ids[index] or derived_op_id(run.entity, payload["id"], payload["hlc"])
             ops.append(
-                PushOp.build(
-                    run.op_ids[index], run.entity, payload["id"], payload["hlc"], payload, run.changed[index]
-                )
+                PushOp.build(op_id, run.entity, payload["id"], payload["hlc"], payload, run.changed[index])
             )
     return PushBatch(batch_id=compact.batch_id, device_id=compact.device_id, ops=ops)
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from desktop.domain.ids import GUOPEI_NAMESPACE, natural_id, new_id
+from desktop.domain.ids import GUOPEI_NAMESPACE, natural_id, new_id, op_id
 from desktop.sync import protocol
 from desktop.sync.protocol import (
     OpResult,
@@ -37,7 +37,9 @@ def _batch() -> PushBatch:
             "status": "present",
             "hours": 4.0,
         }
-        ops.append(PushOp.build(new_id(), "attendance", payload["id"], hlc, payload))
+        # Ops as the outbox makes them (op id derived from row and stamp), and one older random id.
+        made = op_id("attendance", payload["id"], hlc) if index else new_id()
+        ops.append(PushOp.build(made, "attendance", payload["id"], hlc, payload))
     # A run of another entity in the middle: order across entities is kept.
     teacher = {"id": new_id(), "hlc": f"{1795929250400:015d}-00000-{origin}", "origin": origin, "phone": "1"}
     ops.insert(10, PushOp.build(new_id(), "teacher", teacher["id"], teacher["hlc"], teacher, {"phone": "0"}))
@@ -52,6 +54,8 @@ def test_a_compact_batch_decodes_to_the_same_ops() -> None:
     # Derived attendance ids and the payload hashes do not travel.
     assert set(wire["runs"][0]["columns"]["id"]) == {None}
     assert "payload_hash" not in json.dumps(wire)
+    # Derived op ids do not travel either; the older random one does.
+    assert wire["runs"][0]["op_ids"][0] == batch.ops[0].op_id and wire["runs"][0]["op_ids"][1:] == [None] * 9
     assert expand_batch(json.loads(json.dumps(wire))) == batch
     # Smaller on the wire than the plain form, by a wide margin.
     assert len(gzip_encode(wire)) * 1.5 < len(gzip_encode(batch.model_dump(mode="json")))
