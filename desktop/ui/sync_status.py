@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import func, select
 
-from desktop.db.models import OutboxEntry
+from desktop.db.models import OutboxEntry, Setting
 from desktop.errors import GuopeiError
-from desktop.sync.client import SyncClient, register
+from desktop.sync.client import CLOCK_SKEW_KEY, SyncClient, register
 from desktop.sync.credentials import Credentials, load_credentials, save_credentials
 from desktop.sync.schedule import next_delay_ms
 from desktop.ui.context import AppContext, Changes
@@ -69,6 +69,26 @@ def format_bytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
+CLOCK_TOLERANCE_MS = 5 * 60 * 1000
+
+
+def clock_warning(skew_ms: int | None) -> str:
+    """What the status area says when this PC's clock is off by more than five minutes (measured at
+    the last push). Sync still works (the province clamps far-future stamps), but check-in times and
+    dates printed on certificates come from this clock."""
+    if skew_ms is None or abs(skew_ms) <= CLOCK_TOLERANCE_MS:
+        return ""
+    minutes = abs(skew_ms) // 60_000
+    if minutes >= 2 * 24 * 60:
+        amount = f"{minutes // (24 * 60)} 天"
+    elif minutes >= 120:
+        amount = f"{minutes // 60} 小时"
+    else:
+        amount = f"{minutes} 分钟"
+    way = "快" if skew_ms > 0 else "慢"
+    return f"本机时钟比省级平台{way}约 {amount}，请校正系统时间"
+
+
 class RegisterDialog(QDialog):
     """First connection: the server address and the one-time code the province gave the county."""
 
@@ -99,6 +119,8 @@ class SyncStatus(QWidget):
         self.state = QLabel()
         self.waiting = QLabel()
         self.traffic = QLabel()  # what the last sync cost on the wire: county links are often metered
+        self.clock = QLabel()  # a warning when this PC's clock is far from the province's
+        self.clock.setStyleSheet("color: #b45309;")
         self.button = QPushButton(self.tr("同步（F9）"))
         self.button.clicked.connect(self.sync_now)
         QShortcut(QKeySequence("F9"), self, activated=self.sync_now)
@@ -107,6 +129,7 @@ class SyncStatus(QWidget):
         layout.addWidget(self.state)
         layout.addWidget(self.waiting)
         layout.addWidget(self.traffic)
+        layout.addWidget(self.clock)
         layout.addWidget(self.button)
         self.last_success: dt.datetime | None = None
         self.last_error = ""
@@ -128,6 +151,10 @@ class SyncStatus(QWidget):
     def refresh(self) -> None:
         with self.context.db.read() as session:
             count = session.scalar(select(func.count()).select_from(OutboxEntry)) or 0
+            skew = session.get(Setting, CLOCK_SKEW_KEY)
+        warning = clock_warning(skew.value if skew is not None else None)
+        self.clock.setText(warning)
+        self.clock.setVisible(bool(warning))
         self.waiting.setText(self.tr("待同步 {n} 条").format(n=f"{count:,}"))
         if load_credentials(self.data_dir) is None:
             self.state.setText(self.tr("未连接省级平台"))

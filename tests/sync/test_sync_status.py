@@ -55,3 +55,19 @@ def test_unreachable_server_shows_offline_in_plain_chinese(qtbot, writable_demo,
     assert status._schedule.remainingTime() <= 30_000
     status.sync_now(automatic=True)
     assert status.failures == 2
+
+
+def test_a_clock_far_from_the_provinces_is_pointed_out(qtbot, writable_demo):
+    from desktop.db.models import Setting
+    from desktop.sync.client import CLOCK_SKEW_KEY
+    from desktop.ui.sync_status import clock_warning
+
+    assert clock_warning(None) == "" and clock_warning(4 * 60_000) == ""
+    assert clock_warning(-40 * 60_000) == "本机时钟比省级平台慢约 40 分钟，请校正系统时间"
+    create_application([])
+    with writable_demo.write() as session:  # as the last push measured it: ten years ahead
+        session.merge(Setting(key=CLOCK_SKEW_KEY, value=3653 * 86_400_000))
+    status = SyncStatus(QuietContext(writable_demo), runner=TaskRunner(synchronous=True))
+    qtbot.addWidget(status)
+    assert status.clock.text() == "本机时钟比省级平台快约 3653 天，请校正系统时间"
+    assert not status.clock.isHidden()
