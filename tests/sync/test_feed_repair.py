@@ -9,7 +9,6 @@ PostgreSQL), real county databases, the real SyncClient.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ from sqlalchemy import create_engine, delete, select, text, update
 from desktop.db.engine import create_database
 from desktop.db.models import OutboxEntry, School, Setting
 from desktop.services.demo_county import COUNTY_CODE
-from desktop.sync.client import REPAIRS_KEY, SyncClient, register
+from desktop.sync.client import REJECTED_KEY, REPAIRS_KEY, SyncClient, register
 from desktop.sync.protocol import PROTOCOL_HEADER, gzip_encode
 from server.cli import main as server_cli
 from server.db import LOCK_TIMEOUT_ENV, database_url
@@ -212,28 +211,31 @@ def test_divergence_is_detected_and_repaired(server: Server, devices: tuple[Sync
         connection = session.connection()
         connection.execute(update(School.__table__).where(School.id == tampered).values(hlc="0" * 15))
         connection.execute(delete(School.__table__).where(School.id == dropped))
-    # And a local change the server refuses: it stays here (sync.rejected) and must not count as a
-    # difference, or every sync would repair in vain.
+    # And a local change the server refused (as push records it in sync.rejected): it stays here for a
+    # person to review and must not count as a difference, or every sync would repair in vain.
     newer = f"{dt.datetime.now().timestamp() * 1000 + 60_000:015.0f}-00000-{a.db.device.device_id}"
     with a.db.write() as session:
         session.connection().execute(
             update(School.__table__).where(School.id == refused).values(name="本机改名", hlc=newer)
         )
-        payload = {"id": refused, "hlc": "not-this-one", "origin": a.db.device.device_id, "name": "本机改名"}
+        payload = {"id": refused, "hlc": newer, "origin": a.db.device.device_id, "name": "本机改名"}
         session.add(
-            OutboxEntry(
-                op_id=str(uuid.uuid4()),
-                entity="school",
-                row_id=refused,
-                hlc=newer,
-                payload=json.dumps(payload, ensure_ascii=False),
-                created_at=dt.datetime.now(),
+            Setting(
+                key=REJECTED_KEY,
+                value=[
+                    {
+                        "op_id": str(uuid.uuid4()),
+                        "entity": "school",
+                        "row_id": refused,
+                        "reason": "测试：省级平台拒绝",
+                        "payload": payload,
+                    }
+                ],
             )
         )
 
-    summary, _ = a.sync()
+    a.sync()
 
-    assert [op.row_id for op in summary.rejected] == [refused]
     assert a.last_pull.diverged == ["school"]
     assert a.last_pull.repaired >= 2
     assert "已重新下载修复" in a.last_pull.check
