@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop.db.models import Setting
 from desktop.domain.idnumber import mask_id_number, mask_phone
+from desktop.domain.vocab import CreditStatus, EnrollmentStatus
 from desktop.sync.client import CONFLICT_LOG_KEY, CONFLICTS_KEY, REJECTED_KEY
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.widgets import fill_table, read_only_table
@@ -47,11 +48,20 @@ FIELD_LABELS = {
 _MASKS = {"id_number": mask_id_number, "phone": mask_phone, "emergency_phone": mask_phone}
 
 
-def _value(field: str, value: Any) -> str:
-    """A logged value as a person reads it: personal data masked, a whole row named in a few words."""
+_STATUS_LABELS = {
+    "enrollment": {status.value: status.label for status in EnrollmentStatus},
+    "credit_entry": {status.value: status.label for status in CreditStatus},
+}
+
+
+def _value(entity: str, field: str, value: Any) -> str:
+    """A logged value as a person reads it: personal data masked, a status in words, a whole row
+    named in a few words."""
     if isinstance(value, dict):
         return _what(value)
     text = "" if value is None else str(value)
+    if field == "status":
+        return _STATUS_LABELS.get(entity, {}).get(text, text)
     mask = _MASKS.get(field)
     return mask(text) if mask is not None and text else text
 
@@ -109,8 +119,8 @@ class SyncPage(QWidget):
                     self.tr(ENTITY_LABELS.get(note["entity"], note["entity"])),
                     note["row_id"],
                     self.tr(FIELD_LABELS.get(note["field"], note["field"])),
-                    _value(note["field"], note["kept"]),
-                    _value(note["field"], note["lost"]),
+                    _value(note["entity"], note["field"], note["kept"]),
+                    _value(note["entity"], note["field"], note["lost"]),
                     note["rule"],
                 ]
                 for note in reversed(notes)  # newest first
