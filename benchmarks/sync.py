@@ -250,7 +250,7 @@ def main() -> int:
         naive_each = naive / len(attendance)
         print(
             f"bytes on the wire per record (HTTP heads and bodies, both ways): ours {ours:.0f} B (push),"
-            f" {wire / total_ops:.0f} B (push + pull, which echoes our own changes back);"
+            f" {wire / total_ops:.0f} B (push + pull);"
             f" naive one-POST-per-record {naive_each:.0f} B"
         )
         print(
