@@ -31,7 +31,10 @@ from tests.sync.conftest import Server, free_port, start_server
 
 def _device(server: Server, directory: Path) -> SyncClient:
     db = create_database(directory, county_code=COUNTY_CODE, county_name="测试县")
-    return SyncClient(db, server.url, register(db, server.url, server.code(COUNTY_CODE)))
+    # Every sync checks for divergence here (the app checks every six hours).
+    return SyncClient(
+        db, server.url, register(db, server.url, server.code(COUNTY_CODE)), check_every=dt.timedelta(0)
+    )
 
 
 @pytest.fixture
@@ -256,3 +259,14 @@ def test_divergence_is_detected_and_repaired(server: Server, devices: tuple[Sync
 
 def test_digest_needs_a_device_token(server: Server) -> None:
     assert requests.post(f"{server.url}/v1/digest", json={}, timeout=10).status_code == 401
+
+
+def test_the_divergence_check_runs_at_most_every_six_hours(empty_db) -> None:
+    from desktop.sync.client import DIGEST_CHECKED_KEY
+
+    client = SyncClient(empty_db, "http://127.0.0.1:9", "token")
+    assert client._divergence_check_due()
+    assert not client._divergence_check_due()  # just checked
+    with empty_db.write() as session:  # the PC's clock was set back below the last check: due again
+        session.merge(Setting(key=DIGEST_CHECKED_KEY, value="2099-01-01T00:00:00"))
+    assert client._divergence_check_due()
