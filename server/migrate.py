@@ -8,14 +8,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from desktop.db import migrate
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(engine: Engine) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["engine"] = engine
-    return config
+    return migrate.alembic_config(engine, MIGRATIONS_DIR)
 
 
 def upgrade_to_head(engine: Engine, revision: str = "heads") -> None:

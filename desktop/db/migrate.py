@@ -11,9 +11,11 @@ from sqlalchemy import Engine
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine, migrations_dir: Path = MIGRATIONS_DIR) -> Config:
+    """Alembic's configuration in code (no alembic.ini): migrations in `migrations_dir`, run on `engine`
+    (the provincial server uses this with its own migrations)."""
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(migrations_dir))
     config.attributes["engine"] = engine
     return config
 

@@ -125,11 +125,10 @@ class Server:
         )
 
 
-# One server per test module and backend: modules push unrelated demo counties under one county code.
-@pytest.fixture(scope="module", params=BACKENDS)
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    backend: str = request.param
-    with server_database(backend, tmp_path_factory.mktemp("server")) as db:
+@contextmanager
+def running_server(backend: str, directory: Path) -> Iterator[Server]:
+    """A fresh database with the demo county and its neighbour, and `serve` running on it."""
+    with server_database(backend, directory) as db:
         assert server_cli(["add-county", "--db", db, COUNTY_CODE, COUNTY_NAME]) == 0
         assert server_cli(["add-county", "--db", db, OTHER_COUNTY, "罗甸县"]) == 0
         port = free_port()
@@ -139,3 +138,10 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+# One server per test module and backend: modules push unrelated demo counties under one county code.
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running_server(request.param, tmp_path_factory.mktemp("server")) as started:
+        yield started

@@ -25,27 +25,19 @@ from desktop.domain.eligibility import Policy
 from desktop.domain.vocab import SessionFormat
 from desktop.errors import UserInputError
 from desktop.services import certificates, projects, selection
-from desktop.services.demo_county import COUNTY_CODE, COUNTY_NAME, build_demo_county
+from desktop.services.demo_county import COUNTY_CODE, build_demo_county
 from desktop.sync.client import NotRegistered, SyncClient, register
 from server.cli import main as server_cli
 from server.db import database_url
 from tests.conftest import DEMO_TODAY
-from tests.sync.conftest import BACKENDS, OTHER_COUNTY, Server, free_port, server_database, start_server
+from tests.sync.conftest import BACKENDS, OTHER_COUNTY, Server, running_server
 
 
 @pytest.fixture(params=BACKENDS)
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    backend: str = request.param
-    with server_database(backend, tmp_path_factory.mktemp("server")) as db:
-        assert server_cli(["add-county", "--db", db, COUNTY_CODE, COUNTY_NAME]) == 0
-        assert server_cli(["add-county", "--db", db, OTHER_COUNTY, "罗甸县"]) == 0
-        port = free_port()
-        process = start_server(db, port)
-        try:
-            yield Server(f"http://127.0.0.1:{port}", db, backend)
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    # A server per test (not per module): these tests publish and revoke county-wide.
+    with running_server(request.param, tmp_path_factory.mktemp("server")) as started:
+        yield started
 
 
 def demo_county(server: Server, directory: Path) -> tuple[Database, SyncClient]:
