@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     code = with_db(commands.add_parser("issue-code", help="为区县生成一次性注册码"))
     code.add_argument("code", help="区县代码")
     code.add_argument("--days", type=int, default=7, help="有效天数")
+    code.add_argument("--url", help="本服务器对区县的地址（与 --qr 一起用）")
+    code.add_argument("--qr", metavar="文件.png", help="另存一张含地址和注册码的二维码，区县扫码即可注册")
     credits = with_db(commands.add_parser("credits", help="审核区县提交的学分"))
     credits.add_argument("county", help="区县代码")
     action = credits.add_mutually_exclusive_group()
@@ -115,14 +117,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command in _PROVINCE_COMMANDS:
             return _province(engine, args)
         else:
+            if args.qr and not args.url:
+                print("生成二维码须同时给出 --url（区县访问本服务器的地址）", file=sys.stderr)
+                return 2
             try:
-                print(issue_code(engine, args.code, valid_days=args.days))
+                code = issue_code(engine, args.code, valid_days=args.days)
             except LookupError as error:
                 print(error, file=sys.stderr)
                 return 2
+            print(code)
+            if args.qr:
+                _registration_qr(args.url, code, args.qr)
+                print(f"二维码已保存：{args.qr}")
     finally:
         engine.dispose()
     return 0
+
+
+def _registration_qr(url: str, code: str, path: str) -> None:
+    import qrcode
+
+    from desktop.sync.protocol import registration_text
+
+    # Medium error correction and a generous border: it is printed or shown on a phone and scanned by
+    # a cheap USB scanner.
+    image = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
+    image.add_data(registration_text(url, code))
+    image.make_image().save(path)
 
 
 def _conflicts(engine: Engine, args: argparse.Namespace) -> int:

@@ -306,6 +306,23 @@ class PolicyResponse(_Message):
     updated_at: str | None = None  # ISO time of the province's last change, for display and support
 
 
+# A registration QR code holds the server address and the one-time code together, so that a county
+# PC registers by scanning it (a USB scanner types it into the dialog) instead of typing both.
+REGISTRATION_PREFIX = "GPR1"
+
+
+def registration_text(url: str, code: str) -> str:
+    return f"{REGISTRATION_PREFIX}|{url.strip()}|{code.strip()}"
+
+
+def parse_registration(text: str) -> tuple[str, str] | None:
+    """(server address, code) from a scanned registration QR code's text, or None if it is not one."""
+    parts = text.strip().split("|")
+    if len(parts) != 3 or parts[0] != REGISTRATION_PREFIX or not parts[1] or not parts[2]:
+        return None
+    return parts[1], parts[2]
+
+
 PROVINCE_NODE = "province"
 
 

@@ -29,6 +29,7 @@ from desktop.db.models import OutboxEntry, Setting
 from desktop.errors import GuopeiError
 from desktop.sync.client import CLOCK_SKEW_KEY, SyncClient, register
 from desktop.sync.credentials import Credentials, load_credentials, save_credentials
+from desktop.sync.protocol import parse_registration
 from desktop.sync.schedule import next_delay_ms
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.tasks import Reporter, TaskRunner
@@ -90,7 +91,8 @@ def clock_warning(skew_ms: int | None) -> str:
 
 
 class RegisterDialog(QDialog):
-    """First connection: the server address and the one-time code the province gave the county."""
+    """First connection: the server address and the one-time code the province gave the county, typed
+    or scanned from the province's registration QR code."""
 
     def __init__(self, parent: QWidget | None) -> None:
         super().__init__(parent)
@@ -108,6 +110,20 @@ class RegisterDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
+        # A scanned registration QR code (a USB scanner types its text into whichever field has the
+        # focus) fills both fields.
+        self.url.textChanged.connect(self._scanned)
+        self.code.textChanged.connect(self._scanned)
+
+    def _scanned(self, text: str) -> None:
+        found = parse_registration(text)
+        if found is None:
+            return
+        url, code = found
+        for field, value in ((self.url, url), (self.code, code)):
+            field.blockSignals(True)
+            field.setText(value)
+            field.blockSignals(False)
 
 
 class SyncStatus(QWidget):

@@ -71,3 +71,31 @@ def test_a_clock_far_from_the_provinces_is_pointed_out(qtbot, writable_demo):
     qtbot.addWidget(status)
     assert status.clock.text() == "本机时钟比省级平台快约 3653 天，请校正系统时间"
     assert not status.clock.isHidden()
+
+
+def test_a_county_pc_registers_by_scanning_the_provinces_qr_code(qtbot, writable_demo, server, tmp_path):
+    import subprocess
+
+    from desktop.ui.sync_status import RegisterDialog
+    from server.cli import main as server_cli
+
+    png = tmp_path / "register.png"
+    assert (
+        server_cli(["issue-code", "--db", server.db, COUNTY_CODE, "--url", server.url, "--qr", str(png)]) == 0
+    )
+    # What a scanner reads off the printed code.
+    scanned = subprocess.run(
+        ["zbarimg", "--quiet", "--raw", str(png)], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert scanned.startswith("GPR1|")
+
+    create_application([])
+    status = SyncStatus(QuietContext(writable_demo), runner=TaskRunner(synchronous=True))
+    dialog = RegisterDialog(status)
+    qtbot.addWidget(status)
+    dialog.code.setFocus()
+    qtbot.keyClicks(dialog.code, scanned)  # a USB scanner types into the field that has the focus
+    assert dialog.url.text() == server.url
+    assert dialog.code.text() == scanned.split("|")[2]
+    assert status.register(dialog.url.text(), dialog.code.text())
+    assert load_credentials(status.data_dir).server_url == server.url
