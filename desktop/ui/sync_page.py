@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from desktop.db.models import Setting
 from desktop.domain.idnumber import mask_id_number, mask_phone
 from desktop.domain.vocab import CreditStatus, EnrollmentStatus
-from desktop.sync.client import CONFLICT_LOG_KEY, CONFLICTS_KEY, REJECTED_KEY
+from desktop.sync.client import CONFLICT_LOG_KEY, CONFLICTS_KEY, REJECTED_KEY, REPAIRS_KEY
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.widgets import fill_table, read_only_table
 
@@ -74,6 +74,17 @@ def _what(payload: dict[str, Any]) -> str:
     return ""
 
 
+def _repairs_text(repairs: list[dict[str, Any]]) -> str:
+    if not repairs:
+        return "数据校验：未发现与省级平台不一致"
+    last = repairs[-1]
+    entities = "、".join(ENTITY_LABELS.get(entity, entity) for entity in last.get("entities", []))
+    return (
+        f"数据校验：{last['at'].replace('T', ' ')[:16]} 发现{entities}与省级平台不一致，已重新下载修复"
+        f"（共修复过 {len(repairs)} 次）"
+    )
+
+
 class SyncPage(QWidget):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -100,6 +111,9 @@ class SyncPage(QWidget):
             stretch=6,
         )
         layout.addWidget(self.province_log, 1)
+        # The last divergence repairs (count and hash per entity differed from the province's).
+        self.repairs = QLabel()
+        layout.addWidget(self.repairs)
         context.changed.connect(self.on_changes)
         self.reload()
 
@@ -109,7 +123,10 @@ class SyncPage(QWidget):
 
     def reload(self) -> None:
         with self.context.db.read() as session:
-            kept = {key: session.get(Setting, key) for key in (REJECTED_KEY, CONFLICTS_KEY, CONFLICT_LOG_KEY)}
+            keys = (REJECTED_KEY, CONFLICTS_KEY, CONFLICT_LOG_KEY, REPAIRS_KEY)
+            kept = {key: session.get(Setting, key) for key in keys}
+        repairs = list(kept[REPAIRS_KEY].value) if kept[REPAIRS_KEY] is not None else []
+        self.repairs.setText(_repairs_text(repairs))
         notes = list(kept[CONFLICT_LOG_KEY].value) if kept[CONFLICT_LOG_KEY] is not None else []
         fill_table(
             self.province_log,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from desktop.db.engine import create_database, open_database
 from desktop.db.models import Setting, Teacher
 from desktop.services.demo_county import COUNTY_CODE, build_demo_county
-from desktop.sync.client import CONFLICTS_KEY, REJECTED_KEY, SyncClient, register
+from desktop.sync.client import CONFLICTS_KEY, REJECTED_KEY, REPAIRS_KEY, SyncClient, register
 from desktop.ui.app import create_application
 from desktop.ui.sync_page import SyncPage
 from tests.conftest import DEMO_TODAY, QuietContext
@@ -63,6 +63,11 @@ def test_conflict_from_a_slow_clock_is_kept_and_shown(qtbot, server, tmp_path):
     assert page.conflicts.item(0, 0).text() == "教师" and page.conflicts.item(0, 2).text() == teacher_id
     assert page.rejected.item(0, 1).text() == "522727-2026-00001"
     assert page.rejected.item(0, 3).text() == "该记录属于其他区县"
+    assert page.repairs.text() == "数据校验：未发现与省级平台不一致"
+    with slow.write() as session:  # a repair as check_divergence records it
+        session.add(Setting(key=REPAIRS_KEY, value=[{"at": "2026-11-29T08:00:00", "entities": ["school"]}]))
+    page.reload()
+    assert page.repairs.text().startswith("数据校验：2026-11-29 08:00 发现学校与省级平台不一致")
     log = [page.province_log.item(0, column).text() for column in range(1, 6)]
     assert log == ["教师", teacher_id, "手机号", "139****1234", "137****5678"]
     slow.dispose()
