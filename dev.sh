@@ -33,6 +33,21 @@ setup_python() {
   .venv/bin/python -m pip install -q -e '.[test]'
 }
 
+# The sync tests also run against PostgreSQL at 127.0.0.1:5432 when one answers there (user postgres,
+# trust authentication). Where the machine has a cluster installed but stopped, start it; where it has
+# none, those tests are skipped and pytest says so.
+start_postgres() {
+  command -v pg_isready >/dev/null 2>&1 || return 0
+  pg_isready -q -h 127.0.0.1 -p 5432 && return 0
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    for version in /etc/postgresql/*/; do
+      as_root pg_ctlcluster "$(basename "$version")" main start >/dev/null 2>&1 || true
+    done
+  fi
+  for _ in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && return 0; sleep 1; done
+  echo "PostgreSQL 未运行：同步测试只在 SQLite 上运行" >&2
+}
+
 case "${1:-}" in
   demo)
     setup_system
@@ -43,6 +58,7 @@ case "${1:-}" in
   test)
     setup_system
     setup_python
+    start_postgres
     shift
     .venv/bin/ruff check .
     QT_QPA_PLATFORM=offscreen exec .venv/bin/python -m pytest "$@"
