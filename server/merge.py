@@ -95,7 +95,31 @@ def merge(entity: str, current: Version | None, incoming: Version) -> Merged:
             return _keep_current(entity, current, incoming, refusal)
     if entity in FIELD_MERGED:
         return _merge_fields(entity, current, incoming)
+    if _submission_over_draft(entity, current, incoming):
+        return _submission(current, incoming)
     return _last_writer(current, incoming)
+
+
+def _submission_over_draft(entity: str, current: Version, incoming: Version) -> bool:
+    """A county's submission of a credit entry meeting a draft edited on another PC that had not seen
+    the submission: the submission wins whichever arrives first (the draft edit arriving second is
+    refused as frozen), so the result does not depend on the order."""
+    return (
+        entity == "credit_entry"
+        and incoming.origin != PROVINCE_NODE
+        and incoming.payload.get("status") == "submitted"
+        and current.payload.get("status") == "draft"
+        and incoming.hlc < current.hlc
+    )
+
+
+def _submission(current: Version, incoming: Version) -> Merged:
+    # Stamped after the draft it replaces, so every PC adopts it, the draft's one included.
+    stamp = stamp_after(current.hlc, wall_ms=0)
+    payload = {**incoming.payload, "hlc": stamp, "origin": PROVINCE_NODE}
+    rule = "学分已提交：以提交的版本为准"
+    losses = [Loss("*", incoming.payload, current.payload, incoming.hlc, current.hlc, current.origin, rule)]
+    return Merged("applied", payload, stamp, PROVINCE_NODE, _stamps(incoming), losses)
 
 
 def _owner_refusal(entity: str, current: Version, incoming: Version) -> str | None:

@@ -139,3 +139,16 @@ def test_the_key_tables_match_the_desktop_models() -> None:
     for entity, table in tables.items():
         found = {key.parent.name: entity_of[key.column.table.name] for key in table.foreign_keys}
         assert REFERENCES.get(entity, {}) == found, entity
+
+
+def test_a_submission_beats_a_concurrent_draft_edit_in_either_order() -> None:
+    created = Version({"id": "c1", "status": "draft", "credits": 3}, _stamp(1), "dev-a")
+    submitted = Version({"id": "c1", "status": "submitted", "credits": 3}, _stamp(2), "dev-a")
+    edited = Version({"id": "c1", "status": "draft", "credits": 4}, _stamp(3, "dev-b"), "dev-b")
+
+    first = _stored(merge("credit_entry", _stored(merge("credit_entry", created, submitted)), edited))
+    second = _stored(merge("credit_entry", _stored(merge("credit_entry", created, edited)), submitted))
+
+    for final in (first, second):
+        assert (final.payload["status"], final.payload["credits"]) == ("submitted", 3)
+    assert second.hlc > _stamp(3, "dev-b")  # adopted by the PC whose draft it replaced
