@@ -73,9 +73,10 @@ def test_a_clock_far_from_the_provinces_is_pointed_out(qtbot, writable_demo):
     assert not status.clock.isHidden()
 
 
-def test_a_county_pc_registers_by_scanning_the_provinces_qr_code(qtbot, writable_demo, server, tmp_path):
+def test_a_county_pc_registers_by_scanning_the_provinces_qr_code(qtbot, server, tmp_path):
     import subprocess
 
+    from desktop.db.engine import create_database
     from desktop.ui.sync_status import RegisterDialog
     from server.cli import main as server_cli
 
@@ -90,7 +91,9 @@ def test_a_county_pc_registers_by_scanning_the_provinces_qr_code(qtbot, writable
     assert scanned.startswith("GPR1|")
 
     create_application([])
-    status = SyncStatus(QuietContext(writable_demo), runner=TaskRunner(synchronous=True))
+    # A PC of its own: the demo copies of this module share one device id, registered already.
+    db = create_database(tmp_path / "county", county_code=COUNTY_CODE, county_name="平塘县")
+    status = SyncStatus(QuietContext(db), runner=TaskRunner(synchronous=True))
     dialog = RegisterDialog(status)
     qtbot.addWidget(status)
     dialog.code.setFocus()
@@ -99,3 +102,4 @@ def test_a_county_pc_registers_by_scanning_the_provinces_qr_code(qtbot, writable
     assert dialog.code.text() == scanned.split("|")[2]
     assert status.register(dialog.url.text(), dialog.code.text())
     assert load_credentials(status.data_dir).server_url == server.url
+    db.dispose()
