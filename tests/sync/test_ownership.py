@@ -55,6 +55,14 @@ def _teacher(client: SyncClient, id_number: str, school_name: str, **fields: obj
         return teacher.id
 
 
+def _edit(client: SyncClient, teacher_id: str, **fields: object) -> None:
+    """A teacher edited on one laptop, as the teacher form saves it."""
+    with client.db.write() as session:
+        teacher = session.get_one(Teacher, teacher_id)
+        for name, value in fields.items():
+            setattr(teacher, name, value)
+
+
 def _row(client: SyncClient, id_number: str) -> Teacher:
     with client.db.read() as session:
         teacher = session.scalars(select(Teacher).where(Teacher.id_number == id_number)).one()
@@ -104,10 +112,8 @@ def test_two_laptops_edit_different_fields_and_both_edits_stay(
     b.sync()
 
     # Offline, each changes one field; b's edit is the later one but does not touch the phone.
-    with a.db.write() as session:
-        session.get_one(Teacher, teacher_id).phone = "13900000001"
-    with b.db.write() as session:
-        session.get_one(Teacher, teacher_id).title = "2"
+    _edit(a, teacher_id, phone="13900000001")
+    _edit(b, teacher_id, title="2")
     a.sync()
     b.sync()
     a.sync()
@@ -118,10 +124,8 @@ def test_two_laptops_edit_different_fields_and_both_edits_stay(
     assert server.query(f"SELECT count(*) FROM conflict_log WHERE row_id = '{teacher_id}'") == [(0,)]
 
     # Now both change the phone: the later edit wins everywhere and the other is logged.
-    with a.db.write() as session:
-        session.get_one(Teacher, teacher_id).phone = "13900000002"
-    with b.db.write() as session:
-        session.get_one(Teacher, teacher_id).phone = "13900000003"
+    _edit(a, teacher_id, phone="13900000002")
+    _edit(b, teacher_id, phone="13900000003")
     b.sync()
     a.sync()
     b.sync()
@@ -140,10 +144,8 @@ def test_the_province_reviews_the_conflict_log(
     teacher_id = _teacher(a, f"{county}19850301005X", "一中")
     a.sync()
     b.sync()
-    with a.db.write() as session:
-        session.get_one(Teacher, teacher_id).phone = "13912345678"
-    with b.db.write() as session:
-        session.get_one(Teacher, teacher_id).phone = "13787654321"
+    _edit(a, teacher_id, phone="13912345678")
+    _edit(b, teacher_id, phone="13787654321")
     b.sync()
     a.sync()
     capsys.readouterr()
