@@ -310,9 +310,7 @@ class SyncClient:
         return summary
 
     def _saved_batch_size(self) -> int:
-        with self.db.read() as session:
-            kept = session.get(Setting, BATCH_KEY)
-        size = int(kept.value) if kept is not None else FIRST_BATCH
+        size = int(self._setting(BATCH_KEY, FIRST_BATCH))
         return max(MIN_BATCH, min(self.max_batch, size))
 
     def _resize(self, size: int) -> None:
@@ -433,16 +431,12 @@ class SyncClient:
                 rekey(connection, table, op.row_id, result.canonical_id)
 
     def rejected_ops(self) -> list[RejectedOp]:
-        with self.db.read() as session:
-            kept = session.get(Setting, REJECTED_KEY)
-        return [RejectedOp(**item) for item in (kept.value if kept is not None else [])]
+        return [RejectedOp(**item) for item in self._setting(REJECTED_KEY, [])]
 
     # Pull
 
     def cursor(self) -> int:
-        with self.db.read() as session:
-            kept = session.get(Setting, CURSOR_KEY)
-        return int(kept.value) if kept is not None else 0
+        return int(self._setting(CURSOR_KEY, 0))
 
     last_pull: PullReport | None = None
 
@@ -453,9 +447,7 @@ class SyncClient:
         where it stopped and never applies a page twice or skips one. A cursor the server refuses as
         expired (410: deletions older than it were purged) leads to a snapshot (see `_snapshot`)."""
         self.last_pull = report = PullReport()
-        with self.db.read() as session:
-            snapshot_pending = session.get(Setting, SNAPSHOT_KEY) is not None
-        if snapshot_pending:
+        if self._setting(SNAPSHOT_KEY, None) is not None:
             report.applied = self._snapshot()
             return report.applied
         try:
@@ -468,9 +460,7 @@ class SyncClient:
         return report.applied
 
     def _known_horizon(self) -> int:
-        with self.db.read() as session:
-            kept = session.get(Setting, HORIZON_KEY)
-        return int(kept.value) if kept is not None else 0
+        return int(self._setting(HORIZON_KEY, 0))
 
     def _pull_from(self, cursor: int, *, own_too: bool = False, seen: set[RowKey] | None = None) -> int:
         """Pull pages from `cursor` to the end of the feed; `seen` collects every row the pages held.
@@ -530,10 +520,9 @@ class SyncClient:
         3,000-teacher county on this machine, so tens of seconds for the largest counties): it runs at
         most every `check_every`, not at every sync. A clock set back makes it due."""
         now = dt.datetime.now()
-        with self.db.read() as session:
-            kept = session.get(Setting, DIGEST_CHECKED_KEY)
-        if kept is not None:
-            last = dt.datetime.fromisoformat(kept.value)
+        checked = self._setting(DIGEST_CHECKED_KEY, None)
+        if checked is not None:
+            last = dt.datetime.fromisoformat(checked)
             if last <= now < last + self.check_every:
                 return False
         with self.db.write() as session:
@@ -592,14 +581,12 @@ class SyncClient:
         report.repaired = self._pull_from(0, own_too=True)
         report.check = f"发现不一致（{'、'.join(report.diverged)}），已重新下载修复"
         with self.db.write() as session:
-            kept = session.get(Setting, REPAIRS_KEY)
-            earlier = list(kept.value) if kept is not None and isinstance(kept.value, list) else []
             entry = {
                 "at": dt.datetime.now().isoformat(timespec="seconds"),
                 "entities": report.diverged,
                 "rows": report.repaired,
             }
-            _put_setting(session, REPAIRS_KEY, [*earlier, entry][-MAX_REPAIRS_KEPT:])
+            _append_setting(session, REPAIRS_KEY, [entry], keep=MAX_REPAIRS_KEPT)
         return applied + report.repaired
 
     def _apply_page(self, page: PullPage, *, own_too: bool = False, horizon: int | None = None) -> int:
@@ -689,10 +676,8 @@ class SyncClient:
         if not page.conflicts and page.next_after == after:
             return 0
         with self.db.write() as session:
-            kept = session.get(Setting, CONFLICT_LOG_KEY)
-            earlier = list(kept.value) if kept is not None and isinstance(kept.value, list) else []
-            notes = earlier + [note.model_dump() for note in page.conflicts]
-            _put_setting(session, CONFLICT_LOG_KEY, notes[-CONFLICT_LOG_KEPT:])
+            notes = [note.model_dump() for note in page.conflicts]
+            _append_setting(session, CONFLICT_LOG_KEY, notes, keep=CONFLICT_LOG_KEPT)
             _put_setting(session, CONFLICT_LOG_AFTER_KEY, page.next_after)
         return len(page.conflicts)
 
@@ -743,10 +728,14 @@ def apply_policy(session: Session, policy: PolicyResponse) -> None:
         )
 
 
-def _append_setting(session: Session, key: str, items: list[dict[str, Any]]) -> None:
+def _append_setting(
+    session: Session, key: str, items: list[dict[str, Any]], *, keep: int | None = None
+) -> None:
+    """Add `items` to the list kept under `key`; with `keep`, only the newest `keep` stay."""
     kept = session.get(Setting, key)
     earlier = list(kept.value) if kept is not None and isinstance(kept.value, list) else []
-    _put_setting(session, key, earlier + items)
+    combined = earlier + items
+    _put_setting(session, key, combined[-keep:] if keep else combined)
 
 
 def _put_setting(session: Session, key: str, value: Any) -> None:
