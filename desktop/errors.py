@@ -30,7 +30,11 @@ class DatabaseCorrupt(EnvironmentFailure):
 
 class DatabaseNotInitialised(GuopeiError):
     def __init__(self, path: Path) -> None:
-        super().__init__(f"数据目录 {path.parent} 中还没有县区数据。请先运行 `guopei-desk demo` 建立演示县。")
+        super().__init__(
+            f"数据目录 {path.parent} 中还没有县区数据。请打开国培桌面端，按首次使用页的提示开始"
+            "（连接省级平台、离线开始或从备份恢复），或运行 `guopei-desk init --county 区县代码`；"
+            "只想看看演示县，请运行 `guopei-desk demo`。"
+        )
         self.path = path
 
 

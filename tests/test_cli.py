@@ -46,7 +46,7 @@ def test_screenshot_renders_every_page_at_the_asked_size(demo_dir, tmp_path, cap
 
 def test_missing_database_is_a_clear_message_not_a_traceback(tmp_path, capsys):
     assert main(["--data-dir", str(tmp_path), "screenshot", "--out", str(tmp_path / "s")]) == 2
-    assert "guopei-desk demo" in capsys.readouterr().err
+    assert "guopei-desk init --county" in capsys.readouterr().err
 
 
 def test_eligibility_prints_every_reason_and_exits_by_the_decision(demo_dir, capsys):

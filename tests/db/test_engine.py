@@ -133,7 +133,7 @@ def test_clock_resumes_above_stored_stamps_after_restart(tmp_path):
 
 
 def test_missing_database_is_reported(tmp_path):
-    with pytest.raises(DatabaseNotInitialised, match="demo"):
+    with pytest.raises(DatabaseNotInitialised, match="init --county"):
         open_database(tmp_path)
 
 

@@ -1,0 +1,57 @@
+"""Starting a real county without the province: the database for one GB/T 2260 county, and the name of
+the centre that runs it (printed on notices and certificates' issuer line)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from desktop.db.engine import DB_FILENAME, Database, create_database
+from desktop.db.models import Setting
+from desktop.domain.divisions import find_county
+from desktop.errors import UserInputError
+
+CENTRE_NAME_KEY = "county.centre_name"
+
+
+class CountyExists(UserInputError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"数据目录中已有县区数据，没有做任何修改：{path}\n"
+            "如需重新开始，请另选一个数据目录（--data-dir），或先把原目录备份后移走。"
+        )
+
+
+def default_centre_name(county_name: str) -> str:
+    return f"{county_name}教师发展中心"
+
+
+def init_county(data_dir: Path, county_query: str, *, centre_name: str = "") -> Database:
+    """Create the empty database of the county named by its code (or exact name) in `data_dir`.
+
+    Refuses a directory that already holds a county, and an unknown county (with the nearest names),
+    before anything is written."""
+    path = data_dir / DB_FILENAME
+    if path.exists():
+        raise CountyExists(path)
+    county = find_county(county_query)
+    db = create_database(data_dir, county_code=county.code, county_name=county.name)
+    with db.write() as session:
+        set_centre_name(session, centre_name.strip() or default_centre_name(county.name))
+    return db
+
+
+def centre_name(session: Session, county_name: str) -> str:
+    setting = session.get(Setting, CENTRE_NAME_KEY)
+    return str(setting.value) if setting is not None else default_centre_name(county_name)
+
+
+def set_centre_name(session: Session, name: str) -> None:
+    if not name.strip():
+        raise UserInputError("请填写培训机构名称，如“平塘县教师发展中心”")
+    setting = session.get(Setting, CENTRE_NAME_KEY)
+    if setting is None:
+        session.add(Setting(key=CENTRE_NAME_KEY, value=name.strip()))
+    else:
+        setting.value = name.strip()
