@@ -39,6 +39,7 @@ from desktop.services.demo_county import COUNTY_CODE, COUNTY_NAME, build_demo_co
 from desktop.sync.client import SyncClient, register
 from desktop.sync.protocol import MAX_BATCH_OPS, PROTOCOL_HEADER
 from server.cli import main as server_cli
+from tests.sync.conftest import as_real_county
 from tests.sync.link_proxy import LinkProxy, Shaping
 
 TODAY = dt.date(2026, 11, 30)
@@ -200,7 +201,7 @@ def main() -> int:
     try:
         print(f"building a {args.teachers:,}-teacher county and syncing its history over loopback…")
         build_demo_county(work / "county", teachers=args.teachers, seed=1, today=TODAY)
-        db = open_database(work / "county")
+        db = as_real_county(open_database(work / "county"))  # the demo county refuses to register
         # The administrator's command, as documented (it prints the one-time code).
         code = subprocess.run(
             [sys.executable, "-m", "server.cli", "issue-code", "--db", str(server_db), COUNTY_CODE],

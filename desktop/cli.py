@@ -6,11 +6,12 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desktop.db.instance_lock import InstanceLock
 from desktop.errors import GuopeiError
 
 if TYPE_CHECKING:
@@ -19,6 +20,9 @@ from desktop.logs import setup_logging
 from desktop.paths import default_data_dir, default_demo_dir, log_dir
 
 log = logging.getLogger(__name__)
+
+# Commands that only read may run beside an open window; every other one needs the county to itself.
+READ_ONLY_COMMANDS = {"eligibility", "verify", "backups"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--teachers", type=int, default=3000, help="教师人数（基准测试可用 200000）")
     demo.add_argument("--seed", type=int, default=20201, help="随机种子：同一种子得到同样的数据")
     demo.add_argument("--replace", action="store_true", help="数据目录中已有数据库时删除重建")
+
+    init = commands.add_parser("init", help="在新电脑上建立本县数据：离线开始，或连接省级平台下载")
+    init.add_argument("--county", metavar="代码", help="离线开始：县级行政区划代码（GB/T 2260），如 522727")
+    init.add_argument("--centre", default="", metavar="名称", help="培训机构名称（默认：某某县教师发展中心）")
+    init.add_argument("--server", metavar="地址", help="省级平台地址（与 --code 一起使用）")
+    init.add_argument("--code", metavar="注册码", help="省级平台发给本县的一次性注册码")
 
     importer = commands.add_parser("import", help="从 Excel/CSV 导入")
     import_what = importer.add_subparsers(dest="what", required=True)
@@ -75,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("qrtext", help="扫描证书二维码得到的文字")
     commands.add_parser("public-key", help="打印本机的证书签名公钥（供省级登记）")
 
+    commands.add_parser("sync", help="与省级平台同步一次：上传本机的修改，下载本县的变化")
+    rebuild = commands.add_parser(
+        "rebuild", help="数据库损坏时：旧文件改名保留，从省级平台重新下载本县全部数据"
+    )
+    rebuild.add_argument("--force", action="store_true", help="数据库检查正常时也重建")
+
     shot = commands.add_parser("screenshot", help="把每个页面渲染为 PNG 后退出")
     shot.add_argument("--out", type=Path, required=True, help="输出目录")
     shot.add_argument("--size", default="1366x768", help="窗口大小，如 1366x768")
@@ -85,28 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     data_dir: Path | None = args.data_dir
     log_path = setup_logging(log_dir(data_dir))
+    folder = data_dir or (default_demo_dir() if args.command == "demo" else default_data_dir())
     try:
-        if args.command == "demo":
-            return _demo(args, data_dir or default_demo_dir(), log_path)
-        if args.command == "import":
-            return _import_teachers(args, data_dir or default_data_dir())
-        if args.command == "export":
-            return _export_teachers(args, data_dir or default_data_dir())
-        if args.command == "eligibility":
-            return _eligibility(args, data_dir or default_data_dir())
-        if args.command == "policy":
-            return _policy(args, data_dir or default_data_dir())
-        if args.command == "certificates":
-            return _certificates(args, data_dir or default_data_dir())
-        if args.command == "transcript":
-            return _transcript(args, data_dir or default_data_dir())
-        if args.command == "verify":
-            return _verify(args, data_dir or default_data_dir())
-        if args.command == "public-key":
-            return _public_key(data_dir or default_data_dir())
-        if args.command == "screenshot":
-            return _screenshot(args, data_dir or default_data_dir())
-        return _run_gui(data_dir or default_data_dir(), log_path)
+        with ExitStack() as held:
+            if args.command not in READ_ONLY_COMMANDS:
+                what = f"命令 guopei-desk {args.command}" if args.command else "程序窗口"
+                held.enter_context(InstanceLock(folder, what=what))
+            return _run_command(args, folder, log_path)
     except GuopeiError as error:
         print(f"错误：{error}", file=sys.stderr)
         return 2
@@ -114,6 +115,61 @@ def main(argv: list[str] | None = None) -> int:
         log.exception("command failed: %s", args.command)
         print(f"程序出现意外错误，操作没有完成。详情已记录在日志文件：{log_path}", file=sys.stderr)
         return 3
+
+
+def _run_command(args: argparse.Namespace, data_dir: Path, log_path: Path) -> int:
+    """The command's work, in the data directory it applies to (the demo's own one by default)."""
+    if args.command == "init":
+        return _init(args, data_dir)
+    if args.command == "demo":
+        return _demo(args, data_dir, log_path)
+    if args.command == "import":
+        return _import_teachers(args, data_dir)
+    if args.command == "export":
+        return _export_teachers(args, data_dir)
+    if args.command == "eligibility":
+        return _eligibility(args, data_dir)
+    if args.command == "policy":
+        return _policy(args, data_dir)
+    if args.command == "certificates":
+        return _certificates(args, data_dir)
+    if args.command == "transcript":
+        return _transcript(args, data_dir)
+    if args.command == "verify":
+        return _verify(args, data_dir)
+    if args.command == "public-key":
+        return _public_key(data_dir)
+    if args.command == "sync":
+        return _sync(data_dir)
+    if args.command == "rebuild":
+        return _rebuild_from_server(args, data_dir)
+    if args.command == "screenshot":
+        return _screenshot(args, data_dir)
+    return _run_gui(data_dir, log_path)
+
+
+def _init(args: argparse.Namespace, data_dir: Path) -> int:
+    if args.server or args.code:
+        # --code alone may be the registration QR code's whole text, which holds the address too.
+        if not args.code or args.county:
+            print("错误：连接省级平台需要 --server 和 --code（不与 --county 同用）", file=sys.stderr)
+            return 2
+        return _init_from_server(args, data_dir)
+    if not args.county:
+        print("错误：请给出 --county 区县代码（离线开始），或 --server 与 --code（连接省级平台）",
+              file=sys.stderr)
+        return 2
+    return _init_county(args, data_dir)
+
+
+def _init_county(args: argparse.Namespace, data_dir: Path) -> int:
+    from desktop.services.county_setup import init_county
+
+    db = init_county(data_dir, args.county, centre_name=args.centre)
+    db.dispose()
+    print(f"已建立 {db.device.county_name}（{db.device.county_code}）的数据：{db.path}")
+    print("下一步：导入教师名单，如 guopei-desk import teachers 名单.xlsx --create-schools")
+    return 0
 
 
 def _demo(args: argparse.Namespace, data_dir: Path, log_path: Path) -> int:
@@ -361,6 +417,137 @@ def _screenshot(args: argparse.Namespace, data_dir: Path) -> int:
     for path in render_pages(window, args.out, width=width, height=height):
         print(path)
     window.context.db.dispose()
+    return 0
+
+
+def _progress_printer() -> Callable[[int, str], None]:
+    """Progress on one line that rewrites itself on a terminal; one line per step into a file or pipe."""
+    shown: list[str] = []
+    terminal = sys.stdout.isatty()
+
+    def report(percent: int, message: str) -> None:
+        line = f"[{percent:3d}%] {message}"
+        if shown and line == shown[-1]:
+            return
+        if terminal:
+            # Chinese characters take two columns: pad by twice the length that may remain.
+            padding = " " * max(0, 2 * (len(shown[-1]) - len(line))) if shown else ""
+            print(f"\r{line}{padding}", end="", flush=True)
+        else:
+            print(line, flush=True)
+        shown.append(line)
+
+    return report
+
+
+RESUME_HINT = "已下载的部分已保存：再次运行同一命令（或 guopei-desk sync）即从中断处继续，不需要新的注册码。"
+
+
+def _init_from_server(args: argparse.Namespace, data_dir: Path) -> int:
+    """Register this new PC with the province and download its county; exit 2 when that could not be
+    done (nothing left behind for a refused code; a cut download resumes when run again)."""
+    from desktop.sync.client import SyncError
+    from desktop.sync.first_pull import first_pull_pending, init_from_server
+
+    try:
+        result = init_from_server(data_dir, args.server, args.code, progress=_progress_printer())
+    except (SyncError, KeyboardInterrupt) as error:
+        print()
+        print("错误：" + ("已中断" if isinstance(error, KeyboardInterrupt) else str(error)), file=sys.stderr)
+        if first_pull_pending(data_dir):
+            print(RESUME_HINT, file=sys.stderr)
+        return 2
+    print()
+    resumed = "（从上次中断处继续）" if result.resumed else ""
+    print(f"已建立 {result.county_name}（{result.county_code}）的数据{resumed}：{data_dir}")
+    print(f"  下载 {result.total:,} 条，{result.pages} 页，{result.bytes_received / 1024:,.1f} KB，")
+    print(f"  用时 {result.seconds:.1f} 秒；各县证书公钥 {result.keys_added} 个")
+    return 0
+
+
+def _sync(data_dir: Path) -> int:
+    """Push and pull once. Exit 0 when everything was sent and received, 1 when some changes were
+    refused (listed), 2 when the PC is not registered or the province cannot be reached."""
+    from desktop.db.engine import DB_FILENAME
+    from desktop.sync.client import NotConnected, NotRegistered, SyncClient, SyncError
+    from desktop.sync.credentials import load_credentials
+    from desktop.sync.first_pull import ENTITY_LABELS, first_pull_pending, resume_first_pull
+
+    credentials = load_credentials(data_dir)
+    if credentials is None:
+        print(
+            "本机尚未在省级平台注册：请先运行 guopei-desk init --server 地址 --code 注册码，或在 同步 页注册",
+            file=sys.stderr,
+        )
+        return 2
+    if not (data_dir / DB_FILENAME).exists():
+        print(
+            f"数据目录 {data_dir} 中没有本县数据库：运行 guopei-desk init --server 地址 --code 注册码"
+            " 继续下载，或 guopei-desk rebuild 从省级平台重建",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        if first_pull_pending(data_dir):
+            print("本机的首次下载尚未完成，从中断处继续…")
+            resume_first_pull(data_dir, progress=_progress_printer())
+            print()
+        with _database(data_dir) as db:
+            client = SyncClient(db, credentials.server_url, credentials.token)
+            pushed, pulled = client.sync()
+            report = client.last_pull
+    except NotConnected as error:
+        print(f"无法连接省级平台（{credentials.server_url}）：{error}", file=sys.stderr)
+        print("本机的数据都在，待上传的修改会在下次同步时发送。", file=sys.stderr)
+        return 2
+    except (SyncError, NotRegistered) as error:
+        print(f"同步没有完成：{error}", file=sys.stderr)
+        return 2
+
+    def label(entity: str) -> str:
+        return ENTITY_LABELS.get(entity, entity)
+
+    print(
+        f"上传：发送 {pushed.sent:,} 条（新保存 {pushed.applied:,}，此前已收到 {pushed.duplicate:,}，"
+        f"冲突 {len(pushed.conflicts):,}，被拒绝 {len(pushed.rejected):,}）"
+    )
+    print(f"下载：收到 {pulled:,} 条")
+    if report is not None and report.check:
+        print(f"校验：{report.check}")
+    print(f"流量：发送 {client.traffic.sent / 1024:,.1f} KB，接收 {client.traffic.received / 1024:,.1f} KB")
+    for conflict in pushed.conflicts:
+        print(f"  冲突（省级平台保留了另一版本）：{conflict.reason or conflict.op_id}")
+    for op in pushed.rejected:
+        print(f"  被拒绝：{label(op.entity)} {op.row_id}：{op.reason}")
+    if pushed.unsettled:
+        print(f"另有 {pushed.unsettled:,} 条没有得到答复，留待下次同步。")
+    return 1 if pushed.rejected or pushed.unsettled else 0
+
+
+def _rebuild_from_server(args: argparse.Namespace, data_dir: Path) -> int:
+    from desktop.sync.client import SyncError
+    from desktop.sync.first_pull import first_pull_pending, recover_from_server
+
+    try:
+        result = recover_from_server(data_dir, progress=_progress_printer(), force=args.force)
+    except (SyncError, KeyboardInterrupt) as error:
+        print()
+        print("错误：" + ("已中断" if isinstance(error, KeyboardInterrupt) else str(error)), file=sys.stderr)
+        if first_pull_pending(data_dir):
+            print("已下载的部分已保存：再次运行 guopei-desk rebuild（或 guopei-desk sync）即从中断处继续。")
+        return 2
+    print()
+    pulled = result.pulled
+    print(f"已从省级平台重建 {pulled.county_name}（{pulled.county_code}）的数据：下载 {pulled.total:,} 条")
+    for path in result.set_aside:
+        print(f"  原来的文件已改名保留：{path}")
+    if result.unsent_changes:
+        print(f"  注意：原文件中有 {result.unsent_changes:,} 条修改没有上传到省级平台，新数据库中没有它们。")
+    if result.set_aside and not result.signing_key_kept:
+        print(
+            "  本机的证书签名密钥随原文件损坏，签发证书时将生成新密钥："
+            "请运行 guopei-desk public-key，把公钥交省级平台登记（guopei-server register-key）。"
+        )
     return 0
 
 

@@ -26,6 +26,7 @@ from desktop.sync.protocol import (
     PROTOCOL_VERSION,
     BadPayload,
     ConflictPage,
+    DeviceResponse,
     KeysResponse,
     PayloadTooLarge,
     PolicyResponse,
@@ -41,6 +42,7 @@ from server.db import create_server_engine
 from server.feed import CURSOR_EXPIRED, HORIZON_HEADER, county_digest, current_horizon, cursor_expired
 from server.province import policy_for, public_keys
 from server.ratelimit import (
+    ANY_COUNTY,
     DATABASE_BUSY,
     RATE_LIMITED,
     busy_retry_after,
@@ -150,15 +152,21 @@ def create_app(db: str | Path) -> FastAPI:
             raise HTTPException(400, f"注册请求格式错误：{error.error_count()} 处") from None
         # Behind a reverse proxy this is the proxy's address unless uvicorn trusts its X-Forwarded-For.
         address = request.client.host if request.client else ""
-        wait = await run_in_threadpool(registration_blocked, engine, address, parsed.county_code)
+        county = parsed.county_code or ANY_COUNTY
+        wait = await run_in_threadpool(registration_blocked, engine, address, county)
         if wait is not None:
             raise HTTPException(429, RATE_LIMITED, headers={"Retry-After": str(wait)})
         try:
             return await run_in_threadpool(service.register, parsed)
         except HTTPException as error:
             if error.status_code == 403:  # a wrong, used or expired code, or another county's
-                await run_in_threadpool(record_registration_failure, engine, address, parsed.county_code)
+                await run_in_threadpool(record_registration_failure, engine, address, county)
             raise
+
+    @app.get("/v1/device")
+    def device(caller: CurrentDevice) -> DeviceResponse:
+        """The calling device's own id and county (a PC rebuilding a lost database needs them)."""
+        return service.device(caller)
 
     @app.post("/v1/push")
     async def push(request: Request, device: CurrentDevice) -> Response:
@@ -218,11 +226,12 @@ def create_app(db: str | Path) -> FastAPI:
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
         horizon: Annotated[int, Query(ge=0, description="the purge horizon the client accounts for")] = 0,
         own: Annotated[bool, Query(description="include the device's own changes")] = True,
+        remaining: Annotated[bool, Query(description="say how many changes follow the page")] = False,
     ) -> Response:
         # Reported to the client before the rows are read, so that it never claims a purge this page
         # could have missed; checked again after them (see server.feed.cursor_expired).
         before = current_horizon(engine, device.county_code)
-        page = service.pull(device, cursor, limit, own=own)
+        page = service.pull(device, cursor, limit, own=own, remaining=remaining)
         if cursor_expired(cursor, horizon, after := current_horizon(engine, device.county_code)):
             return JSONResponse(
                 {
@@ -233,7 +242,8 @@ def create_app(db: str | Path) -> FastAPI:
                 },
                 status_code=410,
             )
-        body = page.model_dump_json().encode("utf-8")
+        # Without the field unless asked: clients from before it refuse unknown fields.
+        body = page.model_dump_json(exclude=None if remaining else {"remaining"}).encode("utf-8")
         headers = {HORIZON_HEADER: str(before)}
         if "gzip" in request.headers.get("accept-encoding", "").lower():
             # Pages are mostly repeated keys and ids: gzip shrinks them several times over.

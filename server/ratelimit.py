@@ -37,6 +37,11 @@ WINDOW = dt.timedelta(minutes=15)
 ADDRESS_LIMIT = Limit("address", 10, WINDOW)
 COUNTY_LIMIT = Limit("county", 30, WINDOW)
 
+# Attempts that name no county (a new PC that takes its code's county, `guopei-desk init --server`) are
+# counted together under this key of the county scope: guesses spread over many addresses still meet a
+# limit, at the price that such a flood holds every new PC of the province back for a quarter hour.
+ANY_COUNTY = "*"
+
 RATE_LIMITED = "注册尝试失败次数过多，请稍后再试"
 DATABASE_BUSY = "服务器繁忙，请稍后再试"
 

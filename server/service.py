@@ -9,11 +9,12 @@ import secrets
 from dataclasses import dataclass
 
 from fastapi import HTTPException
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from desktop.sync.protocol import (
     Change,
+    DeviceResponse,
     OpResult,
     PullPage,
     PushBatch,
@@ -73,8 +74,9 @@ class SyncService:
             code = session.get(RegistrationCode, secret_hash(request.code.strip().upper()))
             if code is None or code.used_at is not None or code.expires_at < now:
                 raise HTTPException(403, "注册码无效、已使用或已过期")
-            if code.county_code != request.county_code:
+            if request.county_code is not None and code.county_code != request.county_code:
                 # The local database belongs to another county: registering it would mix two counties.
+                # (A new PC names no county: it takes the code's, and so can only ever see that one.)
                 raise HTTPException(403, "注册码属于其他区县")
             if session.get(Device, request.device_id) is not None:
                 raise HTTPException(409, "该设备已注册")
@@ -140,10 +142,19 @@ class SyncService:
         stored = OpResult.model_validate_json(previous.result)
         return stored.model_copy(update={"outcome": "duplicate", "first_outcome": stored.outcome})
 
-    def pull(self, device: Caller, cursor: int, limit: int, *, own: bool = True) -> PullPage:
+    def device(self, device: Caller) -> DeviceResponse:
+        """The caller's own identity: what a PC that lost its database needs to rebuild it."""
+        with Session(self.engine.execution_options(readonly=True)) as session, session.begin():
+            county = session.get_one(County, device.county_code)
+            return DeviceResponse(device_id=device.id, county_code=county.code, county_name=county.name)
+
+    def pull(
+        self, device: Caller, cursor: int, limit: int, *, own: bool = True, remaining: bool = False
+    ) -> PullPage:
         """The county's changes after `cursor`. With `own` off, the device's own changes are left out
         of the page (it has them; sending them back doubled the bytes of a sync), but the cursor still
-        moves past them."""
+        moves past them. With `remaining`, the page says how many of the county's changes follow it (a
+        first pull's progress bar), counted in the same snapshot as the page."""
         readonly = self.engine.execution_options(readonly=True)
         # Rows are read after the session ends: they must not expire at its commit.
         with Session(readonly, expire_on_commit=False) as session, session.begin():
@@ -155,7 +166,15 @@ class SyncService:
                     .limit(limit + 1)  # one more than asked tells whether another page follows
                 )
             )
-        page = found[:limit]
+            page = found[:limit]
+            after = page[-1].seq if page else cursor
+            left = (
+                session.scalar(
+                    select(func.count()).where(feed_filter(device.county_code), SyncedRow.seq > after)
+                )
+                if remaining
+                else None
+            )
         changes = [
             Change(
                 seq=row.seq,
@@ -169,6 +188,4 @@ class SyncService:
             for row in page
             if own or row.origin != device.id
         ]
-        return PullPage(
-            changes=changes, next_cursor=page[-1].seq if page else cursor, has_more=len(found) > limit
-        )
+        return PullPage(changes=changes, next_cursor=after, has_more=len(found) > limit, remaining=left)

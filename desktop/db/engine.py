@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from desktop.db import outbox
 from desktop.db.migrate import upgrade_to_head
-from desktop.db.models import Device
+from desktop.db.models import Device, Setting
 from desktop.domain.hlc import Hlc, HybridClock
 from desktop.domain.ids import new_id
 from desktop.errors import DatabaseCorrupt, DatabaseNotInitialised
@@ -99,6 +100,29 @@ class Database:
             session.close()
 
     @contextmanager
+    def write_without_foreign_keys(self) -> Iterator[Session]:
+        """A write transaction in which foreign keys are not enforced, for the pages of a first pull:
+        they follow the server's feed, where a row comes before a parent that was changed after it (the
+        parent's latest version is further on), possibly pages later. The caller checks the references
+        once every page is in (`PRAGMA foreign_key_check`)."""
+        with self.engine.connect() as connection:
+            # Outside any transaction (the pragma does nothing inside one), on this connection only.
+            raw = connection.connection.driver_connection
+            raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                info = {"clock": self.clock, "device_id": self.device.device_id}
+                session = self._writer(bind=connection, info=info)
+                try:
+                    with session.begin():
+                        yield session
+                finally:
+                    session.close()
+            finally:
+                raw.execute("PRAGMA foreign_keys=ON")
+                if raw.execute("PRAGMA foreign_keys").fetchone()[0] != 1:
+                    connection.invalidate()  # never hand it back to the pool unchecked
+
+    @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only snapshot; takes no write lock."""
         session = self._reader()
@@ -132,8 +156,18 @@ def open_database(data_dir: Path, *, wall_ms: Callable[[], int] | None = None) -
     return Database(path, engine, wall_ms=wall_ms)
 
 
-def create_database(data_dir: Path, *, county_code: str, county_name: str) -> Database:
-    """Create a new, empty county database in `data_dir` and register this device in it."""
+def create_database(
+    data_dir: Path,
+    *,
+    county_code: str,
+    county_name: str,
+    device_id: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> Database:
+    """Create a new, empty county database in `data_dir` and register this device in it: under
+    `device_id` when given (the id this PC registered with the province), else a new one. `settings`
+    are written in the same transaction as the device (a marker such as an unfinished first pull must
+    never be missing from a database that exists)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / DB_FILENAME
     if path.exists():
@@ -143,10 +177,11 @@ def create_database(data_dir: Path, *, county_code: str, county_name: str) -> Da
     with Session(engine) as session, session.begin():
         session.add(
             Device(
-                id=new_id(),
+                id=device_id or new_id(),
                 county_code=county_code,
                 county_name=county_name,
                 created_at=dt.datetime.now(),
             )
         )
+        session.add_all(Setting(key=key, value=value) for key, value in (settings or {}).items())
     return Database(path, engine)

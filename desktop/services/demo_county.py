@@ -37,6 +37,7 @@ from desktop.db.models import (
     Project,
     ReservePoolEntry,
     School,
+    Setting,
     Teacher,
     TrainingClass,
     TrainingSession,
@@ -101,6 +102,10 @@ RURAL_TOWNSHIPS = (
 )
 VILLAGE_HEADS = "甲拉摆者新六大翁董纳岜平独丰冗里谷"
 VILLAGE_TAILS = "青塘岜中寨坝场坡湾冲洞河龙关"
+
+# A local-only setting (settings never sync) on every demo database: desktop.sync.client.register
+# refuses a database that carries it, so invented teachers can never reach a real province.
+DEMO_MARK = "county.demo"
 
 CHUNK = 5000  # rows per insert_synced_rows call
 MIN_TEACHERS = 50
@@ -1367,6 +1372,10 @@ def _credited(sessions: Sequence[Row], statuses: Sequence[AttendanceStatus]) -> 
     return sum(_session_hours(s, status) for s, status in zip(sessions, statuses, strict=True))
 
 
+def is_demo_county(session: Session) -> bool:
+    return session.get(Setting, DEMO_MARK) is not None
+
+
 def build_demo_county(
     data_dir: Path,
     *,
@@ -1386,6 +1395,7 @@ def build_demo_county(
     db = create_database(data_dir, county_code=COUNTY_CODE, county_name=COUNTY_NAME)
     try:
         with db.write() as session:
+            session.add(Setting(key=DEMO_MARK, value=True))  # in the data's transaction: never one without
             sink = _Sink(session)
             county = _DemoCounty(random.Random(seed), today, sink, report)
             schools = county.schools(_school_count(teachers))

@@ -31,8 +31,9 @@ from desktop.db.models import Device, OutboxEntry, Setting
 from desktop.domain.certificate_signing import key_id, public_key_of
 from desktop.domain.eligibility import Policy
 from desktop.domain.hlc import Hlc
-from desktop.errors import EnvironmentFailure, GuopeiError
+from desktop.errors import EnvironmentFailure, GuopeiError, UserInputError
 from desktop.services import certificates, projects, selection
+from desktop.services.demo_county import is_demo_county
 from desktop.sync.digest import MAX_DIGEST_EXCLUDED, DigestRequest, DigestResponse, StreamDigest
 from desktop.sync.protocol import (
     DEFAULT_PULL_LIMIT,
@@ -44,6 +45,7 @@ from desktop.sync.protocol import (
     BadPayload,
     Change,
     ConflictPage,
+    DeviceResponse,
     KeysResponse,
     OpResult,
     PayloadTooLarge,
@@ -71,6 +73,13 @@ HORIZON_HEADER = "X-Guopei-Horizon"
 # Set while a snapshot (the whole county re-read after the server refused an expired cursor) is under
 # way: an interrupted snapshot restarts from cursor 0, since its sweep needs every row of one full read.
 SNAPSHOT_KEY = "sync.snapshot"
+# Set while this PC's first pull of its county is unfinished ({"own": bool, …}): set by register() for a
+# PC that has never pulled, and by desktop.sync.first_pull (`guopei-desk init --server`, a database
+# rebuilt from the province) with "own" (a rebuilt PC has lost its own rows: they come back too). Its
+# pages are applied without enforcing foreign keys: the feed holds each row's latest version in the
+# order of last change, so a row may come pages before a parent changed after it. pull() checks the
+# references and removes the setting once it has read the feed to its end.
+FIRST_PULL_KEY = "init.pending"
 # Divergence checks that found a difference and repaired it, newest last (for the 同步 page and support).
 REPAIRS_KEY = "sync.repairs"
 MAX_REPAIRS_KEPT = 20
@@ -144,6 +153,14 @@ class PullReport:
 class NotRegistered(GuopeiError):
     def __init__(self) -> None:
         super().__init__("本机尚未在省级平台注册，或注册已被撤销。请向省级管理员申请新的注册码。")
+
+
+class DemoCountyRefused(UserInputError):
+    def __init__(self) -> None:
+        super().__init__(
+            "这是演示县的数据库（虚构的教师和项目），不能在省级平台注册，以免演示数据混入真实数据。"
+            "请在新的数据目录中用 guopei-desk init --server 地址 --code 注册码 建立本县数据。"
+        )
 
 
 @dataclass(frozen=True)
@@ -261,8 +278,12 @@ class SyncClient:
         timeout: tuple[float, float] = TIMEOUT,
         check_every: dt.timedelta = DIGEST_EVERY,
         send_buffer: int = SEND_BUFFER,
+        on_page: Callable[[PullPage], None] | None = None,
     ) -> None:
         self.db = db
+        # Called after each pulled page is saved (with its cursor), for progress; the pages then say how
+        # many changes follow them. It may raise (Cancelled) to stop: the pull resumes from there.
+        self.on_page = on_page
         self.check_every = check_every
         self.base_url = base_url.rstrip("/")
         self.token = token
@@ -439,6 +460,7 @@ class SyncClient:
         return int(self._setting(CURSOR_KEY, 0))
 
     last_pull: PullReport | None = None
+    _first_pull = False  # pages are being applied under FIRST_PULL_KEY
 
     def pull(self) -> int:
         """Apply the county's changes since the saved cursor, page by page; the number of rows applied.
@@ -447,17 +469,34 @@ class SyncClient:
         where it stopped and never applies a page twice or skips one. A cursor the server refuses as
         expired (410: deletions older than it were purged) leads to a snapshot (see `_snapshot`)."""
         self.last_pull = report = PullReport()
-        if self._setting(SNAPSHOT_KEY, None) is not None:
-            report.applied = self._snapshot()
-            return report.applied
+        first = self._setting(FIRST_PULL_KEY, None)
+        self._first_pull = first is not None
         try:
-            report.applied = self._pull_from(self.cursor())
-        except ServerRefused as error:
-            if error.status != 410:
-                raise
-            log.warning("同步进度已过期，重新下载本县全部数据：%s", error.detail)
-            report.applied = self._snapshot()
+            if self._setting(SNAPSHOT_KEY, None) is not None:
+                report.applied = self._snapshot()
+            else:
+                try:
+                    own_too = isinstance(first, dict) and bool(first.get("own"))
+                    report.applied = self._pull_from(self.cursor(), own_too=own_too)
+                except ServerRefused as error:
+                    if error.status != 410:
+                        raise
+                    log.warning("同步进度已过期，重新下载本县全部数据：%s", error.detail)
+                    report.applied = self._snapshot()
+        finally:
+            self._first_pull = False
+        if first is not None:
+            self._finish_first_pull()
         return report.applied
+
+    def _finish_first_pull(self) -> None:
+        with self.db.write() as session:
+            # Every row of the county is in: any reference still dangling was dangling on the server.
+            dangling = session.connection().exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if dangling:
+                tables = sorted({str(row[0]) for row in dangling})
+                log.warning("首次下载后有 %d 条记录引用的记录不存在（%s）", len(dangling), "、".join(tables))
+            session.execute(delete(Setting).where(Setting.key == FIRST_PULL_KEY))
 
     def _known_horizon(self) -> int:
         return int(self._setting(HORIZON_KEY, 0))
@@ -474,6 +513,8 @@ class SyncClient:
         while True:
             # Our own changes are left out of an ordinary pull (we have them); a snapshot needs them.
             params = {"cursor": cursor, "limit": self.page_size, "horizon": horizon or 0, "own": int(own_too)}
+            if self.on_page is not None:
+                params["remaining"] = 1  # a server from before it ignores the question
             response = self._request("GET", "/v1/pull", params=params)
             if horizon is None:
                 horizon = int(response.headers.get(HORIZON_HEADER, "0") or 0)
@@ -483,6 +524,8 @@ class SyncClient:
             if seen is not None:
                 seen.update((change.entity, change.row_id) for change in page.changes)
             applied += self._apply_page(page, own_too=own_too, horizon=horizon)
+            if self.on_page is not None:
+                self.on_page(page)
             if page.has_more and page.next_cursor == cursor:
                 raise SyncError(f"服务器的变更页没有前进（游标 {cursor}）")
             cursor = page.next_cursor
@@ -600,7 +643,9 @@ class SyncClient:
                 continue  # an entity this version does not know: skip rather than stop syncing
             values = self._row_values(change)
             groups.setdefault((change.entity, frozenset(values)), []).append(values)
-        with self.db.write() as session:
+        # A first pull's pages may hold a row whose parent comes pages later (FIRST_PULL_KEY).
+        writer = self.db.write_without_foreign_keys if self._first_pull else self.db.write
+        with writer() as session:
             connection = session.connection()
             # A page may hold a child before its parent (rows from several devices); check foreign
             # keys at commit, when the whole page is in.
@@ -822,16 +867,43 @@ def _read_json(response: requests.Response, traffic: Traffic | None = None) -> A
 
 
 def register(db: Database, base_url: str, code: str, *, http: requests.Session | None = None) -> str:
-    """Exchange a one-time registration code for this device's token (the caller stores it)."""
+    """Exchange a one-time registration code for this device's token (the caller stores it). A demo
+    county is refused before anything is sent (DemoCountyRefused)."""
+    with db.read() as session:
+        if is_demo_county(session):
+            raise DemoCountyRefused()
     with db.write() as session:
         # Made now if this device has not signed a certificate yet: the province hands it to every
         # county, so what this PC signs verifies offline elsewhere.
         public_key = public_key_of(certificates.signing_key(session)).hex()
-    request = RegisterRequest(
-        code=code.strip().upper(),
+    response = register_device(
+        base_url,
+        code=code,
         device_id=db.device.device_id,
         county_code=db.device.county_code,
         public_key=public_key,
+        http=http,
+    )
+    with db.write() as session:
+        if session.get(Setting, CURSOR_KEY) is None and session.get(Setting, FIRST_PULL_KEY) is None:
+            # Its first pull reads the whole county (see FIRST_PULL_KEY); its own rows it has.
+            _put_setting(session, FIRST_PULL_KEY, {"own": False})
+    return response.device_token
+
+
+def register_device(
+    base_url: str,
+    *,
+    code: str,
+    device_id: str,
+    public_key: str | None,
+    county_code: str | None = None,
+    http: requests.Session | None = None,
+) -> RegisterResponse:
+    """POST /v1/register. Without `county_code` (a new PC with no database yet) the device takes the
+    code's county, which the answer names."""
+    request = RegisterRequest(
+        code=code.strip().upper(), device_id=device_id, county_code=county_code, public_key=public_key
     )
     response = _request(
         http or requests.Session(),
@@ -840,4 +912,15 @@ def register(db: Database, base_url: str, code: str, *, http: requests.Session |
         data=request.model_dump_json(),
         headers={"Content-Type": "application/json"},
     )
-    return RegisterResponse.model_validate(_read_json(response)).device_token
+    return RegisterResponse.model_validate(_read_json(response))
+
+
+def device_identity(base_url: str, token: str, *, http: requests.Session | None = None) -> DeviceResponse:
+    """GET /v1/device: the id and county the province knows this token's device by."""
+    response = _request(
+        http or requests.Session(),
+        "GET",
+        f"{base_url.rstrip('/')}/v1/device",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    return DeviceResponse.model_validate(_read_json(response))

@@ -27,6 +27,12 @@ log = logging.getLogger(__name__)
 class Credentials:
     server_url: str
     token: str
+    # Who this PC is at the province: kept beside the token so that a PC whose database is lost can
+    # rebuild it under the same identity (files written before these were kept hold none; the server's
+    # `GET /v1/device` answers them).
+    device_id: str | None = None
+    county_code: str | None = None
+    county_name: str | None = None
 
 
 def _keyring_user(data_dir: Path) -> str:
@@ -44,6 +50,9 @@ def _usable_keyring() -> bool:
 
 def save_credentials(data_dir: Path, credentials: Credentials) -> Path:
     values: dict[str, object] = {"server_url": credentials.server_url}
+    for name in ("device_id", "county_code", "county_name"):
+        if getattr(credentials, name) is not None:
+            values[name] = getattr(credentials, name)
     stored = False
     if _usable_keyring():
         try:
@@ -78,4 +87,10 @@ def load_credentials(data_dir: Path) -> Credentials | None:
             token = None
     if not token:
         return None
-    return Credentials(values["server_url"], token)
+    return Credentials(
+        values["server_url"],
+        token,
+        device_id=values.get("device_id"),
+        county_code=values.get("county_code"),
+        county_name=values.get("county_name"),
+    )

@@ -247,6 +247,9 @@ class PullPage(_Message):
     changes: list[Change]
     next_cursor: int
     has_more: bool
+    # The county's changes after `next_cursor`, for a progress bar. Sent only when the pull asks for it
+    # (`remaining=1`): a client from before it (which refuses unknown fields) never asks.
+    remaining: int | None = None
 
 
 class ConflictNote(_Message):
@@ -271,7 +274,9 @@ class ConflictPage(_Message):
 class RegisterRequest(_Message):
     code: str = Field(max_length=64)
     device_id: str = Field(pattern=_UUID.pattern)
-    county_code: str = Field(pattern=r"[0-9]{6}")
+    # The local database's county; the server refuses a code of another county. None: a new PC with no
+    # county yet (`guopei-desk init --server`), which takes the code's county.
+    county_code: str | None = Field(default=None, pattern=r"[0-9]{6}")
     # The device's Ed25519 certificate-signing public key (hex of the raw 32 bytes). Optional: older
     # clients do not send it; the province can register their key by hand (`guopei-server register-key`).
     public_key: str | None = Field(default=None, pattern=r"[0-9a-f]{64}")
@@ -279,6 +284,15 @@ class RegisterRequest(_Message):
 
 class RegisterResponse(_Message):
     device_token: str
+    county_code: str
+    county_name: str
+
+
+class DeviceResponse(_Message):
+    """`GET /v1/device`: who the calling token belongs to (a PC rebuilding its lost database needs its
+    own device id and county), nothing else."""
+
+    device_id: str
     county_code: str
     county_name: str
 

@@ -19,9 +19,11 @@ from pathlib import Path
 import psycopg
 import pytest
 import requests
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, delete
 
-from desktop.services.demo_county import COUNTY_CODE, COUNTY_NAME
+from desktop.db.engine import Database
+from desktop.db.models import Setting
+from desktop.services.demo_county import COUNTY_CODE, COUNTY_NAME, DEMO_MARK
 from desktop.sync.protocol import PROTOCOL_HEADER
 from server.admin import issue_code
 from server.cli import main as server_cli
@@ -30,6 +32,14 @@ from server.db import create_server_engine, database_url
 REPO = Path(__file__).resolve().parents[2]
 OTHER_COUNTY = "522728"  # 罗甸县, a neighbour
 POSTGRES = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+
+
+def as_real_county(db: Database) -> Database:
+    """Take the demo mark off a demo county's database, so that a test may register it with the test
+    server (`register` refuses a demo county). Tests only: the application has no way to do this."""
+    with db.write() as session:
+        session.execute(delete(Setting).where(Setting.key == DEMO_MARK))
+    return db
 
 
 def free_port() -> int:

@@ -35,7 +35,7 @@ from desktop.sync.protocol import (
 )
 from server.db import create_server_engine
 from tests.conftest import DEMO_TODAY
-from tests.sync.conftest import OTHER_COUNTY, Server
+from tests.sync.conftest import OTHER_COUNTY, Server, as_real_county
 from tests.sync.proofs import server_dump
 
 try:  # the administration functions moved from server.app to server.admin
@@ -60,7 +60,7 @@ class Counties:
 def counties(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Counties]:
     victim_dir = tmp_path_factory.mktemp("victim") / "county"
     build_demo_county(victim_dir, teachers=50, today=DEMO_TODAY)
-    victim_db = open_database(victim_dir)
+    victim_db = as_real_county(open_database(victim_dir))
     victim = SyncClient(victim_db, server.url, register(victim_db, server.url, server.code(COUNTY_CODE)))
     assert victim.push().rejected == []
     clients = [victim]

@@ -29,7 +29,7 @@ from desktop.services.demo_county import COUNTY_CODE, COUNTY_NAME, build_demo_co
 from desktop.sync.client import SyncClient, SyncError, register
 from server.cli import main as server_cli
 from tests.conftest import DEMO_TODAY
-from tests.sync.conftest import Server, free_port
+from tests.sync.conftest import Server, as_real_county, free_port
 from tests.sync.proofs import (
     REPO,
     Query,
@@ -106,6 +106,7 @@ def _assert_exactly_once(
 def county(tmp_path: Path) -> Iterator[Path]:
     data_dir = tmp_path / "county"
     build_demo_county(data_dir, teachers=50, today=DEMO_TODAY)
+    as_real_county(open_database(data_dir)).dispose()
     yield data_dir
 
 

@@ -14,11 +14,12 @@ from desktop.services.demo_county import COUNTY_CODE, build_demo_county
 from desktop.sync.client import SyncClient, register
 from server.cli import main as server_cli
 from tests.conftest import DEMO_TODAY
+from tests.sync.conftest import as_real_county
 
 
 def test_approved_and_rejected_credits_come_back_and_approved_ones_freeze(server, tmp_path, capsys):
     build_demo_county(tmp_path / "county", teachers=300, today=DEMO_TODAY)
-    db = open_database(tmp_path / "county")
+    db = as_real_county(open_database(tmp_path / "county"))
     client = SyncClient(db, server.url, register(db, server.url, server.code(COUNTY_CODE)))
     with db.write() as session:
         drafts = [row.id for row in credits.entries(session, status=CreditStatus.DRAFT)]
@@ -71,7 +72,7 @@ def test_a_certificate_is_checked_online_at_the_province(server, tmp_path):
     from desktop.services import certificates
 
     build_demo_county(tmp_path / "county", teachers=300, today=DEMO_TODAY)
-    db = open_database(tmp_path / "county")
+    db = as_real_county(open_database(tmp_path / "county"))
     client = SyncClient(db, server.url, register(db, server.url, server.code(COUNTY_CODE)))
     with db.write() as session:
         project_id = session.scalar(select(Enrollment.project_id).where(Enrollment.status == "completed"))

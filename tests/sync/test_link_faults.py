@@ -32,7 +32,7 @@ from desktop.sync.client import (
 from desktop.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, PushBatch, PushResponse
 from desktop.sync.schedule import next_delay_ms
 from tests.conftest import DEMO_TODAY
-from tests.sync.conftest import Server
+from tests.sync.conftest import Server, as_real_county
 from tests.sync.link_proxy import Fault, LinkProxy, trickle
 
 
@@ -51,7 +51,7 @@ def county(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     """One small demo county (~7,000 ops in its outbox), registered; the tests below run in order."""
     data_dir = tmp_path_factory.mktemp("link") / "county"
     build_demo_county(data_dir, teachers=60, today=DEMO_TODAY)
-    db = open_database(data_dir)
+    db = as_real_county(open_database(data_dir))
     yield db, register(db, server.url, server.code(COUNTY_CODE))
     db.dispose()
 

@@ -28,7 +28,7 @@ from desktop.services import checkin
 from desktop.services.demo_county import COUNTY_CODE, build_demo_county
 from desktop.sync.client import SyncClient, register
 from tests.conftest import DEMO_TODAY
-from tests.sync.conftest import Server
+from tests.sync.conftest import Server, as_real_county
 from tests.sync.proofs import Key, device_dump, outbox_ops, server_dump
 
 STEPS = ("push A", "push B", "pull A", "pull B")
@@ -68,7 +68,7 @@ def pair(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[P
     clock = SharedClock()
     a_dir = tmp_path_factory.mktemp("orders-a") / "county"
     build_demo_county(a_dir, teachers=50, today=DEMO_TODAY)
-    a_db = open_database(a_dir, wall_ms=clock)
+    a_db = as_real_county(open_database(a_dir, wall_ms=clock))
     b_dir = tmp_path_factory.mktemp("orders-b") / "county"
     create_database(b_dir, county_code=COUNTY_CODE, county_name="测试县").dispose()
     b_db = open_database(b_dir, wall_ms=clock)

@@ -30,7 +30,7 @@ from desktop.sync.client import NotRegistered, SyncClient, register
 from server.cli import main as server_cli
 from server.db import database_url
 from tests.conftest import DEMO_TODAY
-from tests.sync.conftest import BACKENDS, OTHER_COUNTY, Server, running_server
+from tests.sync.conftest import BACKENDS, OTHER_COUNTY, Server, as_real_county, running_server
 
 
 @pytest.fixture(params=BACKENDS)
@@ -42,7 +42,7 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 def demo_county(server: Server, directory: Path) -> tuple[Database, SyncClient]:
     build_demo_county(directory, teachers=300, today=DEMO_TODAY)
-    db = open_database(directory)
+    db = as_real_county(open_database(directory))
     with db.write() as session:
         # The demo county's 26,000 rows are not what these tests are about; only what is done after
         # this point travels.

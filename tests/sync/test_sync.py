@@ -33,14 +33,14 @@ from desktop.sync.protocol import (
 )
 from server.cli import main as server_cli
 from tests.conftest import DEMO_TODAY
-from tests.sync.conftest import OTHER_COUNTY, Server
+from tests.sync.conftest import OTHER_COUNTY, Server, as_real_county
 
 
 @pytest.fixture(scope="module")
 def device_a(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SyncClient]:
     data_dir = tmp_path_factory.mktemp("a") / "county"
     build_demo_county(data_dir, teachers=300, today=DEMO_TODAY)
-    db = open_database(data_dir)
+    db = as_real_county(open_database(data_dir))
     yield SyncClient(db, server.url, register(db, server.url, server.code(COUNTY_CODE)))
     db.dispose()
 

@@ -12,11 +12,12 @@ from desktop.sync.client import CONFLICTS_KEY, REJECTED_KEY, REPAIRS_KEY, SyncCl
 from desktop.ui.app import create_application
 from desktop.ui.sync_page import SyncPage
 from tests.conftest import DEMO_TODAY, QuietContext
+from tests.sync.conftest import as_real_county
 
 
 def test_conflict_from_a_slow_clock_is_kept_and_shown(qtbot, server, tmp_path):
     build_demo_county(tmp_path / "a", teachers=300, today=DEMO_TODAY)
-    a = open_database(tmp_path / "a")
+    a = as_real_county(open_database(tmp_path / "a"))
     a_client = SyncClient(a, server.url, register(a, server.url, server.code(COUNTY_CODE)))
     a_client.push()
     b = create_database(tmp_path / "b", county_code=COUNTY_CODE, county_name="平塘县")

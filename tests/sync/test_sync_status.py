@@ -14,9 +14,11 @@ from desktop.ui.app import create_application
 from desktop.ui.sync_status import SyncStatus
 from desktop.ui.tasks import TaskRunner
 from tests.conftest import QuietContext
+from tests.sync.conftest import as_real_county
 
 
 def test_register_then_sync_from_the_status_area(qtbot, writable_demo, server):
+    as_real_county(writable_demo)
     create_application([])
     context = QuietContext(writable_demo)
     status = SyncStatus(context, runner=TaskRunner(synchronous=True))
