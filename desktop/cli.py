@@ -22,7 +22,7 @@ from desktop.paths import default_data_dir, default_demo_dir, log_dir
 log = logging.getLogger(__name__)
 
 # Commands that only read may run beside an open window; every other one needs the county to itself.
-READ_ONLY_COMMANDS = {"eligibility", "verify", "backups"}
+READ_ONLY_COMMANDS = {"eligibility", "verify", "backups", "backup"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,6 +91,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rebuild.add_argument("--force", action="store_true", help="数据库检查正常时也重建")
 
+    backup = commands.add_parser("backup", help="立即加密备份本县数据库，打印备份文件路径")
+    backup.add_argument("--to", type=Path, metavar="DIR", help="本次另外复制一份到此文件夹（U 盘、网络共享）")
+    backups = commands.add_parser("backups", help="列出备份：时间、大小、是否已校验、原因")
+    backups.add_argument(
+        "--folder", type=Path, metavar="DIR", help="列出此文件夹中的备份（默认：数据目录/backups）"
+    )
+    restore = commands.add_parser("restore", help="从备份恢复：先校验，当前数据库改名保留")
+    restore.add_argument("file", type=Path, help="备份文件（.gpbak）")
+    commands.add_parser("backup-password", help="设置或修改备份密码（修改需要当前密码）")
+
     shot = commands.add_parser("screenshot", help="把每个页面渲染为 PNG 后退出")
     shot.add_argument("--out", type=Path, required=True, help="输出目录")
     shot.add_argument("--size", default="1366x768", help="窗口大小，如 1366x768")
@@ -143,6 +153,14 @@ def _run_command(args: argparse.Namespace, data_dir: Path, log_path: Path) -> in
         return _sync(data_dir)
     if args.command == "rebuild":
         return _rebuild_from_server(args, data_dir)
+    if args.command == "backup":
+        return _backup_now(args, data_dir)
+    if args.command == "backups":
+        return _backup_list(args, data_dir)
+    if args.command == "restore":
+        return _backup_restore(args, data_dir)
+    if args.command == "backup-password":
+        return _backup_password(data_dir)
     if args.command == "screenshot":
         return _screenshot(args, data_dir)
     return _run_gui(data_dir, log_path)
@@ -549,6 +567,117 @@ def _rebuild_from_server(args: argparse.Namespace, data_dir: Path) -> int:
             "请运行 guopei-desk public-key，把公钥交省级平台登记（guopei-server register-key）。"
         )
     return 0
+
+
+BACKUP_PASSWORD_ENV = "GUOPEI_DESK_BACKUP_PASSWORD"
+BACKUP_CURRENT_PASSWORD_ENV = "GUOPEI_DESK_BACKUP_CURRENT_PASSWORD"
+
+
+def _backup_now(args: argparse.Namespace, data_dir: Path) -> int:
+    """Prints the backup's path on stdout (for scripts), the rest on stderr. Exit status 2 when the
+    copy asked for with --to could not be made (the backup itself was)."""
+    from desktop.services.backups import take_backup
+
+    with _database(data_dir) as db:
+        outcome = take_backup(db, extra_folder=args.to)
+    print(outcome.path)
+    print(f"已备份并校验：{_backup_size(outcome.size)}，用时 {outcome.seconds:.1f} 秒", file=sys.stderr)
+    failed_here = False
+    for copy in outcome.copies:
+        if copy.path is not None:
+            print(f"  另存一份：{copy.path}", file=sys.stderr)
+        else:
+            print(f"  {copy.problem}", file=sys.stderr)
+            failed_here = failed_here or copy.folder == args.to
+    return 2 if failed_here else 0
+
+
+def _backup_list(args: argparse.Namespace, data_dir: Path) -> int:
+    from desktop.db.backup import backups_dir, list_backups
+
+    folder = args.folder or backups_dir(data_dir)
+    found = list_backups(folder)
+    if not found:
+        print(f"{folder} 中没有备份")
+        return 0
+    print(f"{folder}：")
+    for info in found:
+        if info.problem is not None:
+            print(f"  {'—':16}  {_backup_size(info.size):>9}  无法使用：{info.problem}  {info.path.name}")
+            continue
+        when = info.created_at.strftime("%Y-%m-%d %H:%M") if info.created_at else "—"
+        verified = "已校验" if info.verified else "未通过检查"
+        county = f"{info.county_name}（{info.county_code}）"
+        size = _backup_size(info.size)
+        print(f"  {when}  {size:>9}  {verified}  {info.reason_label:<6} {county}  {info.path.name}")
+    return 0
+
+
+def _backup_restore(args: argparse.Namespace, data_dir: Path) -> int:
+    from desktop.db.backup import restore_backup
+    from desktop.sync.credentials import FILENAME as SYNC_CREDENTIALS
+
+    password = _password_from_env(BACKUP_PASSWORD_ENV) or _ask_password("备份密码：")
+    outcome = restore_backup(args.file, password, data_dir)
+    when = outcome.backup_created_at.strftime("%Y-%m-%d %H:%M")
+    print(f"已恢复 {outcome.county_name}（{outcome.county_code}）{when} 的备份：{outcome.restored_from}")
+    for path in outcome.set_aside:
+        print(f"  原来的数据库已改名保留（没有删除）：{path}")
+    if outcome.safety_backup is not None:
+        print(f"  恢复前已另行备份原来的数据库：{outcome.safety_backup}")
+    for message in outcome.messages:
+        print(f"  {message}", file=sys.stderr)
+    lost = outcome.lost_unsynced_changes
+    print(
+        f"注意：{when} 之后在本机所做、还没有同步到省级平台的修改，已不在本机数据库中"
+        + (f"（原数据库中有 {lost:,} 条未同步的修改）。" if lost else "。")
+    )
+    if (data_dir / SYNC_CREDENTIALS).exists():
+        print("本机已登记省级平台：请立即同步（guopei-desk sync），取回备份之后已同步的修改。")
+    if outcome.key_stored:
+        print("本机以后的自动备份将使用这份备份的密码加密。")
+    return 0
+
+
+def _backup_password(data_dir: Path) -> int:
+    from desktop.db.backup import MIN_PASSWORD_LENGTH, has_backup_key, set_backup_password
+
+    changing = has_backup_key(data_dir)
+    current = None
+    if changing:
+        current = _password_from_env(BACKUP_CURRENT_PASSWORD_ENV) or _ask_password("当前的备份密码：")
+    new = _password_from_env(BACKUP_PASSWORD_ENV)
+    if new is None:
+        new = _ask_password(f"新的备份密码（至少 {MIN_PASSWORD_LENGTH} 个字符）：")
+        if _ask_password("再输入一次新的备份密码：") != new:
+            print("错误：两次输入的密码不一致，密码没有修改。", file=sys.stderr)
+            return 2
+    set_backup_password(data_dir, new, current_password=current)
+    print("备份密码已修改。已有的备份仍需用原来的密码恢复。" if changing else "备份密码已设置。")
+    print("请把密码记在安全的地方：忘记密码，备份就无法恢复；有了密码，备份在任何电脑上都能恢复。")
+    return 0
+
+
+def _password_from_env(name: str) -> str | None:
+    return os.environ.get(name) or None
+
+
+def _ask_password(prompt: str) -> str:
+    import getpass
+
+    from desktop.errors import BackupPasswordError
+
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        raise BackupPasswordError(
+            f"没有输入密码。在脚本中可用环境变量 {BACKUP_PASSWORD_ENV} 提供备份密码"
+            f"（修改密码时，当前密码用 {BACKUP_CURRENT_PASSWORD_ENV}）。"
+        ) from None
+
+
+def _backup_size(size: int) -> str:
+    return f"{size / 1024 / 1024:,.1f} MB" if size >= 1024 * 1024 else f"{size / 1024:,.0f} KB"
 
 
 if __name__ == "__main__":

@@ -43,3 +43,33 @@ class Cancelled(GuopeiError):
 
     def __init__(self) -> None:
         super().__init__("已取消")
+
+
+class BackupStorageFailure(EnvironmentFailure):
+    """A backup, copy or restore could not be written; nothing half-written was left behind.
+    `cause` is one of "disk_full", "read_only", "locked", "missing", "other", for the UI to act on."""
+
+    def __init__(self, folder: Path, cause: str, detail: str) -> None:
+        super().__init__(f"{detail}\n文件夹：{folder}\n没有留下不完整的文件。")
+        self.folder = folder
+        self.cause = cause
+
+
+class BackupDamaged(GuopeiError):
+    """A backup file that is not a backup, was cut short, or was changed after it was written."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(f"备份文件无法使用：{detail}\n文件：{path}\n当前数据库没有任何改动。")
+        self.path = path
+
+
+class BackupPasswordError(UserInputError):
+    """A backup password that is too short, or wrong, or missing where the current one is required."""
+
+
+class BackupNotConfigured(UserInputError):
+    def __init__(self) -> None:
+        super().__init__(
+            "还没有设置备份密码，无法生成加密备份。请管理员先设置备份密码"
+            "（命令行：guopei-desk backup-password）。"
+        )

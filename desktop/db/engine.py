@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -10,17 +11,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from desktop.db import outbox
-from desktop.db.migrate import upgrade_to_head
+from desktop.db.migrate import alembic_config, upgrade_to_head
 from desktop.db.models import Device, Setting
 from desktop.domain.hlc import Hlc, HybridClock
 from desktop.domain.ids import new_id
 from desktop.errors import DatabaseCorrupt, DatabaseNotInitialised
 
 DB_FILENAME = "guopei.sqlite3"
+
+log = logging.getLogger(__name__)
 
 
 def create_sqlite_engine(path: Path) -> Engine:
@@ -55,9 +60,20 @@ def create_sqlite_engine(path: Path) -> Engine:
 
 def quick_check(path: Path) -> str:
     """`PRAGMA quick_check` on a file that already exists; "ok" when sound."""
+    return _check(path, "quick_check")
+
+
+def integrity_check(path: Path) -> str:
+    """`PRAGMA integrity_check`: what quick_check does, and also that every index matches its table
+    (a flipped bit in an index passes quick_check). Slower; the weekly full check and every backup
+    run it. "ok" when sound."""
+    return _check(path, "integrity_check")
+
+
+def _check(path: Path, pragma: str) -> str:
     connection = sqlite3.connect(path)
     try:
-        rows = connection.execute("PRAGMA quick_check").fetchall()
+        rows = connection.execute(f"PRAGMA {pragma}").fetchall()
     except sqlite3.DatabaseError as error:
         return str(error)
     finally:
@@ -80,6 +96,8 @@ class Database:
         self.engine = engine
         self._writer = sessionmaker(engine, expire_on_commit=False)
         self._reader = sessionmaker(engine.execution_options(readonly=True), expire_on_commit=False)
+        # Called after every committed write() (the daily backup listens here); must be cheap.
+        self.after_write: Callable[[], None] | None = None
         outbox.install(self._writer)
         self.device = self._load_device()
         with self.read() as session:
@@ -98,6 +116,16 @@ class Database:
                 yield session
         finally:
             session.close()
+        if self.after_write is not None:
+            self._notify_after_write(self.after_write)
+
+    @staticmethod
+    def _notify_after_write(listener: Callable[[], None]) -> None:
+        # The row is already committed: a failing listener must not make the caller think it was not.
+        try:
+            listener()
+        except Exception:
+            log.exception("after_write listener failed")
 
     @contextmanager
     def write_without_foreign_keys(self) -> Iterator[Session]:
@@ -143,8 +171,12 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(data_dir: Path, *, wall_ms: Callable[[], int] | None = None) -> Database:
-    """Open (and upgrade) the database in `data_dir`; refuse a file that fails its integrity check."""
+def open_database(
+    data_dir: Path, *, wall_ms: Callable[[], int] | None = None, backup_before_upgrade: bool = True
+) -> Database:
+    """Open (and upgrade) the database in `data_dir`; refuse a file that fails its integrity check.
+    A database behind the current schema is backed up first (`backup_before_upgrade=False` only where
+    the file being opened is itself a backup that was just restored)."""
     path = data_dir / DB_FILENAME
     if not path.exists():
         raise DatabaseNotInitialised(path)
@@ -152,8 +184,21 @@ def open_database(data_dir: Path, *, wall_ms: Callable[[], int] | None = None) -
     if verdict != "ok":
         raise DatabaseCorrupt(path, verdict)
     engine = create_sqlite_engine(path)
+    if backup_before_upgrade and _schema_behind(engine):
+        # Imported here: the backup module opens databases through this one.
+        from desktop.db.backup import backup_before_upgrade as take_backup
+
+        take_backup(data_dir)
     upgrade_to_head(engine)
     return Database(path, engine, wall_ms=wall_ms)
+
+
+def _schema_behind(engine: Engine) -> bool:
+    """True when the file was made by an older release (a revision that is not the newest)."""
+    with engine.execution_options(readonly=True).connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    return current is not None and current != head
 
 
 def create_database(
