@@ -636,7 +636,7 @@ def restore_backup(
     try:
         _decrypt_and_check(path, header, key, restored)
         current = data_dir / DB_FILENAME
-        lost = _outbox_rows(current)
+        lost = _changes_lost(current, restored)
         safety, messages = _safety_backup(data_dir, now)
         moved = _set_aside(current, now)
         try:
@@ -695,17 +695,25 @@ def _check_county_database(path: Path) -> str | None:
     return None
 
 
-def _outbox_rows(db_path: Path) -> int | None:
-    """Changes not yet pushed to the province that the database at `db_path` holds."""
-    if not db_path.exists():
+def _changes_lost(current: Path, restored: Path) -> int | None:
+    """Changes in the current database's outbox (not yet pushed to the province) that the restored one
+    does not hold: those still waiting in the backup's outbox will be pushed from it. None when there
+    is no current database or it cannot be read."""
+    if not current.exists():
         return None
     try:
-        connection = sqlite3.connect(db_path, timeout=5)
+        # Read-only: closing it must not checkpoint or otherwise touch the file being set aside.
+        connection = sqlite3.connect(f"{current.absolute().as_uri()}?mode=ro", uri=True, timeout=5)
         try:
-            return int(connection.execute("SELECT count(*) FROM outbox").fetchone()[0])
+            connection.execute("ATTACH DATABASE ? AS restored", (str(restored),))
+            row = connection.execute(
+                "SELECT count(*) FROM main.outbox WHERE op_id NOT IN (SELECT op_id FROM restored.outbox)"
+            ).fetchone()
+            return int(row[0])
         finally:
             connection.close()
     except sqlite3.Error:
+        log.warning("could not count the unsynced changes of the database being replaced")
         return None
 
 

@@ -228,11 +228,15 @@ def test_restore_keeps_the_current_database_aside_and_upgrades_an_older_schema(t
     command.downgrade(alembic_config(engine), "0003")
     engine.dispose()
     backup.set_backup_password(data_dir, PASSWORD)
-    old = backup.create_backup(data_dir, reason=backup.REASON_MANUAL, now=NOW)
+    # Months ago: the backup taken before the upgrade (dated now) must not rotate it away.
+    taken = dt.datetime(2026, 6, 1, 6, 30)
+    old = backup.create_backup(data_dir, reason=backup.REASON_MANUAL, now=taken)
     assert read_header(old.path).facts.schema_revision == "0003"
 
     # The county works on (opening upgrades it) and adds a school that never reaches the province.
     db = open_database(data_dir)
+    with db.read() as session:
+        unsynced_in_backup = backup_service.unsynced_changes(session)
     with db.write() as session:
         session.add(School(name="备份之后新增的学校", county_code="522727"))
     with db.read() as session:
@@ -240,13 +244,14 @@ def test_restore_keeps_the_current_database_aside_and_upgrades_an_older_schema(t
     db.dispose()
     current = _fingerprint(data_dir)[DB_FILENAME]
 
-    later = NOW + dt.timedelta(hours=3)
-    outcome = backup.restore_backup(old.path, PASSWORD, data_dir, now=later)
+    outcome = backup.restore_backup(old.path, PASSWORD, data_dir, now=NOW)
 
-    assert [path.name for path in outcome.set_aside] == [f"{DB_FILENAME}.replaced-20261202-093000"]
+    assert [path.name for path in outcome.set_aside] == [f"{DB_FILENAME}.replaced-20261202-063000"]
     assert hashlib.sha256(outcome.set_aside[0].read_bytes()).hexdigest() == current
-    assert outcome.lost_unsynced_changes == unsynced > 0
-    assert outcome.backup_created_at.replace(tzinfo=None) == NOW
+    # Changes still waiting in the backup's own outbox are not lost: they go out from the restored one.
+    assert unsynced_in_backup == 2 and unsynced == 3
+    assert outcome.lost_unsynced_changes == 1
+    assert outcome.backup_created_at.replace(tzinfo=None) == taken
     assert outcome.safety_backup is not None and outcome.safety_backup.exists()
     assert read_header(outcome.safety_backup).facts.reason == backup.REASON_RESTORE
     assert old.path.exists()  # the safety backup does not rotate away the one being restored
