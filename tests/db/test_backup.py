@@ -14,7 +14,7 @@ import struct
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -383,7 +383,7 @@ def test_second_folder_refusing_writes_is_a_message_not_an_error(tmp_path):
 
 
 @pytest.fixture
-def tiny_mount(tmp_path: Path) -> Iterator[callable]:
+def tiny_mount(tmp_path: Path) -> Iterator[Callable[[Path, str], None]]:
     """Mount a small tmpfs where asked (needs root and mount rights; skipped elsewhere)."""
     mounted: list[Path] = []
 
