@@ -561,7 +561,7 @@ def _rebuild_from_server(args: argparse.Namespace, data_dir: Path) -> int:
         print(f"  原来的文件已改名保留：{path}")
     if result.unsent_changes:
         print(f"  注意：原文件中有 {result.unsent_changes:,} 条修改没有上传到省级平台，新数据库中没有它们。")
-    if result.set_aside and not result.signing_key_kept:
+    if result.signing_key_kept is False:
         print(
             "  本机的证书签名密钥随原文件损坏，签发证书时将生成新密钥："
             "请运行 guopei-desk public-key，把公钥交省级平台登记（guopei-server register-key）。"

@@ -490,12 +490,14 @@ class SyncClient:
         return report.applied
 
     def _finish_first_pull(self) -> None:
-        with self.db.write() as session:
-            # Every row of the county is in: any reference still dangling was dangling on the server.
+        # Every row of the county is in: a reference still dangling was dangling on the server. Read
+        # outside the write lock (a large county takes a while), so the check-in screen never waits.
+        with self.db.read() as session:
             dangling = session.connection().exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            if dangling:
-                tables = sorted({str(row[0]) for row in dangling})
-                log.warning("首次下载后有 %d 条记录引用的记录不存在（%s）", len(dangling), "、".join(tables))
+        if dangling:
+            tables = sorted({str(row[0]) for row in dangling})
+            log.warning("首次下载后有 %d 条记录引用的记录不存在（%s）", len(dangling), "、".join(tables))
+        with self.db.write() as session:
             session.execute(delete(Setting).where(Setting.key == FIRST_PULL_KEY))
 
     def _known_horizon(self) -> int:

@@ -100,7 +100,9 @@ class FirstPullResult:
 class RecoveryResult:
     pulled: FirstPullResult
     set_aside: tuple[Path, ...]  # the damaged files, renamed beside the new database
-    signing_key_kept: bool  # the certificate-signing key was read back from the damaged file
+    # The certificate-signing key was read back from the damaged file (False: a new one will be made
+    # at the next signing; None: this run only continued an interrupted rebuild, which decided it).
+    signing_key_kept: bool | None
     unsent_changes: int | None  # changes in the damaged file's outbox (never reached the province)
 
 
@@ -238,7 +240,7 @@ def recover_from_server(
             pulled = resume_first_pull(
                 data_dir, progress=progress, cancelled=cancelled, page_size=page_size, http=http
             )
-            return RecoveryResult(pulled, (), signing_key_kept=False, unsent_changes=None)
+            return RecoveryResult(pulled, (), signing_key_kept=None, unsent_changes=None)
         if not force:
             raise DatabaseSound(path)
     return _rebuild(data_dir, credentials, progress or _silent, cancelled, page_size, http)

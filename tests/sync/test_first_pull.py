@@ -499,3 +499,18 @@ def test_a_damaged_database_is_rebuilt_from_the_province(
     # A sound database is not rebuilt unless asked.
     with pytest.raises(DatabaseSound):
         recover_from_server(data_dir)
+    assert _cli(data_dir, "rebuild") == 2
+    assert "--force" in capsys.readouterr().err
+
+
+def test_init_where_the_database_was_lost_continues_as_the_same_pc_without_spending_a_code(
+    server: Server, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "pc"
+    first = init_from_server(data_dir, server.url, server.code(OTHER_COUNTY))
+    for name in (DB_FILENAME, f"{DB_FILENAME}-wal", f"{DB_FILENAME}-shm"):
+        (data_dir / name).unlink(missing_ok=True)
+    unused = server.code(OTHER_COUNTY)
+    again = init_from_server(data_dir, server.url, unused)
+    assert (again.device_id, again.county_code) == (first.device_id, OTHER_COUNTY)
+    assert init_from_server(tmp_path / "another", server.url, unused).device_id != first.device_id
