@@ -28,6 +28,9 @@ class Changes:
 
 class AppContext(QObject):
     changed = Signal(object)  # Changes
+    # A backup file and its (checked) password: the launcher swaps the open county for it.
+    restore_requested = Signal(object, str)
+    backup_made = Signal(object)  # desktop.db.backup.BackupOutcome: the status area shows its age
 
     def __init__(
         self,

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QStackedWidget, QWidget
 
+from desktop.ui.backup_page import BackupPage
+from desktop.ui.backup_status import BackupStatus
 from desktop.ui.certificates_page import CertificatesPage
 from desktop.ui.checkin_page import CheckInPage
 from desktop.ui.context import AppContext
@@ -38,6 +40,7 @@ def page_specs() -> list[PageSpec]:
         PageSpec("credits", "学分", CreditsPage),
         PageSpec("certificates", "证书", CertificatesPage),
         PageSpec("sync", "同步", SyncPage),
+        PageSpec("backup", "备份", BackupPage),
     ]
 
 
@@ -82,6 +85,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.county_label)
         self.sync_status = SyncStatus(context)
         self.statusBar().addPermanentWidget(self.sync_status)
+        self.backup_status = BackupStatus(context)
+        self.statusBar().addPermanentWidget(self.backup_status)
+        self.backup_on_close = True  # off when the launcher replaces this county (restore)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.backup_on_close:
+            self.backup_status.back_up_on_close()
+        super().closeEvent(event)
 
     def _show_row(self, row: int) -> None:
         spec = self.specs[row]

@@ -22,12 +22,13 @@ SHOW_AFTER_MS = 500
 class Reporter:
     """What work may do to the user interface: say how far it is, and ask whether to stop."""
 
-    def __init__(self, emit: Callable[[int, int], None]) -> None:
+    def __init__(self, emit: Callable[[int, int, str], None]) -> None:
         self._emit = emit
         self._cancel = threading.Event()
 
-    def progress(self, done: int, total: int) -> None:
-        self._emit(done, total)
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        """How far the work is; `message`, when given, replaces the dialog's text (what it is doing)."""
+        self._emit(done, total, message)
 
     def cancelled(self) -> bool:
         return self._cancel.is_set()
@@ -37,7 +38,7 @@ class Reporter:
 
 
 class _Signals(QObject):
-    progress = Signal(int, int)
+    progress = Signal(int, int, str)
     done = Signal(object)
     failed = Signal(object)
 
@@ -75,7 +76,7 @@ class TaskRunner:
     ) -> None:
         if self.synchronous:
             try:
-                result = work(Reporter(lambda _done, _total: None))
+                result = work(Reporter(lambda _done, _total, _message: None))
             except Cancelled:
                 return
             except BaseException as error:
@@ -92,9 +93,11 @@ class TaskRunner:
         reporter = Reporter(signals.progress.emit)
         dialog.canceled.connect(reporter.cancel)
 
-        def show_progress(done: int, total: int) -> None:
+        def show_progress(done: int, total: int, message: str) -> None:
             dialog.setMaximum(total)
             dialog.setValue(done)
+            if message:
+                dialog.setLabelText(message)
 
         def finish() -> None:
             dialog.reset()
