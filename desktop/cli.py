@@ -233,17 +233,14 @@ def _open_window(data_dir: Path, log_path: Path | None = None):  # returns (QApp
 
 def _run_gui(data_dir: Path, log_path: Path) -> int:
     from desktop.ui.app import create_application
-    from desktop.ui.errors import install_excepthook, show_error
+    from desktop.ui.errors import install_excepthook
+    from desktop.ui.launcher import Launcher
 
     app = create_application(sys.argv[:1])
     install_excepthook(log_path)
-    try:
-        _, window = _open_window(data_dir, log_path)
-    except GuopeiError as error:
-        show_error(None, error, log_path=log_path)
-        return 2
-    log.info("main window opened on %s", data_dir)
-    window.show()
+    launcher = Launcher(data_dir, log_path=log_path)
+    launcher.start()
+    log.info("window opened on %s", data_dir)
     return app.exec()
 
 
@@ -614,11 +611,11 @@ def _backup_list(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def _backup_restore(args: argparse.Namespace, data_dir: Path) -> int:
-    from desktop.db.backup import restore_backup
     from desktop.sync.credentials import FILENAME as SYNC_CREDENTIALS
+    from desktop.sync.first_pull import restore_and_catch_up
 
     password = _password_from_env(BACKUP_PASSWORD_ENV) or _ask_password("备份密码：")
-    outcome = restore_backup(args.file, password, data_dir)
+    outcome = restore_and_catch_up(args.file, password, data_dir)
     when = outcome.backup_created_at.strftime("%Y-%m-%d %H:%M")
     print(f"已恢复 {outcome.county_name}（{outcome.county_code}）{when} 的备份：{outcome.restored_from}")
     for path in outcome.set_aside:

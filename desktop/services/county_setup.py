@@ -18,8 +18,9 @@ CENTRE_NAME_KEY = "county.centre_name"
 class CountyExists(UserInputError):
     def __init__(self, path: Path) -> None:
         super().__init__(
-            f"数据目录中已有县区数据，没有做任何修改：{path}\n"
-            "如需重新开始，请另选一个数据目录（--data-dir），或先把原目录备份后移走。"
+            f"数据目录 {path.parent} 中已有县区数据，没有做任何改动。"
+            "与省级平台同步请运行 guopei-desk sync；数据库损坏时可运行 guopei-desk rebuild 从省级平台重建；"
+            "如需另建一个县，请另选数据目录（--data-dir）。"
         )
 
 

@@ -27,12 +27,14 @@ from pathlib import Path
 
 import requests
 
+from desktop.db.backup import RestoreOutcome, restore_backup
 from desktop.db.engine import DB_FILENAME, Database, create_database, open_database, quick_check
 from desktop.db.models import Setting
 from desktop.domain.certificate_signing import generate_key, key_id, public_key_of
 from desktop.domain.ids import new_id
 from desktop.errors import Cancelled, UserInputError
 from desktop.services import certificates
+from desktop.services.county_setup import CountyExists
 from desktop.sync.client import FIRST_PULL_KEY, NotRegistered, SyncClient, device_identity, register_device
 from desktop.sync.credentials import FILENAME as CREDENTIALS_FILENAME
 from desktop.sync.credentials import Credentials, load_credentials, save_credentials
@@ -60,14 +62,6 @@ ENTITY_LABELS = {
     "certificate": "证书",
 }
 PULL_START, PULL_END = 5, 99  # the share of the percentage the pages fill
-
-
-class CountyExists(UserInputError):
-    def __init__(self, path: Path) -> None:
-        super().__init__(
-            f"数据目录 {path.parent} 中已有县区数据，没有做任何改动。"
-            "与省级平台同步请运行 guopei-desk sync；数据库损坏时可运行 guopei-desk rebuild 从省级平台重建。"
-        )
 
 
 class DatabaseSound(UserInputError):
@@ -451,3 +445,18 @@ def _keep_signing_key(db: Database, private: bytes) -> bool:
 
 def _silent(_percent: int, _message: str) -> None:
     pass
+
+
+def restore_and_catch_up(path: Path, password: str, data_dir: Path) -> RestoreOutcome:
+    """Restore a backup (`desktop.db.backup.restore_backup`) and have the next pull bring back what this
+    PC synced after the backup: those are its own changes, which an ordinary pull leaves out."""
+    outcome = restore_backup(path, password, data_dir)
+    db = open_database(data_dir)
+    try:
+        with db.write() as session:
+            if session.get(Setting, FIRST_PULL_KEY) is None:
+                wanted = {"own": True, "restored": outcome.backup_created_at.isoformat()}
+                session.add(Setting(key=FIRST_PULL_KEY, value=wanted))
+    finally:
+        db.dispose()
+    return outcome

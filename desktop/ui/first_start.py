@@ -379,11 +379,11 @@ class RestorePage(QWidget):
         )
 
     def submit(self) -> None:
-        from desktop.db.backup import restore_backup
+        from desktop.sync.first_pull import restore_and_catch_up
 
         path, password = Path(self.file.text().strip()), self.password.text()
         data_dir = self.owner.data_dir
         self.owner.run(
             title=self.tr("正在恢复备份…"),
-            work=lambda _reporter: restore_backup(path, password, data_dir),
+            work=lambda _reporter: restore_and_catch_up(path, password, data_dir),
         )

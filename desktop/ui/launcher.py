@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QWidget
 
 from desktop.db.engine import open_database
 from desktop.errors import DatabaseCorrupt, DatabaseNotInitialised, GuopeiError
+from desktop.sync.credentials import load_credentials
 from desktop.ui.context import AppContext
 from desktop.ui.errors import show_error
 from desktop.ui.first_start import FirstStartPage
@@ -23,6 +24,8 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
+
+INTEGRITY_CHECK_AFTER_MS = 60_000
 
 
 class Launcher(QObject):
@@ -46,6 +49,8 @@ class Launcher(QObject):
             return self._show(self._first_start(damaged=error))
         window = MainWindow(AppContext(db, log_path=self.log_path))
         window.context.restore_requested.connect(self._restore)
+        # The weekly full check reads every page of the file: not while the window is still opening.
+        QTimer.singleShot(INTEGRITY_CHECK_AFTER_MS, window.backup_status.check_integrity_if_due)
         return self._show(window)
 
     def _first_start(self, *, damaged: DatabaseCorrupt | None) -> FirstStartPage:
@@ -61,7 +66,7 @@ class Launcher(QObject):
     def _restore(self, path: Path, password: str) -> None:
         """Swap the open county for a backup; the main window asked, after the person confirmed and
         the password was checked against the file."""
-        from desktop.db.backup import restore_backup
+        from desktop.sync.first_pull import restore_and_catch_up
 
         old = self.window
         assert isinstance(old, MainWindow)
@@ -69,12 +74,15 @@ class Launcher(QObject):
         old.context.db.dispose()
         failure: GuopeiError | None = None
         try:
-            restore_backup(path, password, self.data_dir)
+            restore_and_catch_up(path, password, self.data_dir)
         except GuopeiError as error:
             failure = error  # a refused restore has changed nothing: the same county reopens
         window = self.start()
         if failure is not None:
             show_error(window, failure, log_path=self.log_path)
+        elif isinstance(window, MainWindow) and load_credentials(self.data_dir) is not None:
+            # What was synced after the backup comes back from the province at once.
+            window.sync_status.sync_now()
 
     def _show(self, window: QWidget) -> QWidget:
         if self.window is not None and self.window is not window:
