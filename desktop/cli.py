@@ -11,6 +11,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desktop import __version__, build_info
 from desktop.db.instance_lock import InstanceLock
 from desktop.errors import GuopeiError
 
@@ -28,6 +29,10 @@ READ_ONLY_COMMANDS = {"eligibility", "verify", "backups", "backup"}
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="guopei-desk", description="国培桌面端：县级教师培训管理")
     parser.add_argument("--data-dir", type=Path, help="数据目录（默认：本机用户数据目录）")
+    parser.add_argument(
+        "--version", action="version", version=f"guopei-desk {__version__}（{build_info()}）",
+        help="显示版本和构建信息后退出",
+    )
     commands = parser.add_subparsers(dest="command")
 
     demo = commands.add_parser("demo", help="建立演示县并打开程序")

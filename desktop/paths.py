@@ -6,9 +6,10 @@ from pathlib import Path
 
 import platformdirs
 
+from desktop.resources import resource_path
+
 APP_NAME = "GuopeiDesk"
-RESOURCES_DIR = Path(__file__).resolve().parent.parent / "resources"
-CJK_FONT = RESOURCES_DIR / "fonts" / "wqy-zenhei.ttc"
+CJK_FONT = resource_path("fonts", "wqy-zenhei.ttc")
 
 
 def default_data_dir() -> Path:

@@ -8,7 +8,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+from desktop.resources import package_path
+
+MIGRATIONS_DIR = package_path("db", "migrations")
 
 
 def alembic_config(engine: Engine, migrations_dir: Path = MIGRATIONS_DIR) -> Config:

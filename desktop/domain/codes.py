@@ -13,9 +13,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 
-CODES_DIR = Path(__file__).resolve().parents[2] / "resources" / "codes"
+from desktop.resources import resource_path
+
+CODES_DIR = resource_path("codes")
 
 # Excel turns a code typed as 01 into the number 1, and some readers hand it over as "1.0".
 _NUMBER = re.compile(r"([0-9]+)(\.0*)?")

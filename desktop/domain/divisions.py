@@ -7,11 +7,11 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from desktop.errors import UserInputError
+from desktop.resources import resource_path
 
-DIVISIONS_FILE = Path(__file__).resolve().parents[2] / "resources" / "divisions" / "gb2260-counties.csv"
+DIVISIONS_FILE = resource_path("divisions", "gb2260-counties.csv")
 SUGGESTIONS = 8  # nearest names offered for an unknown code or name
 
 
