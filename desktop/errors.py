@@ -45,14 +45,21 @@ class Cancelled(GuopeiError):
         super().__init__("已取消")
 
 
-class BackupStorageFailure(EnvironmentFailure):
-    """A backup, copy or restore could not be written; nothing half-written was left behind.
-    `cause` is one of "disk_full", "read_only", "locked", "missing", "other", for the UI to act on."""
+class StorageFailure(EnvironmentFailure):
+    """Writing to this PC's disk failed: full, read-only, or held by another program. `cause` is one
+    of "disk_full", "read_only", "locked", "missing", "other" (desktop.db.storage_errors)."""
 
-    def __init__(self, folder: Path, cause: str, detail: str) -> None:
-        super().__init__(f"{detail}\n文件夹：{folder}\n没有留下不完整的文件。")
+    def __init__(self, folder: Path, cause: str, message: str) -> None:
+        super().__init__(message)
         self.folder = folder
         self.cause = cause
+
+
+class BackupStorageFailure(StorageFailure):
+    """A backup, copy or restore could not be written; nothing half-written was left behind."""
+
+    def __init__(self, folder: Path, cause: str, detail: str) -> None:
+        super().__init__(folder, cause, f"{detail}\n文件夹：{folder}\n没有留下不完整的文件。")
 
 
 class BackupDamaged(GuopeiError):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,22 @@ def writable_demo(tmp_path: Path, demo_dir: Path) -> Database:
     db = open_database(tmp_path / "county")
     yield db
     db.dispose()
+
+
+@pytest.fixture
+def tiny_mount(tmp_path: Path) -> Iterator[Callable[[Path, str], None]]:
+    """Mount a small tmpfs where asked (needs root and mount rights; skipped elsewhere)."""
+    mounted: list[Path] = []
+
+    def mount(where: Path, options: str) -> None:
+        where.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True, check=False
+        )
+        if result.returncode != 0:
+            pytest.skip("cannot mount a tmpfs here: " + result.stderr.decode(errors="replace").strip())
+        mounted.append(where)
+
+    yield mount
+    for where in reversed(mounted):
+        subprocess.run(["umount", "--lazy", str(where)], check=False)  # even with a file left open

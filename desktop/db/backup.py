@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import errno
 import hashlib
 import hmac
 import json
@@ -49,6 +48,7 @@ from desktop.db.backup_format import (
     write_sealed,
 )
 from desktop.db.engine import DB_FILENAME, open_database, quick_check
+from desktop.db.storage_errors import storage_cause
 from desktop.domain.backup_rotation import RotationPolicy, backups_to_keep
 from desktop.errors import (
     BackupDamaged,
@@ -179,47 +179,6 @@ def store_key(data_dir: Path, key: BackupKey) -> Path:
 
 # ----------------------------------------------------------------------------------- storage errors
 
-_CAUSE_TEXT = {
-    "disk_full": "磁盘空间已满，请清理磁盘或换一个有空间的位置",
-    "read_only": "文件夹是只读的，或本机账户没有写入权限",
-    "locked": "文件被其他程序占用（杀毒软件、网盘同步或另一个国培桌面端窗口），请稍后再试",
-    "missing": "文件夹不存在，或同名的是一个文件而不是文件夹（U 盘是否已插好？）",
-}
-_ERRNO_CAUSE = {
-    errno.ENOSPC: "disk_full",
-    errno.EDQUOT: "disk_full",
-    errno.EFBIG: "disk_full",
-    errno.EROFS: "read_only",
-    errno.EACCES: "read_only",
-    errno.EPERM: "read_only",
-    errno.EBUSY: "locked",
-    errno.ETXTBSY: "locked",
-    errno.ENOENT: "missing",
-    errno.ENOTDIR: "missing",
-    errno.EEXIST: "missing",
-}
-# Windows: ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION, ERROR_HANDLE_DISK_FULL, ERROR_DISK_FULL.
-_WINERROR_CAUSE = {32: "locked", 33: "locked", 39: "disk_full", 112: "disk_full"}
-# SQLite's primary result codes: SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_FULL.
-_SQLITE_CAUSE = {3: "read_only", 5: "locked", 6: "locked", 8: "read_only", 13: "disk_full"}
-
-
-def storage_failure(error: OSError | sqlite3.Error, folder: Path, action: str) -> BackupStorageFailure | None:
-    """The user-facing failure for an error writing in `folder`; None for an SQLite error that is not
-    about storage (a damaged database is reported as such, not as a full disk)."""
-    if isinstance(error, OSError):
-        cause = _WINERROR_CAUSE.get(getattr(error, "winerror", None) or 0) or _ERRNO_CAUSE.get(
-            error.errno or 0, "other"
-        )
-        detail = error.strerror or type(error).__name__
-    else:
-        cause = _SQLITE_CAUSE.get(getattr(error, "sqlite_errorcode", 0) & 0xFF)
-        if cause is None:
-            return None
-        detail = str(error)
-    text = _CAUSE_TEXT.get(cause, f"无法写入（{detail}）")
-    return BackupStorageFailure(folder, cause, f"{action}没有完成：{text}。")
-
 
 @contextmanager
 def _storage_errors(folder: Path, action: str, *partials: Path) -> Iterator[None]:
@@ -230,10 +189,11 @@ def _storage_errors(folder: Path, action: str, *partials: Path) -> Iterator[None
     except (OSError, sqlite3.OperationalError) as error:
         for path in partials:
             _remove_quietly(path)
-        failure = storage_failure(error, folder, action)
-        if failure is None:
+        found = storage_cause(error)
+        if found is None:
             raise
-        raise failure from error
+        cause, text = found
+        raise BackupStorageFailure(folder, cause, f"{action}没有完成：{text}。") from error
 
 
 @contextmanager
@@ -300,7 +260,7 @@ def _take_snapshot(db_path: Path, target_path: Path, *, reason: str, created_at:
         revision = _scalar(target, "SELECT version_num FROM alembic_version") or ""
         device = target.execute("SELECT county_code, county_name FROM device").fetchone()
     except sqlite3.DatabaseError as error:
-        if storage_failure(error, target_path.parent, "") is not None:
+        if storage_cause(error) is not None:
             raise
         raise DatabaseCorrupt(db_path, str(error)) from error
     finally:

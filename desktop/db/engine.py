@@ -14,14 +14,16 @@ from typing import Any
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from desktop.db import outbox
 from desktop.db.migrate import alembic_config, upgrade_to_head
 from desktop.db.models import Device, Setting
+from desktop.db.storage_errors import storage_cause
 from desktop.domain.hlc import Hlc, HybridClock
 from desktop.domain.ids import new_id
-from desktop.errors import DatabaseCorrupt, DatabaseNotInitialised
+from desktop.errors import DatabaseCorrupt, DatabaseNotInitialised, StorageFailure
 
 DB_FILENAME = "guopei.sqlite3"
 
@@ -71,14 +73,39 @@ def integrity_check(path: Path) -> str:
 
 
 def _check(path: Path, pragma: str) -> str:
-    connection = sqlite3.connect(path)
     try:
-        rows = connection.execute(f"PRAGMA {pragma}").fetchall()
+        connection = sqlite3.connect(path)
+        try:
+            rows = connection.execute(f"PRAGMA {pragma}").fetchall()
+        finally:
+            connection.close()
     except sqlite3.DatabaseError as error:
+        # A folder that cannot be written (WAL needs its -shm file) is not a damaged database: saying
+        # so would send the person to restore a backup over a sound file.
+        found = storage_cause(error)
+        if found is not None:
+            cause, text = found
+            message = f"无法打开数据库：{text}。\n数据文件夹：{path.parent}"
+            raise StorageFailure(path.parent, cause, message) from error
         return str(error)
-    finally:
-        connection.close()
     return "; ".join(str(row[0]) for row in rows)
+
+
+@contextmanager
+def storage_errors(folder: Path, action: str = "没有保存") -> Iterator[None]:
+    """Turn a write the disk refused (full, read-only, held by another program) into a StorageFailure
+    that names the cause and the folder; any other error passes unchanged. SQLite has rolled the
+    transaction back by then: nothing of it was saved."""
+    try:
+        yield
+    except (OperationalError, OSError) as error:
+        cause_of = error.orig if isinstance(error, DBAPIError) else error
+        found = storage_cause(cause_of) if isinstance(cause_of, sqlite3.Error | OSError) else None
+        if found is None:
+            raise
+        cause, text = found
+        message = f"{action}：{text}。\n刚才的修改没有写入，已保存的数据不受影响。\n数据文件夹：{folder}"
+        raise StorageFailure(folder, cause, message) from error
 
 
 @dataclass(frozen=True)
@@ -112,7 +139,7 @@ class Database:
         """A write transaction (BEGIN IMMEDIATE), committed when the block ends without error."""
         session = self._writer(info={"clock": self.clock, "device_id": self.device.device_id})
         try:
-            with session.begin():
+            with storage_errors(self.path.parent), session.begin():
                 yield session
         finally:
             session.close()
@@ -189,7 +216,8 @@ def open_database(
         from desktop.db.backup import backup_before_upgrade as take_backup
 
         take_backup(data_dir)
-    upgrade_to_head(engine)
+    with storage_errors(data_dir, "无法升级数据库"):
+        upgrade_to_head(engine)
     return Database(path, engine, wall_ms=wall_ms)
 
 
@@ -213,20 +241,28 @@ def create_database(
     `device_id` when given (the id this PC registered with the province), else a new one. `settings`
     are written in the same transaction as the device (a marker such as an unfinished first pull must
     never be missing from a database that exists)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / DB_FILENAME
     if path.exists():
         raise FileExistsError(f"数据目录中已有数据库：{path}")
     engine = create_sqlite_engine(path)
-    upgrade_to_head(engine)
-    with Session(engine) as session, session.begin():
-        session.add(
-            Device(
-                id=device_id or new_id(),
-                county_code=county_code,
-                county_name=county_name,
-                created_at=dt.datetime.now(),
-            )
-        )
-        session.add_all(Setting(key=key, value=value) for key, value in (settings or {}).items())
+    try:
+        with storage_errors(data_dir, "无法建立数据库"):
+            data_dir.mkdir(parents=True, exist_ok=True)
+            upgrade_to_head(engine)
+            with Session(engine) as session, session.begin():
+                session.add(
+                    Device(
+                        id=device_id or new_id(),
+                        county_code=county_code,
+                        county_name=county_name,
+                        created_at=dt.datetime.now(),
+                    )
+                )
+                session.add_all(Setting(key=key, value=value) for key, value in (settings or {}).items())
+    except BaseException:
+        # A county half-created (schema without its device) would pass for one: leave no file at all.
+        engine.dispose()
+        for leftover in (path, path.with_name(f"{DB_FILENAME}-wal"), path.with_name(f"{DB_FILENAME}-shm")):
+            leftover.unlink(missing_ok=True)
+        raise
     return Database(path, engine)

@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 from typing import IO
 
-from desktop.errors import EnvironmentFailure
+from desktop.db.storage_errors import storage_cause
+from desktop.errors import EnvironmentFailure, StorageFailure
 
 LOCK_FILENAME = "guopei.lock"
 
@@ -73,9 +74,14 @@ class InstanceLock:
         self._handle: IO[str] | None = None
 
     def acquire(self) -> InstanceLock:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        # Opened without truncating: the holder's details must survive our failed attempt.
-        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            # Opened without truncating: the holder's details must survive our failed attempt.
+            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as error:
+            cause, text = storage_cause(error) or ("other", str(error))
+            message = f"无法使用数据文件夹：{text}。\n数据文件夹：{self.data_dir}"
+            raise StorageFailure(self.data_dir, cause, message) from error
         handle = os.fdopen(descriptor, "r+", encoding="utf-8")
         if not _try_lock(handle):
             handle.close()

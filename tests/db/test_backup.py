@@ -11,10 +11,8 @@ import shutil
 import sqlite3
 import stat
 import struct
-import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -34,6 +32,7 @@ from desktop.db.engine import (
 )
 from desktop.db.migrate import alembic_config
 from desktop.db.models import AuditEntry, School, Setting
+from desktop.db.storage_errors import storage_cause
 from desktop.errors import BackupDamaged, BackupPasswordError, BackupStorageFailure
 from desktop.services import backups as backup_service
 
@@ -382,25 +381,6 @@ def test_second_folder_refusing_writes_is_a_message_not_an_error(tmp_path):
     assert not any(path.name.endswith(backup.PARTIAL) for path in refusing.iterdir())
 
 
-@pytest.fixture
-def tiny_mount(tmp_path: Path) -> Iterator[Callable[[Path, str], None]]:
-    """Mount a small tmpfs where asked (needs root and mount rights; skipped elsewhere)."""
-    mounted: list[Path] = []
-
-    def mount(where: Path, options: str) -> None:
-        where.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True, check=False
-        )
-        if result.returncode != 0:
-            pytest.skip("cannot mount a tmpfs here: " + result.stderr.decode(errors="replace").strip())
-        mounted.append(where)
-
-    yield mount
-    for where in reversed(mounted):
-        subprocess.run(["umount", str(where)], check=False)
-
-
 def test_disk_full_names_the_cause_and_the_folder_and_leaves_nothing(tmp_path, tiny_mount):
     data_dir = _county(tmp_path / "county", padding=2 * backup.CHUNK_SIZE)
     backup.set_backup_password(data_dir, PASSWORD)
@@ -425,18 +405,17 @@ def test_read_only_folder_names_the_cause_and_the_folder(tmp_path, tiny_mount):
 
 
 def test_locked_files_and_windows_sharing_violations_are_told_apart():
-    folder = Path("C:/国培备份")
-    busy = backup.storage_failure(OSError(errno.EBUSY, "Device or resource busy"), folder, "备份")
-    assert busy is not None and busy.cause == "locked" and "占用" in str(busy)
+    busy = storage_cause(OSError(errno.EBUSY, "Device or resource busy"))
+    assert busy is not None and busy[0] == "locked" and "占用" in busy[1]
     sharing = OSError(errno.EACCES, "The process cannot access the file")
     sharing.winerror = 32  # what Windows sets on ERROR_SHARING_VIOLATION
-    assert backup.storage_failure(sharing, folder, "备份").cause == "locked"
+    assert storage_cause(sharing)[0] == "locked"
     full = sqlite3.OperationalError("database or disk is full")
     full.sqlite_errorcode = 13
-    assert backup.storage_failure(full, folder, "备份").cause == "disk_full"
+    assert storage_cause(full)[0] == "disk_full"
     corrupt = sqlite3.DatabaseError("database disk image is malformed")
     corrupt.sqlite_errorcode = 11
-    assert backup.storage_failure(corrupt, folder, "备份") is None  # damage is not a storage problem
+    assert storage_cause(corrupt) is None  # damage is not a storage problem
 
 
 def test_leftover_partial_files_are_removed_by_the_next_backup(tmp_path):
