@@ -320,6 +320,26 @@ class PolicyResponse(_Message):
     updated_at: str | None = None  # ISO time of the province's last change, for display and support
 
 
+class TransferNote(_Message):
+    """One teacher transfer (调动申请) as a county's 同步 page shows it: "in" for a teacher this county
+    recorded whom another holds (its own row), "out" for one of its teachers another county asks for
+    (its own row, and which county asks). Never the other county's data."""
+
+    id: int
+    direction: Literal["in", "out"]
+    row_id: str  # this county's own id for the teacher
+    name: str
+    other_county: str  # "out": the asking county; "in": empty (where a person works is theirs to tell)
+    status: Literal["pending", "approved", "rejected"]
+    reason: str  # the province's, when rejected
+    created_at: str  # ISO, server time
+    decided_at: str | None = None
+
+
+class TransferPage(_Message):
+    transfers: list[TransferNote]
+
+
 # A registration QR code holds the server address and the one-time code together, so that a county
 # PC registers by scanning it (a USB scanner types it into the dialog) instead of typing both.
 REGISTRATION_PREFIX = "GPR1"
@@ -329,10 +349,18 @@ def registration_text(url: str, code: str) -> str:
     return f"{REGISTRATION_PREFIX}|{url.strip()}|{code.strip()}"
 
 
+# The province's one-time codes: four groups of four from an alphabet without 0/O and 1/I/L.
+REGISTRATION_CODE = re.compile(r"[A-HJ-NP-Z2-9]{4}(-[A-HJ-NP-Z2-9]{4}){3}")
+
+
 def parse_registration(text: str) -> tuple[str, str] | None:
-    """(server address, code) from a scanned registration QR code's text, or None if it is not one."""
+    """(server address, code) from a scanned registration QR code's text, or None if it is not one
+    yet. A USB scanner types the text one character at a time into whichever field has the focus: the
+    text counts only once the code is complete, or the rest of it would land in the other field."""
     parts = text.strip().split("|")
-    if len(parts) != 3 or parts[0] != REGISTRATION_PREFIX or not parts[1] or not parts[2]:
+    if len(parts) != 3 or parts[0] != REGISTRATION_PREFIX or not parts[1]:
+        return None
+    if not REGISTRATION_CODE.fullmatch(parts[2]):
         return None
     return parts[1], parts[2]
 
