@@ -29,7 +29,7 @@ from desktop.db import backup
 from desktop.errors import BackupPasswordError, GuopeiError
 from desktop.services import backups as backup_settings
 from desktop.sync.credentials import load_credentials
-from desktop.ui.backup_status import backup_age_text, local_time
+from desktop.ui.backup_status import age_words, local_time
 from desktop.ui.context import AppContext
 from desktop.ui.widgets import fill_table, read_only_table, selected_keys
 
@@ -143,8 +143,7 @@ class BackupPage(QWidget):
         verified = [info for info in self.infos if info.verified]
         if verified:
             when = local_time(verified[0].created_at)
-            age, _warning = backup_age_text(when, now=dt.datetime.now(), configured=True)
-            self.latest.setText(f"{when:%Y-%m-%d %H:%M}（{self.tr(age)}）")
+            self.latest.setText(f"{when:%Y-%m-%d %H:%M}（{self.tr(age_words(when, now=dt.datetime.now()))}）")
         else:
             self.latest.setText(self.tr("还没有备份"))
         folder = self.second_folder()

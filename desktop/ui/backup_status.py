@@ -31,19 +31,23 @@ def local_time(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone().replace(tzinfo=None) if moment.tzinfo is not None else moment
 
 
+def age_words(moment: dt.datetime, *, now: dt.datetime) -> str:
+    """今天, or how many days ago."""
+    if moment.date() == now.date():
+        return "今天"
+    return f"{max(1, (now - moment).days)} 天前"
+
+
 def backup_age_text(latest: dt.datetime | None, *, now: dt.datetime, configured: bool) -> tuple[str, bool]:
     """The status text and whether it is a warning (amber)."""
-    if latest is not None:
-        latest = local_time(latest)
     if not configured:
         return "未设置备份密码，没有自动备份", True
     if latest is None:
         return "还没有备份", True
-    age = now - latest
-    if age < dt.timedelta(days=1) and latest.date() == now.date():
+    latest = local_time(latest)
+    if latest.date() == now.date():
         return f"已备份 今天 {latest:%H:%M}", False
-    days = max(1, age.days)
-    return f"上次备份 {days} 天前", age > STALE_AFTER
+    return f"上次备份 {age_words(latest, now=now)}", now - latest > STALE_AFTER
 
 
 class _Bridge(QObject):

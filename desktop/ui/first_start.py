@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QCommandLinkButton,
@@ -31,6 +32,8 @@ from desktop.errors import DatabaseCorrupt, GuopeiError
 from desktop.sync.protocol import parse_registration
 from desktop.ui.errors import show_error
 from desktop.ui.tasks import Reporter, TaskRunner
+
+COLUMN_WIDTH = 860
 
 
 class FirstStartPage(QWidget):
@@ -74,15 +77,52 @@ class FirstStartPage(QWidget):
         for page in (self.choices, self.connect_page, self.offline_page, self.restore_page):
             self.stack.addWidget(page)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(32, 24, 32, 24)
-        layout.addWidget(title)
-        layout.addWidget(intro)
-        layout.addWidget(self.stack, 1)
+        self.section = QLabel()
+        self.section.setObjectName("sectionTitle")
+        self.stack.currentChanged.connect(self._entered)
+
+        # One readable column in the middle of the screen, however wide the window is.
+        column = QWidget()
+        column.setMaximumWidth(COLUMN_WIDTH)
+        inner = QVBoxLayout(column)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addWidget(title)
+        inner.addWidget(intro)
+        inner.addSpacing(8)
+        inner.addWidget(self.section)
+        inner.addWidget(self.stack, 1)
         where = QLabel(self.tr("数据目录：{path}").format(path=data_dir))
         where.setObjectName("emptyNote")
+        where.setWordWrap(True)
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(where)
+        inner.addWidget(where)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(24, 24, 24, 16)
+        layout.addStretch(1)
+        layout.addWidget(column, 100)
+        layout.addStretch(1)
+
+        # Keyboard first: 1/2/3 choose a way in, Esc goes back to the choice.
+        ways = (self.connect_button, self.offline_button, self.restore_button)
+        for key, button in zip("123", ways, strict=True):
+            # A way that is hidden (no fresh start for a damaged county) is not chosen by its key either.
+            QShortcut(QKeySequence(key), self.choices, activated=lambda b=button: b.isVisible() and b.click())
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.back_to_choices)
+        self._entered()
+
+    def _entered(self) -> None:
+        """Name the step and put the cursor in its first field."""
+        page = self.stack.currentWidget()
+        titles = {
+            self.connect_page: self.tr("连接省级平台"),
+            self.offline_page: self.tr("离线开始"),
+            self.restore_page: self.tr("从备份恢复"),
+        }
+        self.section.setText(titles.get(page, ""))
+        self.section.setVisible(page in titles)
+        first = getattr(page, "first_field", None)
+        if first is not None:
+            first.setFocus()
 
     def _choices_page(self) -> QWidget:
         page = QWidget()
@@ -158,6 +198,7 @@ class ConnectPage(QWidget):
         self.url.setPlaceholderText("https://guopei.example.gov.cn")
         self.code = QLineEdit()
         self.code.setPlaceholderText("ABCD-EFGH-JKLM-NPQR")
+        self.first_field = self.url
         self.start = QPushButton(self.tr("连接并下载本县数据"))
         self.start.setDefault(True)
         self.start.clicked.connect(self.submit)
@@ -169,7 +210,10 @@ class ConnectPage(QWidget):
         if owner.damaged is None:
             form.addRow(self.tr("服务器地址"), self.url)
             form.addRow(self.tr("一次性注册码"), self.code)
-            note = self.tr("注册码由省级管理员发给本县，只能使用一次。下载中途断网，重新点击即可接着下载。")
+            note = self.tr(
+                "注册码由省级管理员发给本县，只能使用一次。有注册二维码的，把光标放在任一框中用扫码枪扫描，"
+                "两项会一起填好。下载中途断网，重新点击即可接着下载，不需要新的注册码。"
+            )
         else:
             self.start.setText(self.tr("从省级平台重新下载"))
             note = self.tr("使用本机已保存的注册信息，从省级平台下载本县数据，建立新的数据文件。")
@@ -226,6 +270,7 @@ class OfflinePage(QWidget):
         self.centre = QLineEdit()
         self.message = QLabel()
         self.message.setWordWrap(True)
+        self.first_field = self.search
         self.create = QPushButton(self.tr("建立本县数据"))
         self.create.setDefault(True)
 
@@ -323,6 +368,7 @@ class RestorePage(QWidget):
         self.password.returnPressed.connect(self.submit)
         self.about = QLabel()
         self.about.setWordWrap(True)
+        self.first_field = self.password
         self.start = QPushButton(self.tr("恢复"))
         self.start.setDefault(True)
         self.start.clicked.connect(self.submit)
