@@ -18,6 +18,14 @@ from desktop.db.engine import Database, create_database, open_database
 DEMO_TODAY = dt.date(2026, 11, 30)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _qt_settings_of_tests() -> None:
+    """Window state that tests save goes to Qt's test locations, never the developer's own settings."""
+    from PySide6.QtCore import QStandardPaths
+
+    QStandardPaths.setTestModeEnabled(True)
+
+
 @pytest.fixture
 def empty_db(tmp_path: Path) -> Database:
     db = create_database(tmp_path / "county", county_code="522727", county_name="平塘县")

@@ -205,6 +205,8 @@ class ConnectPage(QWidget):
         # A USB scanner types the QR code's text into whichever field has the focus.
         self.url.textChanged.connect(self._scanned)
         self.code.textChanged.connect(self._scanned)
+        self.url.returnPressed.connect(self.code.setFocus)
+        self.code.returnPressed.connect(self.submit)
 
         form = QFormLayout(self)
         if owner.damaged is None:
@@ -280,6 +282,7 @@ class OfflinePage(QWidget):
         self.city.currentIndexChanged.connect(self._fill_counties)
         self.county.currentIndexChanged.connect(self._county_chosen)
         self.search.returnPressed.connect(self._find)
+        self.centre.returnPressed.connect(self.submit)
         self.create.clicked.connect(self.submit)
 
         form = QFormLayout(self)
@@ -333,6 +336,7 @@ class OfflinePage(QWidget):
     def _find(self) -> None:
         try:
             self.select(divisions.find_county(self.search.text()))
+            self.centre.setFocus()  # Enter there creates the county: code, Enter, Enter
         except divisions.UnknownCounty as error:
             if len(error.suggestions) == 1:
                 self.select(error.suggestions[0])  # shown for the person to confirm, not created

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QWidget
 from desktop.db.engine import open_database
 from desktop.errors import DatabaseCorrupt, DatabaseNotInitialised, GuopeiError
 from desktop.sync.credentials import load_credentials
+from desktop.ui import window_state
 from desktop.ui.context import AppContext
 from desktop.ui.errors import show_error
 from desktop.ui.first_start import FirstStartPage
@@ -90,6 +91,8 @@ class Launcher(QObject):
             self.window.close()
             self.window.deleteLater()
             window.setGeometry(geometry)
+        else:
+            window_state.place(window)
         self.window = window
         window.show()
         return window

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QStackedWidget, QWidget
 
+from desktop.ui import window_state
 from desktop.ui.backup_page import BackupPage
 from desktop.ui.backup_status import BackupStatus
 from desktop.ui.certificates_page import CertificatesPage
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self.backup_on_close = True  # off when the launcher replaces this county (restore)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        window_state.remember(self)
         if self.backup_on_close:
             self.backup_status.back_up_on_close()
         super().closeEvent(event)

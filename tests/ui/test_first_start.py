@@ -139,3 +139,26 @@ def test_a_new_pc_restores_a_backup_from_the_first_start_page(qtbot, tmp_path, m
         assert [s.name for s in session.query(School)] == ["平塘县第一中学"]
     window.backup_on_close = False
     window.context.db.dispose()
+
+
+def test_offline_start_by_keyboard_alone(qtbot, tmp_path):
+    from PySide6.QtCore import Qt
+
+    start = launcher(qtbot, tmp_path)
+    page = start.start()
+    qtbot.addWidget(page)
+    page.show()
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow)  # shortcuts answer only in the active window
+    qtbot.keyClick(page.connect_button, Qt.Key.Key_2)
+    assert page.stack.currentWidget() is page.offline_page
+    assert page.section.text() == "离线开始"
+    qtbot.keyClicks(page.offline_page.search, "522727")
+    qtbot.keyClick(page.offline_page.search, Qt.Key.Key_Return)
+    assert page.offline_page.centre.hasFocus()
+    qtbot.keyClick(page.offline_page.centre, Qt.Key.Key_Return)
+    window = start.window
+    assert isinstance(window, MainWindow)
+    qtbot.addWidget(window)
+    assert window.context.db.device.county_name == "平塘县"
+    window.context.db.dispose()
