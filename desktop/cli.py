@@ -426,13 +426,23 @@ def _public_key(data_dir: Path) -> int:
 
 def _screenshot(args: argparse.Namespace, data_dir: Path) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from desktop.ui.screenshot import render_pages
+    from desktop.db.engine import DB_FILENAME
+    from desktop.ui.app import create_application
+    from desktop.ui.first_start import FirstStartPage
+    from desktop.ui.screenshot import render_first_start, render_pages
 
     try:
         width, height = (int(part) for part in args.size.lower().split("x"))
     except ValueError:
         print(f"错误：--size 应写成 宽x高，如 1366x768，而不是 {args.size}", file=sys.stderr)
         return 2
+    if not (data_dir / DB_FILENAME).exists():
+        # No county yet: what this PC shows is the first-start page.
+        create_application(sys.argv[:1])
+        page = FirstStartPage(data_dir)
+        for path in render_first_start(page, args.out, width=width, height=height):
+            print(path)
+        return 0
     _, window = _open_window(data_dir)
     for path in render_pages(window, args.out, width=width, height=height):
         print(path)

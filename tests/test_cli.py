@@ -45,8 +45,23 @@ def test_screenshot_renders_every_page_at_the_asked_size(demo_dir, tmp_path, cap
 
 
 def test_missing_database_is_a_clear_message_not_a_traceback(tmp_path, capsys):
-    assert main(["--data-dir", str(tmp_path), "screenshot", "--out", str(tmp_path / "s")]) == 2
+    assert main(["--data-dir", str(tmp_path), "export", "teachers", str(tmp_path / "t.xlsx")]) == 2
     assert "guopei-desk init --county" in capsys.readouterr().err
+
+
+def test_screenshot_of_a_pc_without_a_county_shows_the_first_start_steps(tmp_path, capsys):
+    out = tmp_path / "shots"
+    new_pc = str(tmp_path / "new-pc")
+    assert main(["--data-dir", new_pc, "screenshot", "--out", str(out), "--size", "1024x640"]) == 0
+    names = [path.name for path in sorted(out.glob("*.png"))]
+    assert names == [
+        "01-first-start-choices.png",
+        "02-first-start-connect.png",
+        "03-first-start-offline.png",
+        "04-first-start-restore.png",
+    ]
+    assert QImage(str(out / names[0])).width() == 1024
+    assert not (tmp_path / "new-pc" / DB_FILENAME).exists()
 
 
 def test_eligibility_prints_every_reason_and_exits_by_the_decision(demo_dir, capsys):
