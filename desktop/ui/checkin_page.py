@@ -9,8 +9,8 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QStringListModel, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -70,6 +70,9 @@ class CheckInPage(QWidget):
         self.input.setPlaceholderText(self.tr("扫学员证二维码，或输入身份证号、姓名、拼音，按回车"))
         self.input.setObjectName("scanInput")
         self.input.returnPressed.connect(self.submit)
+        # Ctrl+Z in the input would undo its text (the field is cleared after every scan anyway);
+        # at the door it means "undo the last scan".
+        self.input.installEventFilter(self)
 
         self.feedback = QFrame()
         self.feedback.setObjectName("feedback")
@@ -199,9 +202,25 @@ class CheckInPage(QWidget):
         elif changes.touches(*self.WATCHED):
             self.refresh_roll()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.input
+            and isinstance(event, QKeyEvent)
+            and event.matches(QKeySequence.StandardKey.Undo)
+        ):
+            if event.type() == QEvent.Type.ShortcutOverride:
+                event.accept()  # the key press comes to the input (and to this filter), not to a shortcut
+                return True
+            if event.type() == QEvent.Type.KeyPress:
+                self.undo_last()
+                return True
+        return super().eventFilter(watched, event)
+
     def set_sign_out(self, value: bool) -> None:
         self.sign_out = value
         self.mode.setText(self.tr("当前：签退") if value else self.tr("当前：签到"))
+        # The big panel says the mode too: a class teacher looks there, not at the corner.
+        self.show_result(None)
         self.input.setFocus()
 
     def _keep_focus(self) -> None:
@@ -242,8 +261,19 @@ class CheckInPage(QWidget):
 
     def show_result(self, result: ScanResult | None) -> None:
         if result is None:
+            info = self.current()
+            if self.sign_out:
+                self.headline.setText(self.tr("签退：请扫码"))
+                self.detail.setText(
+                    self.tr("签退模式（按 F5 回到签到）") + (f"\n{info.label()}" if info else "")
+                )
+                self.feedback.setStyleSheet(
+                    "#feedback { background: #eef4fb; border: 4px solid #3d6a96; border-radius: 8px; }"
+                    "QLabel { color: #24415f; }"
+                )
+                return
             self.headline.setText(self.tr("请扫码"))
-            self.detail.setText(self.current().label() if self.current() else "")
+            self.detail.setText(info.label() if info else "")
             self.feedback.setStyleSheet(
                 "#feedback { background: white; border: 2px solid #d5dde6; border-radius: 8px; }"
             )

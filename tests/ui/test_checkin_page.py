@@ -226,3 +226,25 @@ def test_sign_in_sheet_and_paper_marks(qtbot, door, tmp_path, writable_demo):
     # The laptop's scan of the first trainee is kept, not overwritten by the paper.
     assert dialog.order[0] == first.id and rows[0].method == "badge"
     assert "已录入" in page.context.messages[-1]
+
+
+def test_ctrl_z_in_the_scan_field_undoes_the_last_scan_not_the_text(qtbot, door, writable_demo):
+    page, _clock, session_row, class_row, expected, _ = door
+    first = expected[0][0]
+    scan(qtbot, page, badge_text(first.id, class_row.project_id))
+    assert page.figures["present"].text() == "1"
+    qtbot.keyClicks(page.input, "wang")  # something typed, as a person would before noticing
+    qtbot.keyClick(page.input, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert "已撤销签到" in page.detail.text()
+    assert attendance(writable_demo, session_row.id, first.id).deleted
+    assert page.figures["present"].text() == "0"
+
+
+def test_sign_out_mode_is_said_in_the_big_panel(qtbot, door):
+    page, *_ = door
+    qtbot.keyClick(page.input, Qt.Key.Key_F6)
+    assert page.headline.text() == "签退：请扫码"
+    assert "F5" in page.detail.text()
+    assert "#3d6a96" in page.feedback.styleSheet()
+    qtbot.keyClick(page.input, Qt.Key.Key_F5)
+    assert page.headline.text() == "请扫码"
