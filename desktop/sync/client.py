@@ -35,6 +35,7 @@ from desktop.errors import EnvironmentFailure, GuopeiError, UserInputError
 from desktop.services import certificates, projects, selection
 from desktop.services.demo_county import is_demo_county
 from desktop.sync.digest import MAX_DIGEST_EXCLUDED, DigestRequest, DigestResponse, StreamDigest
+from desktop.sync.link_errors import CAPTIVE_PORTAL, link_problem
 from desktop.sync.protocol import (
     DEFAULT_PULL_LIMIT,
     FINAL_OUTCOMES,
@@ -122,9 +123,8 @@ class SyncError(EnvironmentFailure):
 
 
 class NotConnected(SyncError):
-    def __init__(self, detail: str = "") -> None:
-        message = "未连接到省级平台（可能是网络登录页面）"
-        super().__init__(f"{message}：{detail}" if detail else message)
+    def __init__(self, detail: str = CAPTIVE_PORTAL) -> None:
+        super().__init__(f"未连接到省级平台：{detail}")
 
 
 class ServerRefused(SyncError):
@@ -805,7 +805,7 @@ def _request(
             method, url, headers=headers, timeout=timeout, allow_redirects=False, stream=True, **kwargs
         )
     except requests.RequestException as error:
-        raise NotConnected(type(error).__name__) from error
+        raise NotConnected(link_problem(error)) from error
     if PROTOCOL_HEADER not in response.headers:
         response.close()
         raise NotConnected()
@@ -854,7 +854,7 @@ def _read_json(response: requests.Response, traffic: Traffic | None = None) -> A
             if size > MAX_COMPRESSED_BYTES:
                 raise SyncError(f"省级平台的响应超过 {MAX_COMPRESSED_BYTES} 字节")
     except (requests.RequestException, OSError) as error:
-        raise NotConnected(type(error).__name__) from error
+        raise NotConnected(link_problem(error)) from error
     finally:
         response.close()
     raw = b"".join(chunks)

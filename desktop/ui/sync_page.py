@@ -11,7 +11,15 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from desktop.db.models import Setting
 from desktop.domain.idnumber import mask_id_number, mask_phone
 from desktop.domain.vocab import CreditStatus, EnrollmentStatus
-from desktop.sync.client import CONFLICT_LOG_KEY, CONFLICTS_KEY, REJECTED_KEY, REPAIRS_KEY
+from desktop.sync.client import (
+    CONFLICT_LOG_KEY,
+    CONFLICTS_KEY,
+    CURSOR_KEY,
+    DIGEST_CHECKED_KEY,
+    REJECTED_KEY,
+    REPAIRS_KEY,
+)
+from desktop.sync.credentials import load_credentials
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.widgets import fill_table, read_only_table
 
@@ -74,8 +82,22 @@ def _what(payload: dict[str, Any]) -> str:
     return ""
 
 
-def _repairs_text(repairs: list[dict[str, Any]]) -> str:
+def connection_text(*, registered: bool, synced: bool, server_url: str = "") -> str:
+    """Where this PC stands with the province, and what to do next."""
+    if not registered:
+        return (
+            "本机尚未连接省级平台。按 F9（或状态栏的“同步”按钮），输入省级平台地址和一次性注册码"
+            "（或扫描注册二维码）；注册后，本机已录入的数据会在首次同步时全部上传。"
+        )
+    if not synced:
+        return f"已在省级平台注册（{server_url}），还没有完成首次同步：按 F9 立即同步。"
+    return f"已连接省级平台：{server_url}。同步每十分钟自动进行一次，也可以按 F9 立即同步。"
+
+
+def _repairs_text(repairs: list[dict[str, Any]], *, checked: bool) -> str:
     if not repairs:
+        if not checked:
+            return "数据校验：还没有与省级平台核对过（连接后自动进行）"
         return "数据校验：未发现与省级平台不一致"
     last = repairs[-1]
     entities = "、".join(ENTITY_LABELS.get(entity, entity) for entity in last.get("entities", []))
@@ -91,12 +113,15 @@ class SyncPage(QWidget):
         self.context = context
         title = QLabel(self.tr("同步记录"))
         title.setObjectName("pageTitle")
+        self.connection = QLabel()
+        self.connection.setWordWrap(True)
         headers = [self.tr(h) for h in ("类别", "记录", "记录编号", "原因")]
         self.rejected = read_only_table(headers, stretch=3)
         self.conflicts = read_only_table(headers, stretch=3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addWidget(title)
+        layout.addWidget(self.connection)
         layout.addWidget(QLabel(self.tr("省级平台拒绝的修改（未被采用，需要时请在本机改正后重新保存）")))
         layout.addWidget(self.rejected, 1)
         layout.addWidget(QLabel(self.tr("冲突：平台上已有更新的版本（以平台为准，下次同步时取回）")))
@@ -124,9 +149,17 @@ class SyncPage(QWidget):
     def reload(self) -> None:
         with self.context.db.read() as session:
             keys = (REJECTED_KEY, CONFLICTS_KEY, CONFLICT_LOG_KEY, REPAIRS_KEY)
-            kept = {key: session.get(Setting, key) for key in keys}
+            kept = {key: session.get(Setting, key) for key in (*keys, CURSOR_KEY, DIGEST_CHECKED_KEY)}
+        credentials = load_credentials(self.context.db.path.parent)
+        self.connection.setText(
+            connection_text(
+                registered=credentials is not None,
+                synced=kept[CURSOR_KEY] is not None,
+                server_url=credentials.server_url if credentials else "",
+            )
+        )
         repairs = list(kept[REPAIRS_KEY].value) if kept[REPAIRS_KEY] is not None else []
-        self.repairs.setText(_repairs_text(repairs))
+        self.repairs.setText(_repairs_text(repairs, checked=kept[DIGEST_CHECKED_KEY] is not None))
         notes = list(kept[CONFLICT_LOG_KEY].value) if kept[CONFLICT_LOG_KEY] is not None else []
         fill_table(
             self.province_log,

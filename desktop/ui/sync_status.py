@@ -172,6 +172,12 @@ class SyncStatus(QWidget):
         self.clock.setText(warning)
         self.clock.setVisible(bool(warning))
         self.waiting.setText(self.tr("待同步 {n} 条").format(n=f"{count:,}"))
+        self.waiting.setToolTip(
+            self.tr(
+                "本机尚未上传到省级平台的修改（新增、修改、签到……）。连接省级平台后自动上传；"
+                "离线开始或演示县的全部数据都算在内。"
+            )
+        )
         if load_credentials(self.data_dir) is None:
             self.state.setText(self.tr("未连接省级平台"))
         elif self.last_error:

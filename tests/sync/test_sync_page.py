@@ -64,7 +64,8 @@ def test_conflict_from_a_slow_clock_is_kept_and_shown(qtbot, server, tmp_path):
     assert page.conflicts.item(0, 0).text() == "教师" and page.conflicts.item(0, 2).text() == teacher_id
     assert page.rejected.item(0, 1).text() == "522727-2026-00001"
     assert page.rejected.item(0, 3).text() == "该记录属于其他区县"
-    assert page.repairs.text() == "数据校验：未发现与省级平台不一致"
+    # It pushed but never compared its data with the province's: no check is claimed.
+    assert page.repairs.text() == "数据校验：还没有与省级平台核对过（连接后自动进行）"
     with slow.write() as session:  # a repair as check_divergence records it
         session.add(Setting(key=REPAIRS_KEY, value=[{"at": "2026-11-29T08:00:00", "entities": ["school"]}]))
     page.reload()
