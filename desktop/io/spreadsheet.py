@@ -178,7 +178,12 @@ def _read_excel(path: Path, sheet: str | int) -> Sheet:
     except PasswordError:
         raise SpreadsheetError(f"文件 {path.name} 设有密码：请在 Excel 中取消密码后另存，再导入") from None
     except CalamineError as error:
-        raise SpreadsheetError(f"无法读取文件 {path.name}：文件已损坏或不是 Excel 文件（{error}）") from error
+        # calamine's own words are English ("Cannot detect file format"): say what the file is instead.
+        if b"word/document.xml" in data:
+            what = "这是 Word 文档，不是 Excel 表格（扩展名被改过）：请打开正确的名单表格"
+        else:
+            what = "文件已损坏，或不是 Excel 表格：请用 Excel 或 WPS 打开后另存为 .xlsx，再导入"
+        raise SpreadsheetError(f"无法读取文件 {path.name}：{what}") from error
     return _to_sheet(path, name, raw_rows)
 
 
@@ -189,12 +194,35 @@ def _decode(path: Path, data: bytes) -> str:
         encodings: tuple[str, ...] = ("utf-16",)
     else:
         encodings = ("utf-8-sig", "gb18030")
+        if _looks_japanese(data):
+            # GB18030 decodes almost any bytes: a Shift-JIS file would come out as nonsense Chinese and
+            # be reported as having no header.
+            raise SpreadsheetError(
+                f"文件 {path.name} 是日文编码（Shift-JIS），不能导入：请在 Excel 中另存为“CSV UTF-8”后重试"
+            )
     for encoding in encodings:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
     raise SpreadsheetError(f"无法识别文件 {path.name} 的文字编码：请在 Excel 中另存为“CSV UTF-8”后重试")
+
+
+def _looks_japanese(data: bytes) -> bool:
+    """Shift-JIS text with kana. Chinese GB18030 bytes read as Shift-JIS give half-width katakana (their
+    lead bytes B0–DF are single half-width kana there), never hiragana or full-width katakana."""
+    try:
+        data.decode("utf-8")
+        return False
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("shift_jis")
+    except UnicodeDecodeError:
+        return False
+    kana = sum(1 for char in text if "\u3040" <= char <= "\u30ff")
+    half_width = sum(1 for char in text if "\uff61" <= char <= "\uff9f")
+    return kana >= 2 and kana > half_width
 
 
 def _read_csv(path: Path) -> Sheet:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from desktop.db.models import School, Setting, Teacher
 from desktop.db.outbox import insert_synced_rows
 from desktop.domain.codes import code_table
-from desktop.domain.idnumber import mask_id_number, normalize_id_number, upgrade_15_to_18
+from desktop.domain.idnumber import InvalidIdNumber, mask_id_number, normalize_id_number, upgrade_15_to_18
 from desktop.domain.teacher_rules import TeacherForm, TeacherInvalid, ValidTeacher, validate_teacher
 from desktop.domain.vocab import BackboneLevel, TeacherRole
 from desktop.errors import Cancelled
@@ -71,6 +71,9 @@ class RowOutcome:
     valid: ValidTeacher | None = None
     teacher_id: str | None = None  # the existing teacher an update applies to
     changes: dict[str, object] = field(default_factory=dict)  # field -> new value, for an update
+    # The ID number as typed, normalised (15 digits upgraded): rows of one person are found by it even
+    # when one of them is refused for another reason.
+    identity: str = ""
 
     @property
     def reason(self) -> str:
@@ -248,6 +251,7 @@ def _outcome(record: Record, reference: _Reference, *, today: dt.date, create_sc
         else text("id_number"),
         school_name=school_name,
         problems=problems,
+        identity=_identity(text("id_number")),
     )
     school_id = reference.schools.get(school_name, "")
     if not school_name:
@@ -344,12 +348,23 @@ def preview_teacher_import(
     return ImportPreview(path, sheet.sheet_name, header, mapping, outcomes, new_schools, create_schools)
 
 
+def _identity(raw: str) -> str:
+    number = normalize_id_number(raw)
+    if len(number) == 15:
+        try:
+            return upgrade_15_to_18(number)
+        except InvalidIdNumber:
+            return number
+    return number
+
+
 def _refuse_duplicates(outcomes: list[RowOutcome]) -> None:
-    """Rows of one person twice in a file are all refused: which one is right is for a person to say."""
+    """Rows of one person twice in a file are all refused, whatever else is wrong with either: which
+    one is right is for a person to say (importing the twin of a refused row would pick for them)."""
     rows_by_number: dict[str, list[RowOutcome]] = {}
     for outcome in outcomes:
-        if outcome.valid:
-            rows_by_number.setdefault(outcome.valid.id_number.value, []).append(outcome)
+        if outcome.identity:
+            rows_by_number.setdefault(outcome.identity, []).append(outcome)
     for group in rows_by_number.values():
         if len(group) < 2:
             continue

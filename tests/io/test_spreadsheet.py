@@ -164,10 +164,41 @@ def test_damaged_file_is_refused_with_its_name(tmp_path: Path) -> None:
     path = tmp_path / "坏文件.xlsx"
     path.write_bytes(os.urandom(2048))
     with pytest.raises(
-        SpreadsheetError, match=r"无法读取文件 坏文件\.xlsx：文件已损坏或不是 Excel 文件"
+        SpreadsheetError, match=r"无法读取文件 坏文件\.xlsx：文件已损坏，或不是 Excel 表格"
     ) as caught:
         read_sheet(path)
     assert isinstance(caught.value, UserInputError)
+    assert "Cannot" not in str(caught.value) and "format" not in str(caught.value)
+
+
+def test_a_word_document_renamed_xlsx_is_named_as_one(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "名单.xlsx"
+    with zipfile.ZipFile(path, "w") as document:  # the parts of a .docx that matter here
+        document.writestr("[Content_Types].xml", "<Types/>")
+        document.writestr("word/document.xml", "<w:document/>")
+    with pytest.raises(SpreadsheetError, match="这是 Word 文档") as caught:
+        read_sheet(path)
+    assert "Cannot" not in str(caught.value)
+
+
+def test_a_japanese_shift_jis_csv_is_refused_for_its_encoding_not_its_header(tmp_path: Path) -> None:
+    path = tmp_path / "名簿.csv"
+    path.write_bytes("なまえ,しめい,がっこう\nやまだ たろう,123,ひがし小学校\n".encode("shift_jis"))
+    with pytest.raises(SpreadsheetError, match="日文编码（Shift-JIS）"):
+        read_sheet(path)
+
+
+def test_chinese_gb18030_csv_is_not_taken_for_japanese(tmp_path: Path) -> None:
+    path = tmp_path / "名单.csv"
+    text = (
+        "姓名,身份证号,学校,学段\n"
+        "罗春燕,522727198503010022,克度镇中心小学,小学\n"
+        "张三丰,522727198503020022,平舟镇中学,初中\n"
+    )
+    path.write_bytes(text.encode("gb18030"))
+    assert read_sheet(path).rows[1][0].value == "罗春燕"
 
 
 def test_password_protected_workbook_is_named_as_such(tmp_path: Path) -> None:

@@ -264,3 +264,20 @@ def test_cancelling_the_apply_leaves_nothing(county, tmp_path):
         apply_teacher_import(session, result, county_code="522727", today=TODAY, cancelled=lambda: True)
     with county.read() as session:
         assert session.scalar(select(func.count()).select_from(Teacher)) == 1  # only the one already there
+
+
+def test_the_same_person_twice_is_refused_on_both_rows_even_when_one_has_another_error(county, tmp_path):
+    twin = number(8)
+    path = write_xlsx(
+        tmp_path / "名单.xlsx",
+        [
+            [1, "周重复", twin, "女", "克度镇中心小学", "", "", ""],
+            [2, "周重复", twin, "男", "克度镇中心小学", "", "", ""],  # and the gender contradicts the number
+        ],
+    )
+    result = preview(county, path)
+    by_row = {o.row: o for o in result.outcomes}
+    assert by_row[3].action == by_row[4].action == "refuse"
+    assert "身份证号与第 4 行重复" in by_row[3].reason
+    assert "身份证号与第 3 行重复" in by_row[4].reason and "性别“男”与身份证号不符" in by_row[4].reason
+    assert result.summary() == "新增 0 人，更新 0 人，无变化 0 人，拒绝 2 行"
