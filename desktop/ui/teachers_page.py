@@ -5,8 +5,8 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -55,7 +55,8 @@ class TeachersPage(QWidget):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.reload)
         self.search.textChanged.connect(self._search_timer.start)
-        self.search.returnPressed.connect(self.reload)
+        self.search.returnPressed.connect(self._search_and_go_to_table)
+        self.search.installEventFilter(self)  # ↓ from the search box goes to the list
 
         self.filters: dict[str, QComboBox] = {}
         filter_row = QHBoxLayout()
@@ -88,6 +89,8 @@ class TeachersPage(QWidget):
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # Tab leaves the list for the buttons below it (cell by cell it would take dozens of presses).
+        self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -199,6 +202,27 @@ class TeachersPage(QWidget):
             self._fill_filters()
         if changes.touches(*self.WATCHED):
             self.reload()
+
+    def _search_and_go_to_table(self) -> None:
+        self.reload()
+        self._go_to_table()
+
+    def _go_to_table(self) -> None:
+        if self.model.rowCount():
+            self.table.setFocus()
+            if not self.table.selectionModel().hasSelection():
+                self.table.selectRow(0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+        ):
+            self._go_to_table()
+            return True
+        return super().eventFilter(watched, event)
 
     def focus_search(self) -> None:
         self.search.setFocus()

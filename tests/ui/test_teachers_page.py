@@ -129,3 +129,20 @@ def test_clicking_the_name_header_reverses_the_pinyin_order(qtbot, demo_db):
     page.table.horizontalHeader().sectionClicked.emit(0)
     assert page.model.row_at(0).name == last
     assert page.model.row_at(page.model.rowCount() - 1).name == first
+
+
+def test_keyboard_path_from_search_to_list_to_buttons(qtbot, demo_db):
+    page = make_page(qtbot, demo_db)
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow)
+    page.focus_search()
+    qtbot.keyClicks(page.search, "zh")
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)  # search now, then straight into the list
+    assert page.table.hasFocus() and page.table.selectionModel().selectedRows()
+    page.focus_search()
+    qtbot.keyClick(page.search, Qt.Key.Key_Down)  # ↓ does the same
+    assert page.table.hasFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_Tab)  # one Tab leaves the list, not one cell
+    from PySide6.QtWidgets import QPushButton
+
+    assert isinstance(page.focusWidget(), QPushButton), page.focusWidget()
