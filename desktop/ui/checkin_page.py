@@ -32,6 +32,7 @@ from desktop.services import attendance_documents, checkin
 from desktop.services.checkin import GOOD, WARN, Outcome, ScanResult, SessionInfo
 from desktop.ui import sounds
 from desktop.ui.context import AppContext, Changes
+from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.paper_sheet_dialog import PaperSheetDialog
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,10 @@ class CheckInPage(QWidget):
         self._missing_ids: list[str] = []  # enrollment ids of the missing list, row by row
 
         self.picker = QComboBox()
+        # Session labels run long (time, project, class, venue): the list shows them whole, the box
+        # keeps the page within a small screen.
+        self.picker.setMinimumContentsLength(24)
+        self.picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.picker.currentIndexChanged.connect(self.session_changed)
         self.mode = QLabel()
         self.mode.setObjectName("sectionTitle")
@@ -122,7 +127,7 @@ class CheckInPage(QWidget):
         roll_box.addWidget(QLabel(self.tr("未到名单")))
         roll_box.addWidget(self.missing, 1)
 
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()
         for caption, slot, key in (
             (self.tr("签到模式（F5）"), lambda: self.set_sign_out(False), "F5"),
             (self.tr("签退模式（F6）"), lambda: self.set_sign_out(True), "F6"),
@@ -138,7 +143,6 @@ class CheckInPage(QWidget):
             if key:
                 QShortcut(QKeySequence(key), self, activated=slot)
             buttons.addWidget(button)
-        buttons.addStretch(1)
         for index in range(9):  # Alt+1 … Alt+9: pick today's session in one keystroke
             QShortcut(QKeySequence(f"Alt+{index + 1}"), self, activated=lambda i=index: self.pick(i))
 

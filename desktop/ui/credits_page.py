@@ -25,6 +25,7 @@ from desktop.services import credits
 from desktop.services.credits import CreditRow
 from desktop.services.selection import find_teacher
 from desktop.ui.context import AppContext, Changes
+from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.widgets import fill_table, read_only_table, selected_keys
 
 
@@ -59,7 +60,7 @@ class CreditsPage(QWidget):
             stretch=7,
             multi=True,
         )
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()
         for caption, slot in (
             (self.tr("从已结业项目生成…"), self.choose_project_to_generate),
             (self.tr("手工登记…"), self.add_manual_entry),
@@ -70,7 +71,6 @@ class CreditsPage(QWidget):
             button = QPushButton(caption)
             button.clicked.connect(slot)
             buttons.addWidget(button)
-        buttons.addStretch(1)
         buttons.addWidget(self.total)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)

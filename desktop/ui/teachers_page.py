@@ -30,6 +30,7 @@ from desktop.domain.teacher_rules import TeacherForm
 from desktop.services import reserve_pool, roster, roster_export, teachers
 from desktop.services.roster import TeacherFilter
 from desktop.ui.context import AppContext, Changes
+from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.import_dialog import ImportDialog
 from desktop.ui.tasks import Reporter
 from desktop.ui.teacher_dialog import TeacherDialog
@@ -59,7 +60,7 @@ class TeachersPage(QWidget):
         self.search.installEventFilter(self)  # ↓ from the search box goes to the list
 
         self.filters: dict[str, QComboBox] = {}
-        filter_row = QHBoxLayout()
+        filter_row = FlowLayout()
         for key, caption in (
             ("school_id", "学校"),
             ("township", "乡镇"),
@@ -74,10 +75,13 @@ class TeachersPage(QWidget):
         ):
             combo = QComboBox()
             combo.setToolTip(self.tr(caption))
-            combo.setMinimumContentsLength(4)
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            if key == "school_id":  # school names run long: ten characters, the rest in the list
+                combo.setMinimumContentsLength(10)
+                combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            else:  # the whole label ("全部贫困地区"), never cut; the row wraps instead
+                combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             self.filters[key] = combo
-            filter_row.addWidget(combo, 2 if key == "school_id" else 1)
+            filter_row.addWidget(combo)
         self.include_inactive = QCheckBox(self.tr("含离退/调出"))
         filter_row.addWidget(self.include_inactive)
         self._fill_filters()
@@ -106,7 +110,7 @@ class TeachersPage(QWidget):
         self.table.doubleClicked.connect(self.open_file)
         self.table.activated.connect(self.open_file)
 
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()
         self.buttons: dict[str, QPushButton] = {}
         for key, caption, shortcut, slot in (
             ("add", "新增教师", "Ctrl+N", self.add_teacher),
@@ -125,7 +129,6 @@ class TeachersPage(QWidget):
                 QShortcut(QKeySequence(shortcut), self, activated=slot)
             self.buttons[key] = button
             buttons.addWidget(button)
-        buttons.addStretch(1)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.focus_search)
 
         top = QHBoxLayout()
