@@ -64,9 +64,17 @@ class QuietContext:
                 self.messages: list[str] = []
                 self.errors: list[BaseException] = []
                 self.opened: list[Path] = []
+                # What each confirmation asked, and the answer the next ones get (Yes unless a test
+                # sets it to False, as a person pressing Cancel).
+                self.confirmations: list[str] = []
+                self.answer = True
 
             def inform(self, parent, title: str, text: str) -> None:
                 self.messages.append(text)
+
+            def confirm(self, parent, title: str, text: str, action: str) -> bool:
+                self.confirmations.append(text)
+                return self.answer
 
             def report_error(self, parent, error: BaseException) -> None:
                 self.errors.append(error)

@@ -6,16 +6,23 @@ carries every reason, met or not, and a person approves it before it becomes the
 
 Absence is measured in hours (scheduled − attended), not in sessions: a missed half-day session and a
 missed two-hour evening session weigh differently. Leave (请假) still counts as absence, because what
-the trainee must reach is hours actually attended.
+the trainee must reach is hours actually attended, and so do minutes missed by arriving late or
+leaving early past the grace period (`desktop.domain.presence`).
+
+A decision is final (in 国培 a non-completion bars the teacher for three years), so it is taken only
+once the project's last session is over; until then a proposal counts only the sessions held so far,
+and the only ways out are 劝退 and 退训, each with its reason.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from desktop.domain.eligibility import Reason
 from desktop.domain.vocab import CompletionOutcome
+from desktop.errors import UserInputError
 
 _CHINESE_DIGITS = "零一二三四五六七八九十"
 
@@ -69,6 +76,8 @@ class TraineeRecord:
     sessions_absent: int
     assessment_passed: bool | None  # None: no result entered yet
     outcome_submitted: bool
+    # Of the hours not attended, those lost to late arrival or early departure at sessions attended.
+    hours_lost_late_early: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -125,6 +134,8 @@ def _absence_reason(rule: CompletionRule, record: TraineeRecord) -> Reason:
         return Reason("absence", f"全勤（{_hours(scheduled)} 学时）", ok)
     # Lateness and leaving early also cost hours without a whole session missed.
     sessions = f"，缺课 {record.sessions_absent}/{record.sessions_held} 次" if record.sessions_absent else ""
+    if record.hours_lost_late_early > 0:
+        sessions = f"（含迟到早退 {_hours(_exact(record.hours_lost_late_early))} 学时）" + sessions
     detail = f"缺勤 {_hours(absent)} 学时{sessions}，占总学时 {_percent(share, rule.max_absence_share)}"
     if ok:
         text = f"{detail}，未超过{limit}（请假计入缺勤）"
@@ -161,3 +172,20 @@ def propose(rule: CompletionRule, record: TraineeRecord) -> Proposal:
     return Proposal(
         CompletionOutcome.COMPLETED if completed else CompletionOutcome.NOT_COMPLETED, tuple(reasons)
     )
+
+
+class CompletionTooEarly(UserInputError):
+    """A completion decision asked for before the project's last session is over."""
+
+    def __init__(self, last_session_end: dt.datetime) -> None:
+        super().__init__(
+            f"项目的最后一次课在 {last_session_end:%Y年%m月%d日 %H:%M} 结束，结业结论须在此之后确认。"
+            "在此之前，未参训期满的学员只能在“学员”页办理劝退或特殊原因退训（须填写原因）。"
+        )
+        self.last_session_end = last_session_end
+
+
+def check_decidable(*, last_session_end: dt.datetime, now: dt.datetime) -> None:
+    """Raises CompletionTooEarly unless the project's last session has ended by `now`."""
+    if now < last_session_end:
+        raise CompletionTooEarly(last_session_end)

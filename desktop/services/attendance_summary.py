@@ -2,6 +2,10 @@
 
 A session counts as held when its date is past, or when it is today and somebody has already been
 present at it; a session later today that nobody has reached yet must not turn everyone absent.
+Completion asks for something stricter (`ended_by`): only sessions whose end has passed.
+
+Late arrival and early departure past the grace period already cost hours on the attendance row
+(`desktop.domain.presence`, applied at check-in and sign-out); the summary shows what they cost.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ HEADERS = (
     "缺勤",
     "请假",
     "迟到",
+    "迟到早退扣减学时",
 )
 
 
@@ -66,6 +71,9 @@ class TraineeSummary:
     absences: int  # held sessions with no attendance row, or marked absent
     excused: int
     late: int
+    # Hours of held sessions lost to late arrival or early departure (already left out of hours_attended).
+    hours_lost_late_early: float
+    hours_held: float  # hours of the sessions held so far: what absence is measured against now
 
     @property
     def attendance_rate(self) -> float | None:
@@ -82,6 +90,9 @@ class _Slot:
     held: bool
 
 
+_LATE_OR_EARLY = (AttendanceStatus.LATE.value, AttendanceStatus.LEFT_EARLY.value)
+
+
 @dataclass(frozen=True)
 class _Mark:
     status: str
@@ -93,7 +104,8 @@ def _natural(text: str) -> tuple[object, ...]:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
 
 
-def _slots(session: Session, project_id: str, today: dt.date) -> list[_Slot]:
+def _slots(session: Session, project_id: str, today: dt.date, ended_by: dt.datetime | None) -> list[_Slot]:
+    """The project's sessions; with `ended_by`, held means ended by then, whoever came."""
     rows = session.execute(
         select(TrainingSession)
         .join(TrainingClass, TrainingSession.class_id == TrainingClass.id)
@@ -117,14 +129,23 @@ def _slots(session: Session, project_id: str, today: dt.date) -> list[_Slot]:
             s.class_id,
             dt.datetime.combine(s.date, s.start_time),
             s.hours,
-            s.date < today or s.id in begun,
+            (
+                dt.datetime.combine(s.date, s.end_time) <= ended_by
+                if ended_by is not None
+                else s.date < today or s.id in begun
+            ),
         )
         for s in sessions
     ]
 
 
 def _summaries(
-    session: Session, project_id: str, *, today: dt.date, class_id: str | None
+    session: Session,
+    project_id: str,
+    *,
+    today: dt.date,
+    class_id: str | None,
+    ended_by: dt.datetime | None = None,
 ) -> list[tuple[str, TraineeSummary]]:
     """(pinyin sort key, summary) for the listed trainees of the project, or of one class of it."""
     class_names = dict(
@@ -136,7 +157,7 @@ def _summaries(
     )
     # With a single class, a trainee not yet placed can only be in it (the roll expects them there).
     sole_class = next(iter(class_names)) if len(class_names) == 1 else None
-    slots = _slots(session, project_id, today)
+    slots = _slots(session, project_id, today, ended_by)
     query = (
         select(
             Enrollment.id,
@@ -192,6 +213,11 @@ def _summaries(
         cutoff = dismissed_at.get(enrollment_id) if status == EnrollmentStatus.DISMISSED.value else None
         held = [slot for slot in expected if slot.held and (cutoff is None or slot.starts < cutoff)]
         seen = [marks.get((enrollment_id, slot.id)) for slot in held]
+        lost = [
+            max(slot.hours - mark.hours, 0.0)
+            for slot, mark in zip(held, seen, strict=True)
+            if mark and mark.status in _LATE_OR_EARLY
+        ]
         statuses = [mark.status if mark else None for mark in seen]
         summary = TraineeSummary(
             enrollment_id=enrollment_id,
@@ -206,6 +232,8 @@ def _summaries(
             absences=sum(1 for s in statuses if s in (None, AttendanceStatus.ABSENT.value)),
             excused=statuses.count(AttendanceStatus.EXCUSED.value),
             late=statuses.count(AttendanceStatus.LATE.value),
+            hours_lost_late_early=round(sum(lost), 2),
+            hours_held=round(sum(slot.hours for slot in held), 2),
         )
         result.append((name_sort, summary))
     return result
@@ -218,9 +246,12 @@ def class_summary(session: Session, class_id: str, *, today: dt.date) -> list[Tr
     return [summary for _key, summary in sorted(rows, key=lambda pair: pair[0])]
 
 
-def project_summary(session: Session, project_id: str, *, today: dt.date) -> list[TraineeSummary]:
-    """Every class of the project, class by class (2班 before 10班, 未分班 last), each in pinyin order."""
-    rows = _summaries(session, project_id, today=today, class_id=None)
+def project_summary(
+    session: Session, project_id: str, *, today: dt.date, ended_by: dt.datetime | None = None
+) -> list[TraineeSummary]:
+    """Every class of the project, class by class (2班 before 10班, 未分班 last), each in pinyin order.
+    With `ended_by`, only sessions ended by then count as held (what completion measures)."""
+    rows = _summaries(session, project_id, today=today, class_id=None, ended_by=ended_by)
     rows.sort(key=lambda pair: (pair[1].class_name == UNPLACED, _natural(pair[1].class_name), pair[0]))
     return [summary for _key, summary in rows]
 
@@ -248,8 +279,9 @@ def export_summary_xlsx(rows: Iterable[TraineeSummary], out: Path) -> int:
                 row.absences,
                 row.excused,
                 row.late,
+                row.hours_lost_late_early,
             ]
             for row in rows
         ),
-        widths=[10, 24, 12, 9, 9, 9, 9, 9, 7, 7, 7],
+        widths=[10, 24, 12, 9, 9, 9, 9, 9, 7, 7, 7, 12],
     )

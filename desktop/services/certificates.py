@@ -77,11 +77,8 @@ def next_sequence(session: Session, county_code: str, year: int) -> int:
     return max((parse_serial(serial).sequence for serial in serials), default=0) + 1
 
 
-def issue_for_project(
-    session: Session, project_id: str, *, county_code: str, issued_on: dt.date
-) -> list[str]:
-    """A certificate for every completed trainee of the project that has none; returns their ids."""
-    project = session.get_one(Project, project_id)
+def awaiting_certificates(session: Session, project_id: str) -> list[tuple[Enrollment, Teacher]]:
+    """The completed trainees of the project who have no certificate yet, in pinyin order."""
     have = set(
         session.scalars(
             select(Certificate.enrollment_id).where(
@@ -89,18 +86,24 @@ def issue_for_project(
             )
         )
     )
-    private = signing_key(session)
-    sequence = next_sequence(session, county_code, issued_on.year)
-    ids = []
     rows = session.execute(
         select(Enrollment, Teacher)
         .join(Teacher, Enrollment.teacher_id == Teacher.id)
         .where(Enrollment.project_id == project_id, Enrollment.status == EnrollmentStatus.COMPLETED.value)
         .order_by(Teacher.name_sort)
     )
-    for enrollment, teacher in rows:
-        if enrollment.id in have:
-            continue
+    return [(enrollment, teacher) for enrollment, teacher in rows if enrollment.id not in have]
+
+
+def issue_for_project(
+    session: Session, project_id: str, *, county_code: str, issued_on: dt.date
+) -> list[str]:
+    """A certificate for every completed trainee of the project that has none; returns their ids."""
+    project = session.get_one(Project, project_id)
+    private = signing_key(session)
+    sequence = next_sequence(session, county_code, issued_on.year)
+    ids = []
+    for enrollment, teacher in awaiting_certificates(session, project_id):
         serial = certificate_serial(county_code, issued_on.year, sequence)
         sequence += 1
         claims = CertificateClaims(

@@ -28,6 +28,7 @@ from desktop.db.models import (
 from desktop.domain.badge import InvalidBadge, looks_like_badge, parse_badge
 from desktop.domain.idnumber import InvalidIdNumber, normalize_id_number, parse_id_number
 from desktop.domain.ids import natural_id
+from desktop.domain.presence import Presence, presence
 from desktop.domain.vocab import AttendanceStatus, CaptureMethod, EnrollmentStatus
 from desktop.services.roster import normalise_query
 
@@ -274,46 +275,67 @@ def record(
         return ScanResult(Outcome.OTHER_CLASS, name, f"属于 {other}，请到 {other} 签到", enrollment.id)
     attendance_id = natural_id("attendance", info.id, enrollment.id)
     row = find_attendance(session, info.id, enrollment.id)
-    start = dt.datetime.combine(info.date, info.start)
-    end = dt.datetime.combine(info.date, info.end)
-    grace = dt.timedelta(minutes=grace_minutes(session))
     if sign_out:
         if row is None or row.deleted or row.status not in PRESENT:
             return ScanResult(Outcome.NOT_FOUND, name, "尚未签到，不能签退", enrollment.id)
         if row.checked_out_at is not None:
             return ScanResult(Outcome.REPEAT, name, f"已签退（{row.checked_out_at:%H:%M}）", enrollment.id)
+        there = _presence(session, info, checked_in_at=row.checked_in_at, checked_out_at=now)
         row.checked_out_at = now
-        if now < end - grace:
+        row.hours = there.hours
+        if there.left_early:
             row.status = AttendanceStatus.LEFT_EARLY.value
-            attended = max((now - max(row.checked_in_at or start, start)).total_seconds(), 0)
-            row.hours = round(info.hours * attended / max((end - start).total_seconds(), 1) * 2) / 2
             session.flush()
             return ScanResult(
-                Outcome.LEFT_EARLY, name, f"早退 {now:%H:%M}（应 {info.end:%H:%M} 结束）", enrollment.id
+                Outcome.LEFT_EARLY,
+                name,
+                f"早退 {now:%H:%M}（应 {info.end:%H:%M} 结束），计 {there.hours:g} 学时",
+                enrollment.id,
             )
         session.flush()
         return ScanResult(Outcome.SIGNED_OUT, name, f"签退成功 {now:%H:%M}  {school}", enrollment.id)
     if row is not None and not row.deleted and row.status in PRESENT:
         return ScanResult(Outcome.REPEAT, name, f"已签到（{row.checked_in_at:%H:%M}）", enrollment.id)
-    late = now > start + grace
-    status = AttendanceStatus.LATE if late else AttendanceStatus.PRESENT
+    there = _presence(session, info, checked_in_at=now, checked_out_at=None)
     if row is None:
         row = Attendance(id=attendance_id, session_id=info.id, enrollment_id=enrollment.id)
         session.add(row)
     row.deleted = False
-    row.status = status.value
     row.checked_in_at = now
     row.checked_out_at = None
+    row.status = (AttendanceStatus.LATE if there.late else AttendanceStatus.PRESENT).value
     row.method = method
-    row.hours = info.hours
+    row.hours = there.hours
     row.note = ""
     if enrollment.status == EnrollmentStatus.PUBLICISED.value:
         enrollment.status = EnrollmentStatus.ATTENDING.value  # 报到: the first check-in is the arrival
     session.flush()
-    if late:
-        minutes = int((now - start).total_seconds() // 60)
-        return ScanResult(Outcome.LATE, name, f"迟到 {minutes} 分钟（{now:%H:%M}）  {school}", enrollment.id)
+    if there.late:
+        return ScanResult(
+            Outcome.LATE,
+            name,
+            f"迟到 {there.late_minutes} 分钟（{now:%H:%M}），计 {there.hours:g} 学时  {school}",
+            enrollment.id,
+        )
     return ScanResult(Outcome.CHECKED_IN, name, f"签到成功 {now:%H:%M}  {school}", enrollment.id)
+
+
+def _presence(
+    session: Session,
+    info: SessionInfo,
+    *,
+    checked_in_at: dt.datetime | None,
+    checked_out_at: dt.datetime | None,
+) -> Presence:
+    """The hours a check-in (and sign-out, if any) earns at the session, late and early counted."""
+    return presence(
+        starts=dt.datetime.combine(info.date, info.start),
+        ends=dt.datetime.combine(info.date, info.end),
+        hours=info.hours,
+        checked_in_at=checked_in_at,
+        checked_out_at=checked_out_at,
+        grace_minutes=grace_minutes(session),
+    )
 
 
 def undo(session: Session, session_id: str, enrollment_id: str, *, sign_out: bool) -> ScanResult:
@@ -324,11 +346,12 @@ def undo(session: Session, session_id: str, enrollment_id: str, *, sign_out: boo
     if row is None or row.deleted:
         return ScanResult(Outcome.NOT_FOUND, name, "没有可撤销的签到")
     if sign_out:
-        info = session_info(session, session_id)
+        there = _presence(
+            session, session_info(session, session_id), checked_in_at=row.checked_in_at, checked_out_at=None
+        )
         row.checked_out_at = None
-        late = row.checked_in_at and row.checked_in_at > dt.datetime.combine(info.date, info.start)
-        row.status = (AttendanceStatus.LATE if late else AttendanceStatus.PRESENT).value
-        row.hours = info.hours
+        row.status = (AttendanceStatus.LATE if there.late else AttendanceStatus.PRESENT).value
+        row.hours = there.hours
     else:
         row.deleted = True
     session.flush()

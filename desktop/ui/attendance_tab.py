@@ -26,6 +26,7 @@ HEADERS = (
     "缺勤",
     "请假",
     "迟到",
+    "迟到早退扣减学时",
 )
 
 
@@ -63,6 +64,7 @@ class AttendanceTab(ProjectTab):
                     str(r.absences),
                     str(r.excused),
                     str(r.late),
+                    f"{r.hours_lost_late_early:g}" if r.hours_lost_late_early else "",
                 ]
                 for r in self.summary_rows
             ],

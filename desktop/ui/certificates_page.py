@@ -157,6 +157,19 @@ class CertificatesPage(QWidget):
         if project_id is None:
             return 0
         device = self.context.db.device
+        with self.context.db.read() as session:
+            awaiting = len(certificates.awaiting_certificates(session, project_id))
+        if not awaiting:
+            self.context.inform(self, self.tr("签发证书"), self.tr("这个项目的结业学员都已有证书。"))
+            return 0
+        text = self.tr(
+            "将为 {n} 名结业学员签发证书，每人一个新编号，签发日期 {day}。\n"
+            "编号一经签发不再收回，签错只能撤销。"
+        ).format(n=awaiting, day=f"{self.context.today():%Y年%m月%d日}")
+        if not self.context.confirm(
+            self, self.tr("签发证书"), text, self.tr("签发 {n} 张").format(n=awaiting)
+        ):
+            return 0
         try:
             with self.context.db.write() as session:
                 issued = certificates.issue_for_project(
@@ -230,6 +243,14 @@ class CertificatesPage(QWidget):
         if reason is None:
             reason, ok = QInputDialog.getText(self, self.tr("撤销证书"), self.tr("撤销原因："))
             if not ok:
+                return False
+        # Without a reason the service refuses; asking first would be asking for nothing.
+        if reason.strip():
+            shown = "、".join(serials[:5]) + (self.tr(" 等") if len(serials) > 5 else "")
+            text = self.tr(
+                "将撤销 {n} 张证书：{serials}\n原因：{reason}\n撤销后扫码核验显示“已撤销”，不能恢复。"
+            ).format(n=len(serials), serials=shown, reason=reason.strip())
+            if not self.context.confirm(self, self.tr("撤销证书"), text, self.tr("撤销证书")):
                 return False
         try:
             with self.context.db.write() as session:

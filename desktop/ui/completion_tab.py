@@ -1,16 +1,17 @@
 """结业 tab of a project: the proposal for each trainee with every reason; assessment and outcome
-recorded; proposals confirmed, or overridden with a written reason."""
+recorded; proposals confirmed, or overridden with a written reason, after saying what will be written
+(integrity records in 国培) and asking once; a decision not yet synced taken back."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QPushButton
+from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QPushButton
 from sqlalchemy.orm import Session
 
 from desktop.domain.vocab import CompletionOutcome, EnrollmentStatus
+from desktop.errors import GuopeiError
 from desktop.services import completion
 from desktop.services.completion import CompletionLine
 from desktop.services.projects import ProjectRow
@@ -29,22 +30,41 @@ class CompletionTab(ProjectTab):
             multi=True,
         )
         buttons = QHBoxLayout()
+        self.decide_buttons: list[QPushButton] = []
         for caption, slot in (
             (self.tr("成果已提交"), lambda: self.record(outcome_submitted=True)),
             (self.tr("考核合格"), lambda: self.record(passed=True)),
             (self.tr("考核不合格"), lambda: self.record(passed=False)),
             (self.tr("确认所选结论"), self.confirm_selected),
             (self.tr("改判…"), self.override_selected),
+            (self.tr("撤销所选结论"), self.undo_selected),
         ):
             button = QPushButton(caption)
             button.clicked.connect(slot)
             buttons.addWidget(button)
+            if slot in (self.confirm_selected, self.override_selected):
+                self.decide_buttons.append(button)
+        # Why the decision buttons are off while the project runs (the service refuses it too).
+        self.too_early = QLabel()
+        self.too_early.setObjectName("emptyNote")
+        buttons.addWidget(self.too_early)
         self.arrange(self.table, buttons)
 
     def show_project(self, project: ProjectRow) -> None:
         self.project_id = project_id = project.id
+        now = self.context.now()
         with self.context.db.read() as session:
-            self.lines = completion.proposals(session, project_id, today=self.context.today())
+            self.lines = completion.proposals(session, project_id, now=now)
+            last = completion.last_session_end(session, project_id)
+        running = now < last
+        for button in self.decide_buttons:
+            button.setEnabled(not running)
+        self.too_early.setVisible(running)
+        self.too_early.setText(
+            self.tr("最后一次课 {when} 结束后才能确认结业；此前只计已上的课").format(
+                when=f"{last:%Y年%m月%d日 %H:%M}"
+            )
+        )
         fill_table(
             self.table,
             [
@@ -78,18 +98,44 @@ class CompletionTab(ProjectTab):
             lambda s: completion.record_assessment(s, ids, passed=passed, outcome_submitted=outcome_submitted)
         )
 
-    def confirm_selected(self) -> bool:
-        ids, project_id = selected_keys(self.table), self.project_id
-        if not ids or project_id is None:
+    def _confirm(
+        self, ids: list[str], override: CompletionOutcome | None = None, override_reason: str = ""
+    ) -> bool:
+        """Say what the decision will write and ask once; refusals (too early, already decided) are
+        shown instead of the question."""
+        project_id, at = self.project_id, self.context.now()
+        assert project_id is not None
+        try:
+            with self.context.db.read() as session:
+                plan = completion.plan(
+                    session, project_id, ids, now=at, override=override, override_reason=override_reason
+                )
+        except (ValueError, GuopeiError) as error:
+            self.context.report_error(self, error)
             return False
-        at, today = dt.datetime.now(), self.context.today()
+        if not self.context.confirm(self, self.tr("确认结业结论"), plan.text(), self.tr("确认结论")):
+            return False
         return self._decide(
-            lambda s: completion.confirm(s, project_id, ids, decided_by=ACTOR, at=at, today=today)
+            lambda s: completion.confirm(
+                s,
+                project_id,
+                ids,
+                decided_by=ACTOR,
+                at=at,
+                override=override,
+                override_reason=override_reason,
+            )
         )
 
+    def confirm_selected(self) -> bool:
+        ids = selected_keys(self.table)
+        if not ids or self.project_id is None:
+            return False
+        return self._confirm(ids)
+
     def override_selected(self, outcome: CompletionOutcome | None = None, reason: str | None = None) -> bool:
-        ids, project_id = selected_keys(self.table), self.project_id
-        if not ids or project_id is None:
+        ids = selected_keys(self.table)
+        if not ids or self.project_id is None:
             return False
         if outcome is None:
             labels = [member.label for member in CompletionOutcome]
@@ -101,16 +147,14 @@ class CompletionTab(ProjectTab):
             reason, ok = QInputDialog.getText(self, self.tr("改判"), self.tr("理由（将长期保存）："))
             if not ok:
                 return False
-        at, today = dt.datetime.now(), self.context.today()
-        return self._decide(
-            lambda s: completion.confirm(
-                s,
-                project_id,
-                ids,
-                decided_by=ACTOR,
-                at=at,
-                today=today,
-                override=outcome,
-                override_reason=reason,
-            )
-        )
+        return self._confirm(ids, outcome, reason)
+
+    def undo_selected(self) -> bool:
+        ids = selected_keys(self.table)
+        if not ids:
+            return False
+        text = self.tr("将撤销 {n} 人尚未同步的结业结论（及其诚信档案），恢复为“参训中”。").format(n=len(ids))
+        if not self.context.confirm(self, self.tr("撤销结业结论"), text, self.tr("撤销结论")):
+            return False
+        at = self.context.now()
+        return self._decide(lambda s: completion.undo(s, ids, actor=ACTOR, at=at))

@@ -37,12 +37,16 @@ class AppContext(QObject):
         db: Database,
         *,
         today: Callable[[], dt.date] = dt.date.today,
+        clock: Callable[[], dt.datetime] | None = None,
         runner: TaskRunner | None = None,
         log_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.db = db
         self.today = today
+        # The moment decisions are taken at (completion is refused before a project's last session);
+        # without a clock of its own, the time of day on `today`, so an injected day is kept.
+        self.now = clock or (lambda: dt.datetime.combine(self.today(), dt.datetime.now().time()))
         self.runner = runner or TaskRunner()
         self.log_path = log_path
 
@@ -50,6 +54,19 @@ class AppContext(QObject):
     # without a modal box stopping the event loop.
     def inform(self, parent: QWidget | None, title: str, text: str) -> None:
         QMessageBox.information(parent, title, text)
+
+    def confirm(self, parent: QWidget | None, title: str, text: str, action: str) -> bool:
+        """Ask once before an irreversible step; the Yes button is named for the action, Cancel is the
+        default so that a stray Enter changes nothing."""
+        box = QMessageBox(parent)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(title)
+        box.setText(text)
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Yes).setText(action)
+        box.button(QMessageBox.StandardButton.Cancel).setText(box.tr("取消"))
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        return box.exec() == QMessageBox.StandardButton.Yes
 
     def report_error(self, parent: QWidget | None, error: BaseException) -> None:
         show_error(parent, error, log_path=self.log_path)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QInputDialog, QPushButton
 from sqlalchemy.orm import Session
 
-from desktop.domain.vocab import EnrollmentStatus
+from desktop.domain.enrollment_flow import INTEGRITY
+from desktop.domain.vocab import EnrollmentStatus, Program
 from desktop.errors import UserInputError
 from desktop.services import projects, selection
 from desktop.services.application_import import apply_applications, preview_applications
@@ -29,6 +31,8 @@ STEPS = [
     ("劝退…", EnrollmentStatus.DISMISSED),
     ("特殊原因退训…", EnrollmentStatus.WITHDRAWN),
 ]
+# Steps with no way back: said in full and asked once before they are written.
+FINAL_STEPS = (EnrollmentStatus.NO_SHOW, EnrollmentStatus.DISMISSED, EnrollmentStatus.WITHDRAWN)
 
 
 class TraineesTab(ProjectTab):
@@ -89,11 +93,38 @@ class TraineesTab(ProjectTab):
             )
             if not ok:
                 return False
+        # A missing reason is refused by the service; asking first would be asking for nothing.
+        if (
+            status in FINAL_STEPS
+            and (reason or "").strip()
+            and not self._confirm_final(ids, status, reason or "")
+        ):
+            return False
         at = dt.datetime.now()
         return self._write(
             {"enrollments", "integrity_records"},
             lambda s: selection.advance(s, ids, status, actor=ACTOR, at=at, reason=reason or ""),
         )
+
+    def _confirm_final(self, ids: list[str], status: EnrollmentStatus, reason: str) -> bool:
+        chosen = set(ids)
+        names = [
+            self.table.item(row, 0).text()
+            for row in range(self.table.rowCount())
+            if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) in chosen
+        ]
+        shown = "、".join(names[:10]) + (self.tr(" 等") if len(names) > 10 else "")
+        lines = [
+            self.tr("将把 {n} 人改为“{status}”：{names}").format(
+                n=len(ids), status=status.label, names=shown
+            ),
+            self.tr("原因：{reason}").format(reason=reason.strip()),
+        ]
+        project = self.current_project()
+        if status in INTEGRITY and project is not None and Program(project.program).is_guopei:
+            lines.append(self.tr("将为 {n} 人写入诚信档案，三年内不得参加国培。").format(n=len(ids)))
+        lines.append(self.tr("此操作不能撤销。"))
+        return self.context.confirm(self, self.tr(status.label), "\n".join(lines), self.tr(status.label))
 
     def publicise(self, days: int | None = None) -> bool:
         project = self.current_project()

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from fractions import Fraction
 
 import pytest
 
-from desktop.domain.completion import CompletionRule, TraineeRecord, propose
+from desktop.domain.completion import (
+    CompletionRule,
+    CompletionTooEarly,
+    TraineeRecord,
+    check_decidable,
+    propose,
+)
 from desktop.domain.vocab import CompletionOutcome
+from desktop.errors import UserInputError
 
 # 60 scheduled hours: one fifth is 12 hours.
 GOOD = TraineeRecord(
@@ -166,3 +174,38 @@ def test_rule_from_dict_reads_share_exactly(stored: object, share: Fraction) -> 
 def test_rule_refuses_nonsense(kwargs: dict) -> None:
     with pytest.raises(ValueError):
         CompletionRule(**kwargs)
+
+
+def test_lateness_is_named_in_the_absence_reason() -> None:
+    # 3 hours lost to arriving late and leaving early, 2 to a missed session: 5 of 60 hours absent.
+    record = replace(GOOD, hours_attended=55, sessions_absent=1, hours_lost_late_early=3)
+    assert texts(STRICT, record)["absence"] == (
+        "缺勤 5 学时（含迟到早退 3 学时），缺课 1/10 次，占总学时 8%，未超过五分之一（请假计入缺勤）",
+        True,
+    )
+    # Late every day: no session missed, and still past the limit.
+    late = replace(GOOD, hours_attended=47.5, hours_lost_late_early=12.5)
+    text, met = texts(STRICT, late)["absence"]
+    assert not met and "缺勤 12.5 学时（含迟到早退 12.5 学时）" in text
+
+
+LAST_SESSION_END = dt.datetime(2026, 12, 2, 17, 0)
+
+
+@pytest.mark.parametrize(
+    ("now", "decidable"),
+    [
+        (dt.datetime(2026, 11, 30, 17, 0), False),  # the project is still running
+        (LAST_SESSION_END - dt.timedelta(minutes=1), False),  # during the last session
+        (LAST_SESSION_END, True),
+        (dt.datetime(2026, 12, 3, 9, 0), True),
+    ],
+)
+def test_decided_only_after_the_last_session(now: dt.datetime, decidable: bool) -> None:
+    if decidable:
+        check_decidable(last_session_end=LAST_SESSION_END, now=now)
+        return
+    with pytest.raises(CompletionTooEarly) as refused:
+        check_decidable(last_session_end=LAST_SESSION_END, now=now)
+    assert isinstance(refused.value, UserInputError)
+    assert "2026年12月02日 17:00" in str(refused.value) and "劝退" in str(refused.value)

@@ -22,6 +22,7 @@ from desktop.db.models import (
 from desktop.domain.idnumber import make_id_number
 from desktop.domain.ids import natural_id
 from desktop.io.spreadsheet import read_sheet
+from desktop.services import checkin
 from desktop.services.attendance_summary import class_summary, export_summary_xlsx, project_summary
 
 TODAY = dt.date(2026, 11, 5)
@@ -248,6 +249,7 @@ def test_export_reads_back_with_chinese_headers(county, tmp_path):
         "缺勤",
         "请假",
         "迟到",
+        "迟到早退扣减学时",
     ]
     lines = {line[0].value: [cell.value for cell in line] for line in sheet.rows[1:]}
     assert lines["罗春燕"] == [
@@ -262,8 +264,61 @@ def test_export_reads_back_with_chinese_headers(county, tmp_path):
         "0",
         "0",
         "0",
+        "0",
     ]
-    assert lines["王丽"] == ["王丽", "克度镇中心小学", "2班", "4", "1", "25.0%", "3", "17", "2", "1", "1"]
+    assert lines["王丽"] == [
+        "王丽",
+        "克度镇中心小学",
+        "2班",
+        "4",
+        "1",
+        "25.0%",
+        "3",
+        "17",
+        "2",
+        "1",
+        "1",
+        "0",
+    ]
     assert lines["陈芳"][5] == "0.0%"
     assert lines["周静"][6] == "3.5"
+    assert lines["周静"][11] == "1.5"  # she left s1 early: 1.5 of its 3 hours
     assert lines["孙莉"][5] == "—"
+
+
+def test_late_arrival_and_early_departure_cost_hours_on_the_line(county):
+    """王丽 checks in 30 minutes late to s1 (09:00–12:00, 3 学时) and leaves 30 minutes early."""
+    wang = county.enrollments["王丽"]
+    with county.db.write() as session:
+        s1 = session.scalar(select(TrainingSession.id).where(TrainingSession.date == dt.date(2026, 11, 2)))
+        checkin.find_attendance(session, s1, wang).deleted = True  # her mark, taken again at the door
+        session.flush()
+        info = checkin.session_info(session, s1)
+        arrived = checkin.record(
+            session, info, wang, now=dt.datetime(2026, 11, 2, 9, 30), sign_out=False, method="badge"
+        )
+        assert arrived.outcome == checkin.Outcome.LATE and "计 2.5 学时" in arrived.detail
+        left = checkin.record(
+            session, info, wang, now=dt.datetime(2026, 11, 2, 11, 30), sign_out=True, method="badge"
+        )
+        assert left.outcome == checkin.Outcome.LEFT_EARLY and "计 2 学时" in left.detail
+        assert checkin.find_attendance(session, s1, wang).hours == 2
+    with county.db.read() as session:
+        by_name = {row.name: row for row in class_summary(session, county.class_id, today=TODAY)}
+    # Counted 全勤 at s1 before: 3 hours. Now 2, and the line says the hour went to lateness.
+    assert (by_name["王丽"].hours_attended, by_name["王丽"].hours_lost_late_early) == (2, 1)
+    assert (by_name["罗春燕"].hours_lost_late_early, by_name["周静"].hours_lost_late_early) == (0, 1.5)
+
+
+def test_held_by_a_moment_counts_only_sessions_ended(county):
+    """What completion measures: sessions ended by the moment, whoever came (s4 ends at noon)."""
+    with county.db.read() as session:
+        at_noon = project_summary(
+            session, county.project_id, today=TODAY, ended_by=dt.datetime(2026, 11, 5, 12, 0)
+        )
+        before = project_summary(
+            session, county.project_id, today=TODAY, ended_by=dt.datetime(2026, 11, 5, 11, 59)
+        )
+    noon = {row.name: row for row in at_noon}
+    assert (noon["王丽"].sessions_held, noon["王丽"].hours_held, noon["王丽"].hours_scheduled) == (4, 11, 17)
+    assert {row.name: row.hours_held for row in before}["王丽"] == 8

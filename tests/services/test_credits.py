@@ -22,7 +22,7 @@ from desktop.domain.ids import natural_id
 from desktop.domain.vocab import CreditStatus, Program, TrainingLevel
 from desktop.errors import UserInputError
 from desktop.io.spreadsheet import read_sheet
-from desktop.services import credits
+from desktop.services import checkin, credits
 
 
 @pytest.fixture
@@ -108,6 +108,36 @@ def test_drafts_from_completed_trainees_with_the_explanation(trained):
         "draft",
     )
     assert "线上 3 学时 × 0.5" in entry.description
+
+
+def test_late_arrival_costs_credited_hours(trained):
+    """90 minutes late to the first 3-hour session: 1.5 hours, not 3, go into the credits."""
+    db, project_id, _ = trained
+    with db.write() as session:
+        enrollment = session.scalars(select(Enrollment)).one()
+        first = session.scalars(
+            select(TrainingSession).where(TrainingSession.date == dt.date(2026, 5, 1))
+        ).one()
+        checkin.find_attendance(session, first.id, enrollment.id).deleted = True
+        enrollment.status = "attending"  # taken at the door during the training
+        session.flush()
+        late = checkin.record(
+            session,
+            checkin.session_info(session, first.id),
+            enrollment.id,
+            now=dt.datetime(2026, 5, 1, 10, 0),
+            sign_out=False,
+            method="badge",
+        )
+        assert late.outcome == checkin.Outcome.LATE
+        enrollment.status = "completed"
+        session.flush()
+        assert credits.generate_for_project(session, project_id) == 1
+    with db.read() as session:
+        entry = session.scalars(select(CreditEntry)).one()
+    # Face to face 1.5 + 3, online 3 × 0.5: 6 hours (7.5 when lateness cost nothing).
+    assert (entry.hours, entry.credits) == (6, 0.6)
+    assert "面授 4.5 学时" in entry.description
 
 
 def test_states_and_frozen_entries(trained):

@@ -19,9 +19,15 @@ def test_issue_print_scan_verify_and_revoke(qtbot, writable_demo, tmp_path):
     page.show()
     assert page.training_class.count() >= 2  # 全部班级 and the project's classes
     before = len(page.rows)
+    page.context.answer = False  # Cancel: nothing issued
+    assert page.issue() == 0 and len(page.rows) == before
+    page.context.answer = True
     issued = page.issue()
     assert issued > 0 and len(page.rows) == before + issued
+    assert page.context.confirmations == [page.context.confirmations[0]] * 2
+    assert page.context.confirmations[0].startswith(f"将为 {issued} 名结业学员签发证书")
     assert page.issue() == 0  # never twice for one trainee
+    assert len(page.context.confirmations) == 2  # nothing to issue: nothing asked
     page.table.selectRow(0)
     page.separate.setChecked(True)
     out = tmp_path / "证书.pdf"
@@ -53,7 +59,16 @@ def test_issue_print_scan_verify_and_revoke(qtbot, writable_demo, tmp_path):
     assert from_preview == scanned
     preview.close()
     page.table.selectRow(0)
+    page.context.answer = False
+    assert not page.revoke_selected("学员冒名顶替")
+    assert page.rows[0].revoked is False
+    page.context.answer = True
+    page.table.selectRow(0)
     assert page.revoke_selected("学员冒名顶替")
+    assert (
+        page.rows[0].serial in page.context.confirmations[-1]
+        and "学员冒名顶替" in page.context.confirmations[-1]
+    )
     qtbot.keyClicks(page.scan, scanned)
     qtbot.keyClick(page.scan, Qt.Key.Key_Return)
     assert page.verdict.text().startswith("证书已被撤销")

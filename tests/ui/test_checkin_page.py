@@ -109,7 +109,10 @@ def test_id_number_after_the_grace_period_is_late(qtbot, door):
     clock.set(8, 52)
     scan(qtbot, page, teacher.id_number)
     assert "迟到 22 分钟" in page.detail.text() and "#b9770e" in colour(page)  # amber
-    assert attendance(page.context.db, session_row.id, enrollment.id).status == "late"
+    row = attendance(page.context.db, session_row.id, enrollment.id)
+    # 22 of the session's 180 minutes missed cost their share of its 3 学时 (2.63, rounded down).
+    assert (row.status, session_row.hours, row.hours) == ("late", 3, 2.63)
+    assert "计 2.63 学时" in page.detail.text()
     assert page.figures["late"].text() == "1"
 
 

@@ -161,3 +161,43 @@ def test_files_checked_against_the_project_open_a_preview(qtbot, writable_demo, 
     bad.write_text("not a sheet")
     assert page.trainees_tab.import_applications(bad) is None
     assert "不支持的文件类型" in str(page.context.errors[-1])
+
+
+def test_dismissal_in_guopei_says_it_writes_the_integrity_record_and_asks_once(qtbot, writable_demo):
+    from desktop.db.models import IntegrityRecord
+    from desktop.domain.vocab import EnrollmentStatus
+
+    db = writable_demo
+    with db.write() as session:
+        project = session.scalars(
+            select(Project)
+            .join(Enrollment, Enrollment.project_id == Project.id)
+            .where(Project.owner == "county", Enrollment.status == "attending")
+        ).first()
+        project.program = "guopei_midwest"
+        project_id = project.id
+    page = open_project(qtbot, db, status=project.status)
+    page.table.selectRow([r.id for r in page.rows].index(project_id))
+    page.tabs.setCurrentIndex(0)  # 学员
+    table = page.trainees_tab.table
+    attending = [r for r in range(table.rowCount()) if table.item(r, 4).text() == "参训中"][:2]
+    ids = [table.item(r, 0).data(0x0100) for r in attending]
+
+    def records() -> int:
+        with db.read() as session:
+            return session.scalar(
+                select(func.count())
+                .select_from(IntegrityRecord)
+                .where(IntegrityRecord.enrollment_id.in_(ids))
+            )
+
+    page.context.answer = False
+    select_rows(table, attending)
+    assert not page.trainees_tab.step_selected(EnrollmentStatus.DISMISSED, "不符合参训条件")
+    text = page.context.confirmations[-1]
+    assert "将为 2 人写入诚信档案，三年内不得参加国培" in text and "不符合参训条件" in text
+    assert records() == 0
+    page.context.answer = True
+    select_rows(table, attending)
+    assert page.trainees_tab.step_selected(EnrollmentStatus.DISMISSED, "不符合参训条件")
+    assert records() == 2 and len(page.context.confirmations) == 2
