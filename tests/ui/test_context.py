@@ -34,6 +34,12 @@ def test_confirmation_names_its_action_and_a_stray_enter_cancels(qtbot, empty_db
     ):
         seen: dict = {}
         QTimer.singleShot(0, lambda seen=seen, button=button: answer_box(seen, button))
-        QTimer.singleShot(3000, close_left_boxes)  # should the answer fail, the test fails rather than hangs
-        assert context.confirm(None, "确认结业结论", text, "确认结论") is expected
+        # Should the answer fail, the box is closed and the test fails rather than hangs.
+        guard = QTimer()
+        guard.setSingleShot(True)
+        guard.timeout.connect(close_left_boxes)
+        guard.start(3000)
+        answered = context.confirm(None, "确认结业结论", text, "确认结论")
+        guard.stop()
+        assert answered is expected
         assert seen == {"text": text, "yes": "确认结论", "default_is_cancel": True}
