@@ -132,6 +132,14 @@ def test_attendance_tab_and_summary_export(qtbot, writable_demo, tmp_path):
     assert page.attendance_tab.table.rowCount() == len(page.attendance_tab.summary_rows) > 0
     rates = [page.attendance_tab.table.item(r, 5).text() for r in range(page.attendance_tab.table.rowCount())]
     assert all(rate.endswith("%") or rate == "—" for rate in rates)
+    table = page.attendance_tab.table
+    assert table.horizontalHeaderItem(11).text() == "迟到早退扣减学时"
+    lost = {
+        table.item(r, 11).text(): row.hours_lost_late_early
+        for r, row in enumerate(page.attendance_tab.summary_rows)
+        if row.hours_lost_late_early
+    }
+    assert lost and all(float(text) == hours for text, hours in lost.items())  # late trainees show it
     out = tmp_path / "考勤汇总.xlsx"
     assert page.attendance_tab.export_summary(out) == len(page.attendance_tab.summary_rows)
     sheet = read_sheet(out)
