@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPushButton
+from PySide6.QtWidgets import QFileDialog, QPushButton
 from sqlalchemy.orm import Session
 
 from desktop.services import attendance_summary, online_hours
 from desktop.services.attendance_summary import TraineeSummary
 from desktop.services.projects import ProjectRow
+from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.preview_dialog import PreviewDialog, PreviewSpec
 from desktop.ui.project_tab import ProjectTab
 from desktop.ui.widgets import choose_spreadsheet, fill_table, read_only_table
@@ -39,7 +40,7 @@ class AttendanceTab(ProjectTab):
         online.clicked.connect(self.choose_online_hours_file)
         export = QPushButton(self.tr("导出考勤汇总…"))
         export.clicked.connect(self.choose_summary_file)
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()
         buttons.addWidget(online)
         buttons.addWidget(export)
         self.arrange(self.table, buttons)

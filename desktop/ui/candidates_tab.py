@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QPushButton, QSpinBox
+from PySide6.QtWidgets import QInputDialog, QLabel, QPushButton, QSpinBox
 
 from desktop.services import selection
 from desktop.services.projects import ProjectRow
 from desktop.services.selection import Candidate
+from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.project_tab import ACTOR, ProjectTab
 from desktop.ui.widgets import fill_table, read_only_table, selected_keys
 
@@ -30,7 +31,7 @@ class CandidatesTab(ProjectTab):
         pick.clicked.connect(lambda: self.enroll_teachers(selected_keys(self.table)))
         override = QPushButton(self.tr("破格报名所选…"))
         override.clicked.connect(self.override_selected)
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()
         for widget in (QLabel("N ="), self.top_n, pick_top, pick, override):
             buttons.addWidget(widget)
         self.arrange(self.table, buttons)

@@ -27,6 +27,7 @@ from desktop.services.certificate_printing import certificate_data, print_certif
 from desktop.services.certificates import CertificateRow
 from desktop.ui.certificate_preview import CertificatePreviewDialog
 from desktop.ui.context import AppContext, Changes
+from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.tasks import Reporter
 from desktop.ui.widgets import fill_table, read_only_table, selected_keys
 
@@ -41,6 +42,9 @@ class CertificatesPage(QWidget):
         title = QLabel(self.tr("结业证书"))
         title.setObjectName("pageTitle")
         self.project = QComboBox()
+        # Project names run long: the list shows them whole, the box keeps the page on a small screen.
+        self.project.setMinimumContentsLength(20)
+        self.project.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.project.currentIndexChanged.connect(self._fill_classes)
         self.training_class = QComboBox()
         self.training_class.currentIndexChanged.connect(self.reload)
@@ -57,7 +61,7 @@ class CertificatesPage(QWidget):
             stretch=3,
             multi=True,
         )
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()
         for caption, slot in (
             (self.tr("为结业学员签发证书"), self.issue),
             (self.tr("预览"), self.preview_selected),
@@ -69,7 +73,6 @@ class CertificatesPage(QWidget):
             button.clicked.connect(slot)
             buttons.addWidget(button)
         buttons.addWidget(self.separate)
-        buttons.addStretch(1)
         self.empty_note = QLabel(self.tr("这个项目还没有签发证书：点“为结业学员签发证书”。"))
         self.empty_note.setObjectName("emptyNote")
         self.scan = QLineEdit()

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QPushButton, QSplitter
+from PySide6.QtWidgets import QInputDialog, QPushButton, QSplitter
 
 from desktop.domain.vocab import SessionFormat
 from desktop.services import projects
 from desktop.services.projects import ProjectRow
+from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.project_tab import ProjectTab
 from desktop.ui.schedule_dialog import ScheduleDialog
 from desktop.ui.widgets import fill_table, read_only_table
@@ -24,7 +25,7 @@ class ClassesTab(ProjectTab):
         add_class.clicked.connect(self.add_class)
         schedule = QPushButton(self.tr("排课…"))
         schedule.clicked.connect(self.schedule)
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()
         buttons.addWidget(add_class)
         buttons.addWidget(schedule)
         splitter = QSplitter(Qt.Orientation.Vertical)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QHBoxLayout, QInputDialog, QLabel, QPushButton
+from PySide6.QtWidgets import QInputDialog, QLabel, QPushButton
 from sqlalchemy.orm import Session
 
 from desktop.domain.vocab import CompletionOutcome, EnrollmentStatus
@@ -15,6 +15,7 @@ from desktop.errors import GuopeiError
 from desktop.services import completion
 from desktop.services.completion import CompletionLine
 from desktop.services.projects import ProjectRow
+from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.project_tab import ACTOR, ProjectTab
 from desktop.ui.widgets import fill_table, read_only_table, selected_keys
 
@@ -29,7 +30,7 @@ class CompletionTab(ProjectTab):
             stretch=5,
             multi=True,
         )
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()
         self.decide_buttons: list[QPushButton] = []
         for caption, slot in (
             (self.tr("成果已提交"), lambda: self.record(outcome_submitted=True)),

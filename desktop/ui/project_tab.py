@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 from sqlalchemy.orm import Session
 
 from desktop.errors import GuopeiError
 from desktop.services.projects import ProjectRow
 from desktop.ui.context import AppContext, Changes
+from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.preview_dialog import PreviewDialog, PreviewSpec
 
 ACTOR = "县教师发展中心"
@@ -27,9 +28,9 @@ class ProjectTab(QWidget):
         """Redraw for `project` (called when the tab or the project changes)."""
         raise NotImplementedError
 
-    def arrange(self, main: QWidget, buttons: QHBoxLayout) -> None:
-        """The tab's main view above its row of buttons, as every tab of the page is laid out."""
-        buttons.addStretch(1)
+    def arrange(self, main: QWidget, buttons: FlowLayout) -> None:
+        """The tab's main view above its row of buttons (which wraps on a small screen), as every tab of
+        the page is laid out."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 0)
         layout.addWidget(main, 1)

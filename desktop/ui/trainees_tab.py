@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QInputDialog, QPushButton
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QPushButton
 from sqlalchemy.orm import Session
 
 from desktop.domain.enrollment_flow import INTEGRITY
@@ -17,6 +17,7 @@ from desktop.services import projects, selection
 from desktop.services.application_import import apply_applications, preview_applications
 from desktop.services.projects import ProjectRow
 from desktop.services.selection_documents import WrittenDocuments, write_selection_documents
+from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.preview_dialog import PreviewDialog, PreviewSpec
 from desktop.ui.project_tab import ACTOR, ProjectTab
 from desktop.ui.tasks import Reporter
@@ -43,7 +44,7 @@ class TraineesTab(ProjectTab):
             stretch=5,
             multi=True,
         )
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()
         for label, status in STEPS:
             button = QPushButton(self.tr(label))
             button.clicked.connect(lambda _=False, s=status: self.step_selected(s))
