@@ -26,6 +26,18 @@ def _qt_settings_of_tests() -> None:
     QStandardPaths.setTestModeEnabled(True)
 
 
+@pytest.fixture(autouse=True)
+def _detach_log_file() -> Iterator[None]:
+    """Commands set up a rotating log file in their data folder; each test's folder is its own."""
+    yield
+    import logging.handlers
+
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, logging.handlers.RotatingFileHandler)]:
+        root.removeHandler(handler)
+        handler.close()
+
+
 @pytest.fixture
 def empty_db(tmp_path: Path) -> Database:
     db = create_database(tmp_path / "county", county_code="522727", county_name="平塘县")

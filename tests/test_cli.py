@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-import logging.handlers
-
-import pytest
 from PySide6.QtGui import QImage
 
 from desktop.cli import main
 from desktop.db.engine import DB_FILENAME
-
-
-@pytest.fixture(autouse=True)
-def _detach_log_file():
-    yield
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if isinstance(h, logging.handlers.RotatingFileHandler)]:
-        root.removeHandler(handler)
-        handler.close()
 
 
 def test_demo_no_gui_builds_a_county_and_logs(tmp_path, capsys):

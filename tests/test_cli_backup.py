@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import logging.handlers
 from pathlib import Path
 
 import pytest
@@ -15,15 +13,6 @@ from desktop.db.engine import DB_FILENAME, create_database, open_database
 from desktop.db.models import School
 
 PASSWORD = "县中心的备份密码"
-
-
-@pytest.fixture(autouse=True)
-def _detach_log_file():
-    yield
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if isinstance(h, logging.handlers.RotatingFileHandler)]:
-        root.removeHandler(handler)
-        handler.close()
 
 
 @pytest.fixture

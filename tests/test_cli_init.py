@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
-import logging.handlers
 import os
 import subprocess
 import sys
@@ -22,15 +20,6 @@ from desktop.db.instance_lock import LOCK_FILENAME, CountyAlreadyOpen, InstanceL
 from desktop.db.models import School, Teacher
 from desktop.domain.idnumber import make_id_number
 from desktop.services.county_setup import centre_name
-
-
-@pytest.fixture(autouse=True)
-def _detach_log_file():
-    yield
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if isinstance(h, logging.handlers.RotatingFileHandler)]:
-        root.removeHandler(handler)
-        handler.close()
 
 
 def roster_file(path):

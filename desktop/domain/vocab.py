@@ -180,3 +180,21 @@ class IntegrityKind(Labelled):
 class CompletionOutcome(Labelled):
     COMPLETED = ("completed", "结业")
     NOT_COMPLETED = ("not_completed", "未结业")
+
+
+# What people call each synced entity (the 同步 page, the progress of a first download).
+ENTITY_LABELS = {
+    "school": "学校",
+    "teacher": "教师",
+    "reserve_pool_entry": "储备库",
+    "project": "培训项目",
+    "training_class": "班级",
+    "session": "课次",
+    "enrollment": "报名",
+    "enrollment_event": "报名记录",
+    "attendance": "考勤",
+    "completion": "结业",
+    "credit_entry": "学分",
+    "integrity_record": "诚信档案",
+    "certificate": "证书",
+}

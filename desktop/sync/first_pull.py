@@ -32,6 +32,7 @@ from desktop.db.engine import DB_FILENAME, Database, create_database, open_datab
 from desktop.db.models import Setting
 from desktop.domain.certificate_signing import generate_key, key_id, public_key_of
 from desktop.domain.ids import new_id
+from desktop.domain.vocab import ENTITY_LABELS
 from desktop.errors import Cancelled, UserInputError
 from desktop.services import certificates
 from desktop.services.county_setup import CountyExists
@@ -45,22 +46,6 @@ CancelCheck = Callable[[], bool]
 
 log = logging.getLogger(__name__)
 
-# What the progress message calls each entity (as the 同步 page does).
-ENTITY_LABELS = {
-    "school": "学校",
-    "teacher": "教师",
-    "reserve_pool_entry": "储备库",
-    "project": "培训项目",
-    "training_class": "班级",
-    "session": "课次",
-    "enrollment": "报名",
-    "enrollment_event": "报名记录",
-    "attendance": "考勤",
-    "completion": "结业",
-    "credit_entry": "学分",
-    "integrity_record": "诚信档案",
-    "certificate": "证书",
-}
 PULL_START, PULL_END = 5, 99  # the share of the percentage the pages fill
 
 

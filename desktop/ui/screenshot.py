@@ -3,42 +3,49 @@ page's steps), to look at the work and illustrate the README."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.ui.first_start import FirstStartPage
 from desktop.ui.main_window import MainWindow
 
 
 def render_pages(window: MainWindow, out_dir: Path, *, width: int, height: int) -> list[Path]:
+    views = [(spec.key, lambda key=spec.key: window.show_page(key)) for spec in window.specs]
+    return _render(window, views, out_dir, width=width, height=height)
+
+
+def render_first_start(page: FirstStartPage, out_dir: Path, *, width: int, height: int) -> list[Path]:
+    steps = {
+        "first-start-choices": page.choices,
+        "first-start-connect": page.connect_page,
+        "first-start-offline": page.offline_page,
+        "first-start-restore": page.restore_page,
+    }
+    views = [(name, lambda step=step: page.stack.setCurrentWidget(step)) for name, step in steps.items()]
+    return _render(page, views, out_dir, width=width, height=height)
+
+
+def _render(
+    window: QWidget,
+    views: Iterable[tuple[str, Callable[[], None]]],
+    out_dir: Path,
+    *,
+    width: int,
+    height: int,
+) -> list[Path]:
+    """Show each view in turn and save the window as `NN-name.png`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     window.resize(width, height)
     window.show()
     written = []
-    for index, spec in enumerate(window.specs, start=1):
-        window.show_page(spec.key)
+    for index, (name, show) in enumerate(views, start=1):
+        show()
         QApplication.processEvents()
-        path = out_dir / f"{index:02d}-{spec.key}.png"
+        path = out_dir / f"{index:02d}-{name}.png"
         if not window.grab().save(str(path)):
-            raise OSError(f"无法写入截图 {path}")
-        written.append(path)
-    return written
-
-
-def render_first_start(page: FirstStartPage, out_dir: Path, *, width: int, height: int) -> list[Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    page.resize(width, height)
-    page.show()
-    written = []
-    steps = [page.choices, page.connect_page, page.offline_page, page.restore_page]
-    for index, (key, step) in enumerate(
-        zip(("choices", "connect", "offline", "restore"), steps, strict=True), 1
-    ):
-        page.stack.setCurrentWidget(step)
-        QApplication.processEvents()
-        path = out_dir / f"{index:02d}-first-start-{key}.png"
-        if not page.grab().save(str(path)):
             raise OSError(f"无法写入截图 {path}")
         written.append(path)
     return written

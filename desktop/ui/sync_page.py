@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from desktop.db.models import Setting
 from desktop.domain.idnumber import mask_id_number, mask_phone
-from desktop.domain.vocab import CreditStatus, EnrollmentStatus
+from desktop.domain.vocab import ENTITY_LABELS, CreditStatus, EnrollmentStatus
 from desktop.sync.client import (
     CONFLICT_LOG_KEY,
     CONFLICTS_KEY,
@@ -22,23 +22,6 @@ from desktop.sync.client import (
 from desktop.sync.credentials import load_credentials
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.widgets import fill_table, read_only_table
-
-ENTITY_LABELS = {
-    "school": "学校",
-    "teacher": "教师",
-    "reserve_pool_entry": "储备库",
-    "project": "培训项目",
-    "training_class": "班级",
-    "session": "课次",
-    "enrollment": "报名",
-    "enrollment_event": "报名记录",
-    "attendance": "考勤",
-    "completion": "结业",
-    "credit_entry": "学分",
-    "integrity_record": "诚信档案",
-    "certificate": "证书",
-}
-
 
 FIELD_LABELS = {
     "*": "整条记录",

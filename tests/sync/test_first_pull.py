@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import logging
-import logging.handlers
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,15 +57,6 @@ from tests.sync.conftest import OTHER_COUNTY, Server, as_real_county
 from tests.sync.link_proxy import Fault, LinkProxy
 
 Rows = dict[str, set[tuple[str, str]]]
-
-
-@pytest.fixture(autouse=True)
-def _detach_log_file() -> Iterator[None]:
-    yield
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if isinstance(h, logging.handlers.RotatingFileHandler)]:
-        root.removeHandler(handler)
-        handler.close()
 
 
 def synced_rows(db: Database) -> Rows:
@@ -188,7 +177,7 @@ def test_init_pulls_the_county_another_pc_made_and_the_new_pc_then_works(
         with db.write() as session:
             info = checkin.session_info(session, session_id)
             now = dt.datetime.combine(info.date, info.start)
-            result = checkin.record(session, info, enrollment_id, now=now, sign_out=False, method="qr")
+            result = checkin.record(session, info, enrollment_id, now=now, sign_out=False, method="badge")
             assert result.outcome == checkin.Outcome.CHECKED_IN
     finally:
         db.dispose()

@@ -3,12 +3,6 @@ back at the next sync (its own changes, which an ordinary pull leaves out). Real
 
 from __future__ import annotations
 
-import logging
-import logging.handlers
-from collections.abc import Iterator
-
-import pytest
-
 from desktop.cli import main
 from desktop.db import backup
 from desktop.db.engine import create_database, open_database
@@ -17,15 +11,6 @@ from desktop.services.demo_county import COUNTY_CODE
 from desktop.sync.client import SyncClient, register
 from desktop.sync.credentials import Credentials, save_credentials
 from tests.sync.conftest import Server
-
-
-@pytest.fixture(autouse=True)
-def _detach_log_file() -> Iterator[None]:
-    yield
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if isinstance(h, logging.handlers.RotatingFileHandler)]:
-        root.removeHandler(handler)
-        handler.close()
 
 
 def add_school(db, name: str) -> None:
