@@ -24,6 +24,7 @@ from desktop.sync.protocol import (
     MAX_PULL_LIMIT,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
+    AppReleaseResponse,
     BadPayload,
     ConflictPage,
     DeviceResponse,
@@ -49,6 +50,7 @@ from server.ratelimit import (
     record_registration_failure,
     registration_blocked,
 )
+from server.releases import latest_release
 from server.service import Caller, SyncService
 from server.verification import verification_page, verify_serial
 
@@ -208,6 +210,11 @@ def create_app(db: str | Path) -> FastAPI:
     def policy(device: CurrentDevice) -> PolicyResponse:
         """The province's policy switches for the caller's county."""
         return policy_for(engine, device.county_code)
+
+    @app.get("/v1/app-version")
+    def app_version(_device: CurrentDevice) -> AppReleaseResponse:
+        """The desktop version the province published last, with its notes (none: version is null)."""
+        return latest_release(engine)
 
     @app.get("/v1/conflicts")
     def conflicts(

@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
         "--reviewed", nargs="*", type=int, metavar="编号", help="标记为已查看（不写编号则全部）"
     )
     _province_commands(commands, with_db)
+    release = with_db(commands.add_parser("app-version", help="发布桌面端的最新版本：各县同步后提示有新版本"))
+    release.add_argument("version", nargs="?", help="版本号，如 1.2.0（不写则显示当前发布的版本）")
+    release.add_argument("--notes", default="", help="更新说明，显示在各县程序的状态栏")
     return parser
 
 
@@ -114,6 +117,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _purge(engine, args.older_than_days)
         elif args.command == "conflicts":
             return _conflicts(engine, args)
+        elif args.command == "app-version":
+            return _app_version(engine, args)
         elif args.command in _PROVINCE_COMMANDS:
             return _province(engine, args)
         else:
@@ -160,6 +165,27 @@ def _conflicts(engine: Engine, args: argparse.Namespace) -> int:
             f"未采用“{c.lost}”（来自 {c.lost_origin}）—— {c.rule}{seen}"
         )
     print(f"共 {len(found)} 条")
+    return 0
+
+
+def _app_version(engine: Engine, args: argparse.Namespace) -> int:
+    from server.releases import latest_release, publish_release
+
+    if args.version is None:
+        current = latest_release(engine)
+    else:
+        try:
+            current = publish_release(engine, args.version, notes=args.notes)
+        except ValueError as error:
+            print(f"错误：{error}", file=sys.stderr)
+            return 2
+        print(f"已发布桌面端 {current.version}，各县下次同步后提示有新版本（安装包仍需另行送达）")
+    if current.version is None:
+        print("尚未发布桌面端版本")
+    else:
+        print(f"当前版本：{current.version}（发布于 {current.published_at}）")
+        if current.notes:
+            print(f"更新说明：{current.notes}")
     return 0
 
 

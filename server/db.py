@@ -84,6 +84,18 @@ class CountyPolicy(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
+class AppRelease(Base):
+    """A desktop version the province published (`guopei-server app-version`); the latest one is
+    served by `GET /v1/app-version`, and county PCs with an older one say that it exists. Installing
+    stays manual: the installer reaches a county on a USB stick."""
+
+    __tablename__ = "app_releases"
+
+    version: Mapped[str] = mapped_column(String(30), primary_key=True)
+    notes: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
 class RegistrationCode(Base):
     """A one-time code, bound to one county, that a county PC exchanges for its device token."""
 

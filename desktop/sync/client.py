@@ -34,6 +34,7 @@ from desktop.domain.hlc import Hlc
 from desktop.errors import EnvironmentFailure, GuopeiError, UserInputError
 from desktop.services import certificates, projects, selection
 from desktop.services.demo_county import is_demo_county
+from desktop.sync.app_release import APP_RELEASE_KEY
 from desktop.sync.digest import MAX_DIGEST_EXCLUDED, DigestRequest, DigestResponse, StreamDigest
 from desktop.sync.link_errors import CAPTIVE_PORTAL, link_problem
 from desktop.sync.protocol import (
@@ -43,6 +44,7 @@ from desktop.sync.protocol import (
     MAX_COMPRESSED_BYTES,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
+    AppReleaseResponse,
     BadPayload,
     Change,
     ConflictPage,
@@ -742,7 +744,21 @@ class SyncClient:
             pulled += self.check_divergence()
         self.fetch_province()
         self.fetch_conflicts()
+        self.fetch_app_release()
         return pushed, pulled
+
+    def fetch_app_release(self) -> AppReleaseResponse | None:
+        """The desktop version the province published last, kept in setting APP_RELEASE_KEY for the
+        status area to compare with this program's; None from a server from before app versions."""
+        try:
+            release = AppReleaseResponse.model_validate(self._body(self._request("GET", "/v1/app-version")))
+        except ServerRefused as error:
+            if error.status not in (404, 405):
+                raise
+            return None
+        with self.db.write() as session:
+            _put_setting(session, APP_RELEASE_KEY, release.model_dump())
+        return release
 
     # HTTP
 

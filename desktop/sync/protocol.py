@@ -320,6 +320,17 @@ class PolicyResponse(_Message):
     updated_at: str | None = None  # ISO time of the province's last change, for display and support
 
 
+class AppReleaseResponse(_Message):
+    """`GET /v1/app-version`: the desktop version the province has published (`guopei-server
+    app-version`), which a county PC compares with its own to say that a newer one exists. Its own
+    endpoint rather than a field of the policy: a PC from before it never asks, so never sees a field
+    it does not know. None: the province has published none."""
+
+    version: str | None = Field(default=None, max_length=30)
+    notes: str = Field(default="", max_length=2000)
+    published_at: str | None = None  # ISO time, UTC
+
+
 class TransferNote(_Message):
     """One teacher transfer (调动申请) as a county's 同步 page shows it: "in" for a teacher this county
     recorded whom another holds (its own row), "out" for one of its teachers another county asks for

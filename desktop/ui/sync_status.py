@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 
 from desktop.db.models import OutboxEntry, Setting
 from desktop.errors import GuopeiError
+from desktop.sync.app_release import APP_RELEASE_KEY, NewerRelease, newer_release
 from desktop.sync.client import CLOCK_SKEW_KEY, SyncClient, register
 from desktop.sync.credentials import Credentials, load_credentials, save_credentials
 from desktop.sync.protocol import parse_registration
@@ -90,6 +91,17 @@ def clock_warning(skew_ms: int | None) -> str:
     return f"本机时钟比省级平台{way}约 {amount}，请校正系统时间"
 
 
+NOTES_SHOWN = 20  # characters of the release notes in the status area; all of them in its tooltip
+
+
+def release_notice(release: NewerRelease) -> str:
+    """有新版本 1.2.0：and the start of its notes, for the status area."""
+    notes = release.notes.splitlines()[0] if release.notes else ""
+    if len(notes) > NOTES_SHOWN:
+        notes = notes[: NOTES_SHOWN - 1] + "…"
+    return f"{release.notice}：{notes}" if notes else release.notice
+
+
 class RegisterDialog(QDialog):
     """First connection: the server address and the one-time code the province gave the county, typed
     or scanned from the province's registration QR code."""
@@ -137,6 +149,8 @@ class SyncStatus(QWidget):
         self.traffic = QLabel()  # what the last sync cost on the wire: county links are often metered
         self.clock = QLabel()  # a warning when this PC's clock is far from the province's
         self.clock.setStyleSheet("color: #b45309;")
+        self.release = QLabel()  # the province published a newer version of this program
+        self.release.setStyleSheet("color: #1d4ed8;")
         self.button = QPushButton(self.tr("同步（F9）"))
         self.button.clicked.connect(self.sync_now)
         QShortcut(QKeySequence("F9"), self, activated=self.sync_now)
@@ -146,6 +160,7 @@ class SyncStatus(QWidget):
         layout.addWidget(self.waiting)
         layout.addWidget(self.traffic)
         layout.addWidget(self.clock)
+        layout.addWidget(self.release)
         layout.addWidget(self.button)
         self.last_success: dt.datetime | None = None
         self.last_error = ""
@@ -168,9 +183,20 @@ class SyncStatus(QWidget):
         with self.context.db.read() as session:
             count = session.scalar(select(func.count()).select_from(OutboxEntry)) or 0
             skew = session.get(Setting, CLOCK_SKEW_KEY)
+            published = session.get(Setting, APP_RELEASE_KEY)
         warning = clock_warning(skew.value if skew is not None else None)
         self.clock.setText(warning)
         self.clock.setVisible(bool(warning))
+        release = newer_release(published.value if published is not None else None)
+        self.release.setVisible(release is not None)
+        if release is not None:
+            self.release.setText(release_notice(release))
+            self.release.setToolTip(
+                self.tr(
+                    "省级平台发布了新版本 {v}。{notes}\n\n"
+                    "安装包请向省级平台或县教师发展中心索取（U 盘），安装新版本不会删除本县的数据和备份。"
+                ).format(v=release.version, notes=release.notes)
+            )
         self.waiting.setText(self.tr("待同步 {n} 条").format(n=f"{count:,}"))
         self.waiting.setToolTip(
             self.tr(
