@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi import Path as InPath
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
@@ -22,6 +23,7 @@ from desktop.sync.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_COMPRESSED_BYTES,
     MAX_PULL_LIMIT,
+    MAX_SEQ,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     AppReleaseResponse,
@@ -34,6 +36,7 @@ from desktop.sync.protocol import (
     PushBatch,
     RegisterRequest,
     RegisterResponse,
+    TransferPage,
     compact_response,
     expand_batch,
     gzip_decode,
@@ -42,20 +45,33 @@ from server.conflicts import conflicts_since
 from server.db import create_server_engine
 from server.feed import CURSOR_EXPIRED, HORIZON_HEADER, county_digest, current_horizon, cursor_expired
 from server.province import policy_for, public_keys
+from server.proxy import Network, client_address, trusted_networks
 from server.ratelimit import (
-    ANY_COUNTY,
+    CHECK_LIMITS,
+    CHECKS_LIMITED,
     DATABASE_BUSY,
     RATE_LIMITED,
+    blocked,
     busy_retry_after,
-    record_registration_failure,
-    registration_blocked,
+    record_attempt,
 )
 from server.releases import latest_release
 from server.service import Caller, SyncService
-from server.verification import verification_page, verify_serial
+from server.transfers import county_transfers
+from server.verification import PublicVerdict, verification_page, verify_scanned, verify_serial
 
 MAX_REGISTER_BYTES = 16 * 1024
 MAX_DIGEST_BYTES = 2 * 1024 * 1024  # MAX_DIGEST_EXCLUDED ids of 36 characters and then some
+# On every answer. The HTML pages (/verify) load nothing, run no script and may not be framed (a check
+# page inside someone else's frame could be dressed up as anything); the URL holds a check code, so it
+# is not sent on as a referrer.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -90,12 +106,28 @@ def current_device(request: Request) -> Caller:
 CurrentDevice = Annotated[Caller, Depends(current_device)]
 
 
-def create_app(db: str | Path) -> FastAPI:
-    """The app on `db`: a SQLAlchemy URL or a SQLite file path (see server.db.database_url)."""
+def create_app(db: str | Path, *, trusted_proxies: tuple[Network, ...] | None = None) -> FastAPI:
+    """The app on `db`: a SQLAlchemy URL or a SQLite file path (see server.db.database_url).
+    `trusted_proxies`: the reverse proxies whose X-Forwarded-For is believed (server.proxy; by default
+    the setting GUOPEI_SERVER_TRUSTED_PROXIES, none when unset)."""
     engine = create_server_engine(db)
     service = SyncService(engine)
+    proxies = trusted_networks() if trusted_proxies is None else trusted_proxies
     app = FastAPI(title="Guopei sync server", version=PROTOCOL_VERSION, docs_url=None, redoc_url=None)
     app.state.service = service
+
+    def address_of(request: Request) -> str:
+        peer = request.client.host if request.client else ""
+        return client_address(peer, request.headers.get("x-forwarded-for"), proxies)
+
+    async def checked(request: Request, check: Callable[[], PublicVerdict]) -> PublicVerdict:
+        """A public check, counted against the caller's address, refused (429) past the limit."""
+        address = address_of(request)
+        wait = await run_in_threadpool(blocked, engine, address, CHECK_LIMITS)
+        if wait is not None:
+            raise HTTPException(429, CHECKS_LIMITED, headers={"Retry-After": str(wait)})
+        await run_in_threadpool(record_attempt, engine, address, CHECK_LIMITS)
+        return await run_in_threadpool(check)
 
     @app.middleware("http")
     async def protocol_header(
@@ -110,13 +142,26 @@ def create_app(db: str | Path) -> FastAPI:
             response = await call_next(request)
         # On every answer, errors included: its absence is how a client recognises a captive portal.
         response.headers[PROTOCOL_HEADER] = PROTOCOL_VERSION
+        response.headers.update(SECURITY_HEADERS)
         return response
 
     @app.exception_handler(Exception)
     async def internal_error(_request: Request, _error: Exception) -> Response:
-        # Runs outside the middleware above, so it sets the header itself.
+        # Runs outside the middleware above, so it sets the headers itself.
         return JSONResponse(
-            {"detail": "服务器内部错误"}, status_code=500, headers={PROTOCOL_HEADER: PROTOCOL_VERSION}
+            {"detail": "服务器内部错误"},
+            status_code=500,
+            headers={PROTOCOL_HEADER: PROTOCOL_VERSION, **SECURITY_HEADERS},
+        )
+
+    @app.exception_handler(BadPayload)
+    async def bad_payload(_request: Request, error: BadPayload) -> Response:
+        # A body that is not gzip or JSON, or JSON nested past what a parser will follow: the client's
+        # fault (400), never the server's.
+        return JSONResponse(
+            {"detail": f"请求体格式错误：{error}"},
+            status_code=400,
+            headers={PROTOCOL_HEADER: PROTOCOL_VERSION, **SECURITY_HEADERS},
         )
 
     @app.exception_handler(DBAPIError)
@@ -133,13 +178,26 @@ def create_app(db: str | Path) -> FastAPI:
         )
 
     @app.get("/v1/certificates/{serial}")
-    def certificate(serial: str) -> dict[str, str]:
-        """Public: anyone holding a certificate may check its serial."""
-        return verify_serial(engine, serial).as_dict()
+    async def certificate(
+        request: Request,
+        serial: Annotated[str, InPath(max_length=40)],
+        code: Annotated[str, Query(max_length=20, description="核验码, printed beside the serial")] = "",
+    ) -> dict[str, str]:
+        """Public: anyone holding a certificate may check it by its serial and check code."""
+        return (await checked(request, lambda: verify_serial(engine, serial, code))).as_dict()
 
     @app.get("/verify", response_class=HTMLResponse)
-    def verify_page(serial: str = "") -> str:
-        return verification_page(verify_serial(engine, serial) if serial.strip() else None)
+    async def verify_page(
+        request: Request,
+        serial: Annotated[str, Query(max_length=40)] = "",
+        code: Annotated[str, Query(max_length=20)] = "",
+        qr: Annotated[str, Query(max_length=2000, description="a scanned certificate QR text")] = "",
+    ) -> str:
+        if qr.strip():
+            return verification_page(await checked(request, lambda: verify_scanned(engine, qr)))
+        if serial.strip():
+            return verification_page(await checked(request, lambda: verify_serial(engine, serial, code)))
+        return verification_page(None)
 
     @app.get("/v1/health")
     def health() -> dict[str, str]:
@@ -152,17 +210,16 @@ def create_app(db: str | Path) -> FastAPI:
             parsed = RegisterRequest.model_validate_json(body)
         except ValidationError as error:
             raise HTTPException(400, f"注册请求格式错误：{error.error_count()} 处") from None
-        # Behind a reverse proxy this is the proxy's address unless uvicorn trusts its X-Forwarded-For.
-        address = request.client.host if request.client else ""
-        county = parsed.county_code or ANY_COUNTY
-        wait = await run_in_threadpool(registration_blocked, engine, address, county)
+        # Keyed on the address (behind a trusted proxy, what it saw), never on the county in the body.
+        address = address_of(request)
+        wait = await run_in_threadpool(blocked, engine, address)
         if wait is not None:
             raise HTTPException(429, RATE_LIMITED, headers={"Retry-After": str(wait)})
         try:
             return await run_in_threadpool(service.register, parsed)
         except HTTPException as error:
             if error.status_code == 403:  # a wrong, used or expired code, or another county's
-                await run_in_threadpool(record_registration_failure, engine, address, county)
+                await run_in_threadpool(record_attempt, engine, address)
             raise
 
     @app.get("/v1/device")
@@ -216,10 +273,15 @@ def create_app(db: str | Path) -> FastAPI:
         """The desktop version the province published last, with its notes (none: version is null)."""
         return latest_release(engine)
 
+    @app.get("/v1/transfers")
+    def transfers(device: CurrentDevice) -> TransferPage:
+        """Teacher transfers (调动申请) this county asked for, and those for its teachers: its own rows."""
+        return county_transfers(engine, device.county_code)
+
     @app.get("/v1/conflicts")
     def conflicts(
         device: CurrentDevice,
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 500,
     ) -> ConflictPage:
         """The county's entries of the province's conflict log after `after`: values that lost a merge."""
@@ -229,9 +291,11 @@ def create_app(db: str | Path) -> FastAPI:
     def pull(
         request: Request,
         device: CurrentDevice,
-        cursor: Annotated[int, Query(ge=0)] = 0,
+        cursor: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
-        horizon: Annotated[int, Query(ge=0, description="the purge horizon the client accounts for")] = 0,
+        horizon: Annotated[
+            int, Query(ge=0, le=MAX_SEQ, description="the purge horizon the client accounts for")
+        ] = 0,
         own: Annotated[bool, Query(description="include the device's own changes")] = True,
         remaining: Annotated[bool, Query(description="say how many changes follow the page")] = False,
     ) -> Response:

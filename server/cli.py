@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
 DB_ENV = "GUOPEI_SERVER_DB"
+# server.proxy.TRUSTED_PROXIES_ENV, repeated so that `--help` imports nothing
+_TRUSTED_PROXIES_ENV = "GUOPEI_SERVER_TRUSTED_PROXIES"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,6 +36,15 @@ def _parser() -> argparse.ArgumentParser:
     serve = with_db(commands.add_parser("serve", help="启动同步服务"))
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8700)
+    serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        metavar="地址",
+        help="反向代理的地址或网段（可多次给出）：只信任它们发来的 X-Forwarded-For"
+        f"（或环境变量 {_TRUSTED_PROXIES_ENV}，逗号分隔）",
+    )
+    serve.add_argument("--tls-cert", metavar="证书.pem", help="直接以 HTTPS 服务（通常由 nginx 终止 TLS）")
+    serve.add_argument("--tls-key", metavar="私钥.pem", help="与 --tls-cert 一起用")
     county = with_db(commands.add_parser("add-county", help="添加或改名一个区县"))
     county.add_argument("code")
     county.add_argument("name")
@@ -42,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     code.add_argument("--days", type=int, default=7, help="有效天数")
     code.add_argument("--url", help="本服务器对区县的地址（与 --qr 一起用）")
     code.add_argument("--qr", metavar="文件.png", help="另存一张含地址和注册码的二维码，区县扫码即可注册")
+    code.add_argument(
+        "--pin-cert",
+        metavar="证书.pem",
+        help="把省级平台 HTTPS 证书的指纹写进二维码的地址：区县只接受这张证书（防冒充）",
+    )
     credits = with_db(commands.add_parser("credits", help="审核区县提交的学分"))
     credits.add_argument("county", help="区县代码")
     action = credits.add_mutually_exclusive_group()
@@ -52,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     purge.add_argument(
         "--older-than-days", type=float, default=180, help="只清理删除时间早于这么多天的（默认 180）"
     )
+    transfers = with_db(commands.add_parser("transfers", help="教师调动申请：列出、批准或驳回"))
+    decision = transfers.add_mutually_exclusive_group()
+    decision.add_argument("--approve", type=int, metavar="申请编号", help="批准")
+    decision.add_argument("--reject", type=int, metavar="申请编号", help="驳回（须写 --reason）")
+    transfers.add_argument("--reason", default="", help="驳回原因")
+    transfers.add_argument("--all", action="store_true", help="也列出已处理的")
     conflicts = with_db(commands.add_parser("conflicts", help="查看合并冲突记录（落选的值）"))
     conflicts.add_argument("county", help="区县代码")
     conflicts.add_argument("--all", action="store_true", help="也列出已查看过的")
@@ -98,14 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # Imported late so that `--help` works without the server's dependencies installed.
     from server.admin import add_county, issue_code
-    from server.app import create_app
     from server.db import create_server_engine
 
     if args.command == "serve":
-        import uvicorn
-
-        uvicorn.run(create_app(args.db), host=args.host, port=args.port, log_level="warning")
-        return 0
+        return _serve(args)
     engine = create_server_engine(args.db)
     try:
         if args.command == "add-county":
@@ -119,12 +137,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _conflicts(engine, args)
         elif args.command == "app-version":
             return _app_version(engine, args)
+        elif args.command == "transfers":
+            return _transfers(engine, args)
         elif args.command in _PROVINCE_COMMANDS:
             return _province(engine, args)
         else:
-            if args.qr and not args.url:
+            if (args.qr or args.pin_cert) and not args.url:
                 print("生成二维码须同时给出 --url（区县访问本服务器的地址）", file=sys.stderr)
                 return 2
+            url = args.url
+            if args.pin_cert:
+                from desktop.sync.protocol import pinned_url
+
+                try:
+                    url = pinned_url(args.url, _certificate_fingerprint(args.pin_cert))
+                except (OSError, ValueError) as error:
+                    print(f"错误：无法读取证书 {args.pin_cert}：{error}", file=sys.stderr)
+                    return 2
             try:
                 code = issue_code(engine, args.code, valid_days=args.days)
             except LookupError as error:
@@ -132,10 +161,80 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
             print(code)
             if args.qr:
-                _registration_qr(args.url, code, args.qr)
+                _registration_qr(url, code, args.qr)
                 print(f"二维码已保存：{args.qr}")
     finally:
         engine.dispose()
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.app import create_app
+    from server.proxy import trusted_networks
+
+    if bool(args.tls_cert) != bool(args.tls_key):
+        print("--tls-cert 和 --tls-key 须一起给出", file=sys.stderr)
+        return 2
+    try:
+        proxies = trusted_networks(args.trusted_proxy) if args.trusted_proxy else trusted_networks()
+    except ValueError as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return 2
+    uvicorn.run(
+        create_app(args.db, trusted_proxies=proxies),
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        # The app reads X-Forwarded-For itself, from the trusted proxies only (server.proxy); uvicorn's
+        # own handling would believe any process on 127.0.0.1.
+        proxy_headers=False,
+        ssl_certfile=args.tls_cert,
+        ssl_keyfile=args.tls_key,
+    )
+    return 0
+
+
+def _certificate_fingerprint(path: str) -> str:
+    """SHA-256 of a PEM certificate's DER form, in hex: what a pinned client compares."""
+    import hashlib
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    certificate = x509.load_pem_x509_certificate(Path(path).read_bytes())
+    return hashlib.sha256(certificate.public_bytes(Encoding.DER)).hexdigest()
+
+
+def _transfers(engine: Engine, args: argparse.Namespace) -> int:
+    from server.transfers import approve_transfer, list_transfers, reject_transfer
+
+    try:
+        if args.approve is not None:
+            done = approve_transfer(engine, args.approve)
+            print(
+                f"已批准调动申请 {args.approve}：{done.from_county} → {done.to_county}，"
+                f"随调的培训记录 {done.history} 条，两县下次同步后生效"
+            )
+            if done.left_out:
+                print(f"另有 {done.left_out} 条记录未随调：其项目代码与调入县的另一项目相同")
+        elif args.reject is not None:
+            reject_transfer(engine, args.reject, reason=args.reason)
+            print(f"已驳回调动申请 {args.reject}：{args.reason.strip()}")
+        else:
+            found = list_transfers(engine, include_decided=args.all)
+            status = {"pending": "待审核", "approved": "已批准", "rejected": "已驳回"}
+            for t in found:
+                state = status.get(t.status, t.status) + (f"：{t.reason}" if t.reason else "")
+                print(
+                    f"#{t.id} {_local_time(t.created_at)} {t.name} {t.masked_id_number} "
+                    f"{t.from_county} → {t.to_county}（设备 {t.requested_by}）{state}"
+                )
+            print(f"共 {len(found)} 条")
+    except (LookupError, ValueError) as error:
+        print(f"错误：{error}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -178,16 +178,17 @@ class AppliedOp(Base):
 
 
 class RegistrationFailure(Base):
-    """One failed registration attempt (wrong, used or expired code), under two keys: the client's
-    address and the county it named. Kept as rows, not in a process, because several server processes
-    share the database and each must see every other's failures (see server.ratelimit)."""
+    """One attempt counted for a rate limit (server.ratelimit): a failed registration (wrong, used or
+    expired code), under the client's address and under the province-wide key, or a public
+    certificate check, under the address (scope "check"). Kept as rows, not in a process, because
+    several server processes share the database and each must see every other's attempts."""
 
     __tablename__ = "registration_failures"
     __table_args__ = (Index("ix_registration_failures_key", "scope", "key", "failed_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    scope: Mapped[str] = mapped_column(String(10))  # "address" or "county"
-    key: Mapped[str] = mapped_column(String(64))  # the address, or the county code
+    scope: Mapped[str] = mapped_column(String(10))  # "address", "all" or "check"
+    key: Mapped[str] = mapped_column(String(64))  # the address, or "*" for "all"
     failed_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
@@ -200,6 +201,49 @@ class FeedHorizon(Base):
     county_code: Mapped[str] = mapped_column(String(6), primary_key=True)
     horizon: Mapped[int] = mapped_column(BigInteger)
     purged_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class TransferRequest(Base):
+    """调动申请: a county recorded a teacher (ID number) whom another county holds. The requesting
+    county's row is kept here, not in its feed, until the province decides (`guopei-server transfers`);
+    neither county learns the other's data from it."""
+
+    __tablename__ = "transfer_requests"
+    __table_args__ = (
+        Index("ix_transfer_requests_status", "status", "to_county"),
+        Index("ix_transfer_requests_from_row", "from_row_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id_number: Mapped[str] = mapped_column(String(18))  # the teacher's; shown only to the province
+    from_county: Mapped[str] = mapped_column(String(6))  # holds the teacher now
+    to_county: Mapped[str] = mapped_column(String(6))  # asks for them
+    from_row_id: Mapped[str] = mapped_column(String(36))  # the holding county's teacher row
+    requested_row_id: Mapped[str] = mapped_column(String(36))  # the asking county's id for the teacher
+    payload: Mapped[str] = mapped_column(Text)  # the asking county's latest version (JSON)
+    requested_by: Mapped[str] = mapped_column(String(36))  # the device that pushed it
+    status: Mapped[str] = mapped_column(String(10))  # pending, approved, rejected
+    reason: Mapped[str] = mapped_column(Text, default="")  # the province's, when rejected
+    # Once approved (JSON {id: id}): the leaving county's ids that the joining county's feed names by
+    # its own (the teacher; a province project both counties hold, each under its own id).
+    rewrites: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class RowGrant(Base):
+    """A row of one county that another county may read (never write): after an approved transfer,
+    the teacher's past trainings in the county they left (enrollments, credits, certificates, integrity
+    records, and the projects, classes and schools these name) are in the new county's feed."""
+
+    __tablename__ = "row_grants"
+
+    county_code: Mapped[str] = mapped_column(String(6), primary_key=True)  # who may read
+    entity: Mapped[str] = mapped_column(String(40), primary_key=True)
+    row_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(Integer)
+    granted_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class ChangeCounter(Base):

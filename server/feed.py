@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from desktop.sync.digest import Accumulator, DigestResponse
 from desktop.sync.protocol import ENTITIES
 from server.db import FeedHorizon, SyncedRow, lock_change_counter
+from server.scope import visible
 
 CURSOR_EXPIRED = "cursor_expired"  # the protocol error code of a 410 on /v1/pull
 HORIZON_HEADER = "X-Guopei-Horizon"  # on every pull page: the purge horizon read before its rows
@@ -102,7 +103,7 @@ def county_digest(engine: Engine, county_code: str, exclude: dict[str, list[str]
     highest = 0
     statement = select(
         SyncedRow.entity, SyncedRow.row_id, SyncedRow.hlc, SyncedRow.deleted, SyncedRow.seq
-    ).where(SyncedRow.county_code == county_code)
+    ).where(visible(county_code))  # its own rows and those granted to it, as its feed has them
     with engine.execution_options(readonly=True).connect() as connection:
         for entity, row_id, hlc, deleted, seq in connection.execution_options(yield_per=5000).execute(
             statement

@@ -1,9 +1,12 @@
 """Applying one pushed batch inside the caller's transaction: checks, merges, aliases, the clock guard.
 
-For each op, in order: refuse what is malformed or not the device's to write; rewrite ids that were
-merged into others; find the row by id, or else by natural key (the same teacher, project, enrollment
-or check-in recorded under another id); clamp a stamp from the far future; merge by the ownership
-rules of server.merge; store the result with the next change sequence number and log what lost.
+For each op, in order: refuse what is malformed (the entity's schema, desktop.sync.schema) or not the
+device's county's to write; rewrite ids that were merged into others; find the row by id, or else by
+natural key within the county (the same teacher, project, enrollment or check-in recorded under another
+id); hold back a teacher another county holds as a transfer request (server.transfers); refuse
+references outside the county and what only the province may write (server.rules); clamp a stamp from
+the far future; merge by the ownership rules of server.merge; store the result with the next change
+sequence number and log what lost.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop.sync.protocol import (
@@ -24,15 +27,14 @@ from desktop.sync.protocol import (
     natural_key,
     payload_hash,
 )
-from server.db import ConflictEntry, RowAlias, SyncedRow
-from server.merge import FIELD_MERGED, Merged, Version, merge
+from desktop.sync.schema import PayloadRefused, completed, normalized
+from server import rules, scope, transfers
+from server.db import ConflictEntry, RowAlias, SyncedRow, TransferRequest
+from server.merge import FIELD_MERGED, Loss, Merged, Version, merge
 
 # A stamp more than this far ahead of the server's clock is clamped to the clock. Generous, so that
 # a PC a few minutes fast is left alone; one set to next year is not.
 MAX_FUTURE_MS = 60 * 60 * 1000
-# Teachers move between counties: the same person (ID number) is merged across counties. Every other
-# natural key is looked up within the pushing county only.
-CROSS_COUNTY = frozenset({"teacher"})
 
 
 def _json(value: Any) -> str:
@@ -54,6 +56,11 @@ class BatchApplier:
     rows: dict[tuple[str, str], SyncedRow] = field(default_factory=dict)
     aliases: dict[tuple[str, str], str] = field(default_factory=dict)
     by_key: dict[tuple[str, str], list[SyncedRow]] = field(default_factory=dict)
+    # Rows of other counties this county may read (never write), and teacher rows their county gave up
+    # by an approved transfer (read-only there).
+    granted: set[tuple[str, str]] = field(default_factory=set)
+    transferred: set[str] = field(default_factory=set)
+    _pending_transfers: int | None = None
 
     def preload(self, ops: list[PushOp]) -> None:
         """Fetch, in a few queries, every row, alias and natural key the batch may touch."""
@@ -64,16 +71,34 @@ class BatchApplier:
                 if isinstance(value, str):
                     ids.add(value)
         for chunk in _chunks(sorted(ids)):
-            for alias in self.session.scalars(select(RowAlias).where(RowAlias.alias_id.in_(chunk))):
+            # Only this county's aliases: another county's ids never lead anywhere from here.
+            for alias in self.session.scalars(
+                select(RowAlias).where(
+                    RowAlias.alias_id.in_(chunk), RowAlias.county_code == self.device.county_code
+                )
+            ):
                 self.aliases[(alias.entity, alias.alias_id)] = alias.canonical_id
         wanted = {self.aliases.get((op.entity, op.row_id), op.row_id) for op in ops}
+        for op in ops:
+            for column, target in REFERENCES.get(op.entity, {}).items():
+                value = op.payload.get(column)
+                if isinstance(value, str):
+                    wanted.add(self.aliases.get((target, value), value))
         for chunk in _chunks(sorted(wanted)):
             for row in self.session.scalars(select(SyncedRow).where(SyncedRow.row_id.in_(chunk))):
                 self._remember(row)
-        keys = {key for op in ops if (key := natural_key(op.entity, op.payload)) is not None}
+        keys = {
+            key
+            for op in ops
+            if isinstance(op.payload, dict) and (key := _key_of(op.entity, op.payload)) is not None
+        }
         for chunk in _chunks(sorted(keys)):
             for row in self.session.scalars(select(SyncedRow).where(SyncedRow.natural_key.in_(chunk))):
                 self._remember(row)
+        elsewhere = [key for key, row in self.rows.items() if row.county_code != self.device.county_code]
+        self.granted = scope.granted_rows(self.session, self.device.county_code, elsewhere)
+        teachers = sorted(row_id for entity, row_id in self.rows if entity == "teacher")
+        self.transferred = transfers.transferred_out(self.session, teachers)
 
     def _remember(self, row: SyncedRow) -> None:
         self.rows[(row.entity, row.row_id)] = row
@@ -95,7 +120,12 @@ class BatchApplier:
         if op.payload.get("origin") != self.device.id:
             # A device pushes only its own changes (pulled rows never enter its outbox).
             return reject("payload 的 origin 不是本设备")
-        payload = self._rewrite_references(op.entity, dict(op.payload))
+        try:
+            # Before anything is looked up: a malformed op gets the same answer whatever the server holds.
+            payload = normalized(op.entity, op.payload)
+        except PayloadRefused as error:
+            return reject(str(error))
+        payload = self._rewrite_references(op.entity, payload)
         row_id = self.aliases.get((op.entity, op.row_id), op.row_id)
         row = self.rows.get((op.entity, row_id))
         if row is None:
@@ -103,9 +133,29 @@ class BatchApplier:
             if row is not None:
                 row_id = row.row_id
                 self._alias(op.entity, op.row_id, row_id)
-        if row is not None and not self._may_write(row, op.row_id):
-            return reject("该记录属于其他区县")
+        if row is not None and row.county_code != self.device.county_code:
+            granted = (row.entity, row.row_id) in self.granted
+            return reject(rules.READ_ONLY if granted else rules.NOT_OURS)
         payload["id"] = row_id
+        stored = json.loads(row.payload) if row is not None else None
+        try:
+            if row is None or op.entity not in FIELD_MERGED:
+                # Every column stored: a later pull (of any device of the county) can always apply it.
+                payload = completed(op.entity, payload, stored)
+        except PayloadRefused as error:
+            return reject(str(error))
+        if op.entity == "teacher":
+            refusal = self._teacher_refusal(op, row, payload)
+            if refusal is not None:
+                return reject(refusal)
+        problem = self._reference_problem(op.entity, payload, stored)
+        if problem is not None:
+            return reject(problem)
+        owned = rules.province_owned(op.entity, stored, payload)
+        if owned is None and op.entity == "certificate":
+            owned = self._serial_refusal(payload, row_id, stored)
+        if owned is not None:
+            return self._refuse(op, row, owned, payload)
         stamp, clamped = self._guard_clock(op.hlc, row)
         payload["hlc"] = stamp
         changed = _changed(op)
@@ -140,41 +190,127 @@ class BatchApplier:
         return payload
 
     def _same_thing(self, entity: str, payload: dict[str, Any]) -> SyncedRow | None:
-        """A row the server already has for the same natural key, if this device may merge into it."""
+        """This county's row for the same natural key, if any. Never another county's: a teacher held
+        elsewhere becomes a transfer request instead. Certificates are never merged by serial: a
+        second certificate under a serial in use is refused."""
         key = natural_key(entity, payload)
-        if key is None:
+        if key is None or entity == "certificate":
             return None
-        found = self.by_key.get((entity, key), [])
-        # This county's own row first; another county's only where the key names a person.
-        for row in found:
+        for row in self.by_key.get((entity, key), []):
             if row.county_code == self.device.county_code:
                 return row
-        if entity in CROSS_COUNTY and found:
-            return found[0]
         return None
 
-    def _may_write(self, row: SyncedRow, sent_id: str) -> bool:
-        if row.county_code == self.device.county_code:
-            return True
-        # A teacher another county created, merged with this county's record of the same person
-        # (in this batch, or earlier).
-        if self.aliases.get((row.entity, sent_id)) == row.row_id and row.entity in CROSS_COUNTY:
-            return True
-        return row.entity in CROSS_COUNTY and self._has_alias(row.entity, row.row_id)
-
-    def _has_alias(self, entity: str, canonical_id: str) -> bool:
-        return (
-            self.session.scalar(
-                select(RowAlias.alias_id)
-                .where(
-                    RowAlias.entity == entity,
-                    RowAlias.canonical_id == canonical_id,
-                    RowAlias.county_code == self.device.county_code,
-                )
-                .limit(1)
-            )
-            is not None
+    def _teacher_refusal(self, op: PushOp, row: SyncedRow | None, payload: dict[str, Any]) -> str | None:
+        """Why a teacher op is not applied, or None. A county gives up a teacher by a transfer, and a
+        person (ID number) held by another county comes only by a transfer request."""
+        if row is not None and row.row_id in self.transferred:
+            return rules.TRANSFERRED_OUT
+        if payload.get("deleted"):
+            if row is None:
+                self._withdraw(payload["id"])
+            return None
+        if row is None and self._pending() >= transfers.MAX_PENDING:
+            # Past the limit every new teacher gets this answer, held elsewhere or not (no ID-number oracle).
+            return transfers.TOO_MANY_PENDING
+        key = natural_key("teacher", payload)
+        if key is None or (row is not None and not row.deleted and row.natural_key == key):
+            return None  # the county already holds this person
+        holder = next(
+            (
+                found
+                for found in self.by_key.get(("teacher", key), [])
+                if found.county_code != self.device.county_code
+                and not found.deleted
+                and found.row_id not in self.transferred
+            ),
+            None,
         )
+        if holder is None:
+            return None
+        # The request must be applicable when approved: its school is checked now, like any reference.
+        problem = self._reference_problem("teacher", payload, None)
+        if problem is not None:
+            return problem
+        earlier = transfers.request_transfer(
+            self.session,
+            holder=holder,
+            county_code=self.device.county_code,
+            device_id=self.device.id,
+            payload=payload,
+            now=self.now,
+        )
+        if earlier is not None and row is None:
+            self._alias("teacher", op.row_id, earlier)
+        self._pending_transfers = None
+        return rules.TRANSFER_REQUESTED
+
+    def _withdraw(self, row_id: str) -> None:
+        """A county deleting the teacher it asked for withdraws its request."""
+        for request in self.session.scalars(
+            select(TransferRequest).where(
+                TransferRequest.to_county == self.device.county_code,
+                TransferRequest.requested_row_id == row_id,
+                TransferRequest.status == scope.PENDING,
+            )
+        ):
+            request.status, request.reason, request.decided_at = (
+                transfers.REJECTED,
+                "调入区县已删除该记录",
+                self.now,
+            )
+
+    def _pending(self) -> int:
+        if self._pending_transfers is None:
+            self._pending_transfers = transfers.pending_count(self.session, self.device.county_code)
+        return self._pending_transfers
+
+    def _reference_problem(
+        self, entity: str, payload: dict[str, Any], stored: dict[str, Any] | None
+    ) -> str | None:
+        """A reference that does not name a row this county may read, or None. A reference the stored
+        version already had is not checked again (its target may since have been purged)."""
+        for column, target in REFERENCES.get(entity, {}).items():
+            value = payload.get(column)
+            if value is None or (stored is not None and stored.get(column) == value):
+                continue
+            found = self.rows.get((target, value))
+            if found is not None and (
+                found.county_code == self.device.county_code or (target, value) in self.granted
+            ):
+                continue
+            if target == "teacher" and transfers.pending_requested(
+                self.session, self.device.county_code, value
+            ):
+                return rules.TRANSFER_PENDING
+            # The same words whether the row exists in another county or nowhere.
+            return f"引用的{rules.LABELS.get(target, target)}不存在或不属于本县（{column}）"
+        return None
+
+    def _serial_refusal(
+        self, payload: dict[str, Any], row_id: str, stored: dict[str, Any] | None
+    ) -> rules.Refusal | None:
+        serial = payload["serial"]
+        if stored is not None and stored.get("serial") == serial:
+            return None
+        refusal = rules.serial_refusal(serial, self.device.county_code)
+        if refusal is not None:
+            return refusal
+        if any(found.row_id != row_id for found in self.by_key.get(("certificate", serial), [])):
+            return rules.Refusal("rejected", rules.SERIAL_TAKEN)
+        return None
+
+    def _refuse(
+        self, op: PushOp, row: SyncedRow | None, refusal: rules.Refusal, payload: dict[str, Any]
+    ) -> OpResult:
+        if refusal.outcome == "rejected" or row is None:
+            return OpResult(op_id=op.op_id, outcome="rejected", reason=refusal.reason)
+        # A PC that had not pulled the province's decision yet: like the other frozen rows, the server's
+        # row stays, the device gets it back, and what lost is in the conflict log.
+        current = json.loads(row.payload)
+        loss = Loss("*", current, payload, row.hlc, op.hlc, self.device.id, refusal.reason)
+        self._log_losses(op.entity, row.row_id, Merged("conflict", current, row.hlc, row.origin, {}, [loss]))
+        return OpResult(op_id=op.op_id, outcome="conflict", reason=refusal.reason, server_row=current)
 
     def _alias(self, entity: str, alias_id: str, canonical_id: str) -> None:
         self.aliases[(entity, alias_id)] = canonical_id
@@ -254,17 +390,18 @@ def _version(row: SyncedRow | None) -> Version | None:
     return Version(json.loads(row.payload), row.hlc, row.origin, json.loads(row.field_hlcs or "{}"))
 
 
+def _key_of(entity: str, payload: dict[str, Any]) -> str | None:
+    try:
+        return natural_key(entity, payload)
+    except TypeError:  # a malformed payload: refused by its schema check before any key is used
+        return None
+
+
 def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
     # Bounded IN lists: SQLite's limit on bound parameters, and PostgreSQL's plan cache.
     return [values[i : i + size] for i in range(0, len(values), size)]
 
 
 def feed_filter(county_code: str) -> Any:
-    """Rows a county may pull: its own, and rows of another county it has merged a record into."""
-    merged_here = select(RowAlias.canonical_id).where(
-        RowAlias.county_code == county_code, RowAlias.entity == SyncedRow.entity
-    )
-    return or_(
-        SyncedRow.county_code == county_code,
-        and_(SyncedRow.county_code != county_code, SyncedRow.row_id.in_(merged_here)),
-    )
+    """Rows a county may pull: its own, and rows granted to it (server.scope)."""
+    return scope.visible(county_code)

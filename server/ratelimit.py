@@ -1,10 +1,12 @@
-"""Back-pressure: registration attempts limited per address and per county, and a busy database answered
-503 instead of 500. Both answers carry Retry-After (seconds), so clients wait instead of hammering.
+"""Back-pressure: registration attempts and public certificate checks limited per address (and
+registration province-wide), and a busy database answered 503 instead of 500. Both answers carry
+Retry-After (seconds), so clients wait instead of hammering.
 
-Failures are rows in `registration_failures`, not counters in a process: several server processes share
-one database, and an attacker spreading guesses over them must still hit the same limit. Two
-processes counting at the same moment may each let one more attempt through than the limit; that is a
-few extra guesses among 32^16 codes, and not worth a lock.
+Attempts are rows in `registration_failures` (scope, key, time), not counters in a process: several
+server processes share one database, and an attacker spreading guesses over them must still hit the
+same limit. Two processes counting at the same moment may each let one more attempt through than the
+limit; that is a few extra guesses, and not worth a lock. Nothing is keyed on what a request body says
+(a county code in it would let anyone hold that county's registration shut).
 """
 
 from __future__ import annotations
@@ -24,25 +26,28 @@ from server.db import RegistrationFailure
 @dataclass(frozen=True)
 class Limit:
     scope: str
-    failures: int  # this many failures within `window` block further attempts
+    failures: int  # this many attempts within `window` block further ones
     window: dt.timedelta
 
 
 WINDOW = dt.timedelta(minutes=15)
 # One address (a school's NAT, a county office) gets ten wrong codes per quarter hour: enough for a
-# person typing a code from the phone, far too few to guess one. A county gets more, because several of
-# its PCs may be set up at once from different addresses; it is also what stops guesses spread over
-# many addresses. (An attacker can thereby hold one county's registration shut for a while; registration
-# is rare and a person can wait, which beats letting codes be guessed.)
+# person typing a code from the phone, far too few to guess one among 32^16.
 ADDRESS_LIMIT = Limit("address", 10, WINDOW)
-COUNTY_LIMIT = Limit("county", 30, WINDOW)
+# All addresses together: what stops guesses spread over many addresses. A flood can thereby hold
+# every registration of the province back for a quarter hour; registration is rare and a person can
+# wait, which beats letting codes be guessed.
+ALL_LIMIT = Limit("all", 300, WINDOW)
+REGISTRATION_LIMITS = (ADDRESS_LIMIT, ALL_LIMIT)
+# Public certificate checks (every one counts, found or not): a person checks a few certificates; a
+# script walking serials and check codes meets the limit at once.
+CHECK_LIMIT = Limit("check", 60, WINDOW)
+CHECK_LIMITS = (CHECK_LIMIT,)
 
-# Attempts that name no county (a new PC that takes its code's county, `guopei-desk init --server`) are
-# counted together under this key of the county scope: guesses spread over many addresses still meet a
-# limit, at the price that such a flood holds every new PC of the province back for a quarter hour.
-ANY_COUNTY = "*"
+ANYWHERE = "*"  # the key of the province-wide scope
 
 RATE_LIMITED = "注册尝试失败次数过多，请稍后再试"
+CHECKS_LIMITED = "核验次数过多，请稍后再试"
 DATABASE_BUSY = "服务器繁忙，请稍后再试"
 
 
@@ -50,24 +55,19 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _key(limit: Limit, address: str, county_code: str) -> str:
-    return (address if limit.scope == "address" else county_code)[:64]
+def _key(limit: Limit, address: str) -> str:
+    return (ANYWHERE if limit.scope == ALL_LIMIT.scope else address)[:64]
 
 
-def registration_blocked(
-    engine: Engine,
-    address: str,
-    county_code: str,
-    limits: tuple[Limit, ...] = (ADDRESS_LIMIT, COUNTY_LIMIT),
-) -> int | None:
+def blocked(engine: Engine, address: str, limits: tuple[Limit, ...] = REGISTRATION_LIMITS) -> int | None:
     """Seconds until the next attempt may be made, or None when it may be made now.
 
-    Checked before the code is even looked up, so that a blocked caller learns nothing about codes."""
+    Checked before the code (or serial) is even looked up, so that a blocked caller learns nothing."""
     now = _now()
     wait = 0.0
     with Session(engine.execution_options(readonly=True)) as session, session.begin():
         for limit in limits:
-            key = _key(limit, address, county_code)
+            key = _key(limit, address)
             recent = (
                 RegistrationFailure.scope == limit.scope,
                 RegistrationFailure.key == key,
@@ -90,20 +90,17 @@ def registration_blocked(
     return max(1, math.ceil(wait)) if wait > 0 else None
 
 
-def record_registration_failure(
-    engine: Engine,
-    address: str,
-    county_code: str,
-    limits: tuple[Limit, ...] = (ADDRESS_LIMIT, COUNTY_LIMIT),
-) -> None:
+def record_attempt(engine: Engine, address: str, limits: tuple[Limit, ...] = REGISTRATION_LIMITS) -> None:
+    """Count one attempt (a failed registration, a public check) under each of `limits`."""
     now = _now()
-    oldest = now - max(limit.window for limit in limits)
+    # Every scope has the same window, so one cut-off serves them all.
+    oldest = now - max(limit.window for limit in (*REGISTRATION_LIMITS, *CHECK_LIMITS))
     with Session(engine) as session, session.begin():
-        # Failures older than every window count for nothing: forget them here, so that the table stays
-        # as small as the last quarter hour's failures without a cleanup job.
+        # Attempts older than every window count for nothing: forget them here, so that the table stays
+        # as small as the last quarter hour's attempts without a cleanup job.
         session.execute(delete(RegistrationFailure).where(RegistrationFailure.failed_at <= oldest))
         session.add_all(
-            RegistrationFailure(scope=limit.scope, key=_key(limit, address, county_code), failed_at=now)
+            RegistrationFailure(scope=limit.scope, key=_key(limit, address), failed_at=now)
             for limit in limits
         )
 

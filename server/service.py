@@ -25,6 +25,7 @@ from desktop.sync.protocol import (
 )
 from server.db import AppliedOp, County, Device, RegistrationCode, SyncedRow, lock_change_counter, secret_hash
 from server.push import BatchApplier, Pusher, feed_filter
+from server.scope import as_seen_by, rewrites
 
 LAST_SEEN_EVERY = dt.timedelta(minutes=1)  # how stale `devices.last_seen_at` may be
 
@@ -77,7 +78,8 @@ class SyncService:
             if request.county_code is not None and code.county_code != request.county_code:
                 # The local database belongs to another county: registering it would mix two counties.
                 # (A new PC names no county: it takes the code's, and so can only ever see that one.)
-                raise HTTPException(403, "注册码属于其他区县")
+                # The same answer as a wrong code: a guesser must not learn that a code is valid.
+                raise HTTPException(403, "注册码无效、已使用或已过期")
             if session.get(Device, request.device_id) is not None:
                 raise HTTPException(409, "该设备已注册")
             token = secrets.token_urlsafe(32)
@@ -175,6 +177,10 @@ class SyncService:
                 if remaining
                 else None
             )
+            # Rows granted by a transfer name the teacher (and a province project) by the other
+            # county's ids; this county's database holds them under its own.
+            granted = any(row.county_code != device.county_code for row in page)
+            renamed = rewrites(session, device.county_code) if granted else {}
         changes = [
             Change(
                 seq=row.seq,
@@ -183,7 +189,7 @@ class SyncService:
                 hlc=row.hlc,
                 origin=row.origin,
                 deleted=row.deleted,
-                payload=json.loads(row.payload),
+                payload=as_seen_by(row.entity, json.loads(row.payload), renamed),
             )
             for row in page
             if own or row.origin != device.id

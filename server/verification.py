@@ -1,5 +1,10 @@
-"""Public certificate verification at the province: a serial → valid, revoked or unknown, with the
-holder's name partly masked (anyone may check a certificate; nobody learns more than it shows)."""
+"""Public certificate verification at the province: a serial and its check code → valid, revoked or
+unknown, with the holder's name partly masked (anyone holding a certificate may check it; nobody
+learns more than it shows).
+
+The check code (certificate_signing.check_code) comes from the certificate's signature: without it a
+serial answers "unknown" whether it exists or not, so the sequential serials cannot be walked to list
+the province's certificates."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from desktop.domain.certificate_signing import check_code, normalize_check_code, serial_in
 from server.db import SyncedRow
 
 
@@ -54,26 +60,37 @@ def certificate_row(session: Session, serial: str) -> SyncedRow | None:
     return None
 
 
-def verify_serial(engine: Engine, serial: str) -> PublicVerdict:
-    serial = serial.strip()
-    with Session(engine) as session:
-        row = certificate_row(session, serial) if serial else None
+def verify_serial(engine: Engine, serial: str, code: str) -> PublicVerdict:
+    """The certificate of `serial`, if `code` is its check code; otherwise the same answer as for a
+    serial nobody issued."""
+    serial = serial.strip()[:40]
+    typed = normalize_check_code(code)
+    with Session(engine.execution_options(readonly=True)) as session:
+        row = certificate_row(session, serial) if serial and typed else None
         if row is not None and not row.deleted:
             certificate = json.loads(row.payload)
-            teacher = _payload(session, "teacher", certificate["teacher_id"]) or {}
-            project = _payload(session, "project", certificate["project_id"]) or {}
-            return PublicVerdict(
-                serial=serial,
-                status="revoked" if certificate.get("revoked") else "valid",
-                holder=mask_name(teacher.get("name", "")),
-                project=project.get("name", ""),
-                issued_on=str(certificate.get("issued_on", "")),
-                revoked_reason=certificate.get("revoked_reason", "") if certificate.get("revoked") else "",
-            )
+            if check_code(certificate.get("verification_code", "")) == typed:
+                teacher = _payload(session, "teacher", certificate["teacher_id"]) or {}
+                project = _payload(session, "project", certificate["project_id"]) or {}
+                return PublicVerdict(
+                    serial=serial,
+                    status="revoked" if certificate.get("revoked") else "valid",
+                    holder=mask_name(teacher.get("name", "")),
+                    project=project.get("name", ""),
+                    issued_on=str(certificate.get("issued_on", "")),
+                    revoked_reason=certificate.get("revoked_reason", "")
+                    if certificate.get("revoked")
+                    else "",
+                )
     return PublicVerdict(serial, "unknown", "", "", "", "")
 
 
-STATUS_TEXT = {"valid": "有效", "revoked": "已撤销", "unknown": "查无此证书"}
+def verify_scanned(engine: Engine, qr_text: str) -> PublicVerdict:
+    """A scanned certificate QR text (GPC1…): its serial and check code, checked as above."""
+    return verify_serial(engine, serial_in(qr_text), check_code(qr_text))
+
+
+STATUS_TEXT = {"valid": "有效", "revoked": "已撤销", "unknown": "查无此证书（请核对证书编号和核验码）"}
 
 
 def verification_page(verdict: PublicVerdict | None) -> str:
@@ -98,6 +115,7 @@ def verification_page(verdict: PublicVerdict | None) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>结业证书核验</title></head><body><h1>国培结业证书核验</h1>"
         '<form method="get" action="/verify">'
-        '<input name="serial" placeholder="证书编号，如 522727-2026-00042">'
+        '<input name="serial" placeholder="证书编号，如 522727-2026-00042"> '
+        '<input name="code" placeholder="核验码，如 K7QD-3MXA" size="12"> '
         f'<button type="submit">核验</button></form>{answer}</body></html>'
     )

@@ -197,6 +197,45 @@ def sign_payload(claims: CertificateClaims, private_key: bytes) -> str:
     return f"{signed}.{_b64encode(key.sign(signed.encode('ascii')))}"
 
 
+# --- the public check's code ---------------------------------------------------------------------
+
+CHECK_CODE_LENGTH = 8  # base32 characters: 40 bits, out of reach of guessing at a rate-limited endpoint
+
+
+def check_code(qr_text: str) -> str:
+    """The check code (核验码) printed beside the serial, e.g. `K7QD-3MXA`: derived from the QR's
+    signature, which only the issuing county's key can make, so it cannot be guessed from a serial and
+    every certificate already printed has one (anyone holding the paper can read it off its QR). The
+    province's public check answers a serial only together with its code, so serials, which are
+    sequential, cannot be walked. Empty for a text that is not a GPC1 certificate."""
+    parts = qr_text.strip().split(".") if isinstance(qr_text, str) else []
+    if len(parts) != 4 or parts[0] != PREFIX or not parts[3].isascii():
+        return ""
+    code = base64.b32encode(hashlib.sha256(parts[3].encode("ascii")).digest()).decode("ascii")
+    return f"{code[:4]}-{code[4:CHECK_CODE_LENGTH]}"
+
+
+def normalize_check_code(text: str) -> str:
+    """A typed check code as `check_code` writes it: case, spaces and dashes ignored, and the digits a
+    person reads for letters (0 for O, 1 for I; base32 has neither digit) taken as those letters."""
+    cleaned = "".join(ch for ch in text.upper() if ch.isalnum()).replace("0", "O").replace("1", "I")
+    return f"{cleaned[:4]}-{cleaned[4:]}" if len(cleaned) == CHECK_CODE_LENGTH else ""
+
+
+def serial_in(qr_text: str) -> str:
+    """The serial a certificate QR text claims (not verified: the province compares the whole check
+    code against what it holds), or empty."""
+    parts = qr_text.strip().split(".") if isinstance(qr_text, str) else []
+    if len(parts) != 4 or parts[0] != PREFIX:
+        return ""
+    try:
+        values = json.loads(_b64decode(parts[1]).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return ""
+    serial = values.get(_KEYS["serial"]) if isinstance(values, dict) else None
+    return serial if isinstance(serial, str) else ""
+
+
 @dataclass(frozen=True)
 class Verification:
     valid: bool

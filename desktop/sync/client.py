@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import ipaddress
 import json
 import logging
 import socket
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,8 +23,9 @@ from typing import Any
 import requests
 from pydantic import ValidationError
 from requests.adapters import HTTPAdapter
-from sqlalchemy import Date, DateTime, Table, Time, delete, select, update
+from sqlalchemy import Connection, Date, DateTime, Table, Time, delete, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
 from desktop.db.base import Base
@@ -59,13 +62,16 @@ from desktop.sync.protocol import (
     PushResponse,
     RegisterRequest,
     RegisterResponse,
+    TransferPage,
     compact_batch,
     expand_response,
     gzip_decode,
     gzip_encode,
+    split_pin,
 )
 from desktop.sync.rekey import rekey, rekey_same_things
 from desktop.sync.repair import RowKey, as_exclusions, local_digest, sweep_absent, unsettled_rows
+from desktop.sync.schema import PayloadRefused, pulled_row
 
 CURSOR_KEY = "sync.cursor"
 REJECTED_KEY = "sync.rejected"
@@ -83,6 +89,13 @@ SNAPSHOT_KEY = "sync.snapshot"
 # order of last change, so a row may come pages before a parent changed after it. pull() checks the
 # references and removes the setting once it has read the feed to its end.
 FIRST_PULL_KEY = "init.pending"
+# Pulled rows this PC could not apply (a row that breaks its entity's schema or names a row it does not
+# have), newest last: kept here and shown on the 同步 page instead of stopping every later pull.
+SET_ASIDE_KEY = "sync.set_aside"
+MAX_SET_ASIDE = 2000
+# Teacher transfers (调动申请) this county asked for, and those for its teachers, as of the last sync.
+TRANSFERS_KEY = "sync.transfers"
+MISSING_PARENT = "它引用的记录在本机不存在（可能尚未同步到本机，或属于其他区县）"
 # Divergence checks that found a difference and repaired it, newest last (for the 同步 page and support).
 REPAIRS_KEY = "sync.repairs"
 MAX_REPAIRS_KEPT = 20
@@ -150,6 +163,7 @@ class PullReport:
     diverged: list[str] = field(default_factory=list)  # entities whose digest differed from the server's
     repaired: int = 0  # rows the repair pull changed
     check: str = ""  # the divergence check's outcome, in Chinese
+    recovered: int = 0  # rows set aside earlier (sync.set_aside) that applied at this pull
 
 
 class NotRegistered(GuopeiError):
@@ -223,10 +237,12 @@ class _Upload:
 
 
 class _SmallSendBuffer(HTTPAdapter):
-    """Every new connection gets the small kernel send buffer (see SEND_BUFFER)."""
+    """Every new connection gets the small kernel send buffer (see SEND_BUFFER), and, when the
+    registration QR pinned the province's certificate, must present exactly that certificate."""
 
-    def __init__(self, send_buffer: int) -> None:
+    def __init__(self, send_buffer: int, pin: str | None = None) -> None:
         self.send_buffer = send_buffer  # before super().__init__(), which builds the pool manager
+        self.pin = pin
         super().__init__()
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
@@ -234,14 +250,74 @@ class _SmallSendBuffer(HTTPAdapter):
             (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),  # urllib3's default, which this replaces
             (socket.SOL_SOCKET, socket.SO_SNDBUF, self.send_buffer),
         ]
+        if self.pin is not None:
+            kwargs["assert_fingerprint"] = self.pin  # SHA-256 of the certificate the server presents
         super().init_poolmanager(*args, **kwargs)
 
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        if self.pin is not None:
+            # Pinned: that one certificate is what is trusted, whoever signed it (a province may run
+            # its own CA, which county PCs do not know). urllib3 compares the fingerprint itself.
+            kwargs["verify"] = False
+        return super().send(request, *args, **kwargs)
 
-def _http_session(send_buffer: int) -> requests.Session:
+
+def _http_session(send_buffer: int, pin: str | None = None) -> requests.Session:
     http = requests.Session()
-    adapter = _SmallSendBuffer(send_buffer)
+    adapter = _SmallSendBuffer(send_buffer, pin)
     http.mount("http://", adapter)
     http.mount("https://", adapter)
+    return http
+
+
+class InsecureAddress(UserInputError):
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"省级平台的地址须以 https:// 开头（加密连接），收到“{url}”。"
+            "只有本机上的测试服务器（127.0.0.1、localhost）可以用 http://。"
+        )
+
+
+def _loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport(url: str) -> None:
+    """Refuse (InsecureAddress) a plain http:// address to anywhere but this machine: over it the
+    device token and the whole roster would travel in clear, to whoever answers (a forged QR code, a
+    hotel's Wi-Fi)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and _loopback(parts.hostname):
+        return
+    raise InsecureAddress(url)
+
+
+def server_address(url: str) -> tuple[str, str | None]:
+    """The province's address as requests are made to it, and the certificate fingerprint the
+    registration QR pinned (in the address's fragment, see protocol.pinned_url), if any."""
+    try:
+        address, pin = split_pin(url)
+    except ValueError as error:
+        raise UserInputError(str(error)) from None
+    check_transport(address)
+    return address.rstrip("/"), pin
+
+
+def _pinned_session(http: requests.Session | None, pin: str | None, send_buffer: int) -> requests.Session:
+    """`http` (a caller's session), or a new one; either way held to the pin when there is one."""
+    if http is None:
+        return _http_session(send_buffer, pin)
+    if pin is not None:
+        http.mount("https://", _SmallSendBuffer(send_buffer, pin))
     return http
 
 
@@ -287,14 +363,14 @@ class SyncClient:
         # many changes follow them. It may raise (Cancelled) to stop: the pull resumes from there.
         self.on_page = on_page
         self.check_every = check_every
-        self.base_url = base_url.rstrip("/")
+        self.base_url, pin = server_address(base_url)
         self.token = token
         self.max_batch = max(MIN_BATCH, min(batch_size, MAX_BATCH_OPS))  # the cap of the adaptive size
         self.batch_size = self._saved_batch_size()  # the adaptive size, as the last push left it
         self.page_size = page_size
         self.timeout = timeout
         self.traffic = Traffic()
-        self.http = http or _http_session(send_buffer)
+        self.http = _pinned_session(http, pin, send_buffer)
         self._models = _models_by_entity()
         self._converters = {entity: _converters(model.__table__) for entity, model in self._models.items()}
 
@@ -489,6 +565,9 @@ class SyncClient:
             self._first_pull = False
         if first is not None:
             self._finish_first_pull()
+        if self._setting(SET_ASIDE_KEY, []):
+            # A row set aside earlier may apply now (its parent has arrived since, say).
+            report.recovered = self._retry_set_aside()
         return report.applied
 
     def _finish_first_pull(self) -> None:
@@ -552,7 +631,7 @@ class SyncClient:
         applied = self._pull_from(0, own_too=True, seen=seen)
         tables = {entity: model.__table__ for entity, model in self._models.items()}
         with self.db.write() as session:
-            swept = sweep_absent(session, tables, seen, unsettled_rows(session, REJECTED_KEY))
+            swept = sweep_absent(session, tables, seen, unsettled_rows(session, REJECTED_KEY, SET_ASIDE_KEY))
             session.execute(delete(Setting).where(Setting.key == SNAPSHOT_KEY))
         log.warning(
             "已重新下载本县全部数据（%d 条变化），%d 条本机记录因服务器已删除而标记为删除", applied, swept
@@ -589,7 +668,7 @@ class SyncClient:
         applied = 0
         for _attempt in range(2):
             with self.db.read() as session:
-                exclude = unsettled_rows(session, REJECTED_KEY)
+                exclude = unsettled_rows(session, REJECTED_KEY, SET_ASIDE_KEY)
                 local = local_digest(session, tables, exclude)
             if len(exclude) > MAX_DIGEST_EXCLUDED:
                 report.check = f"未校验：待上传或被拒的记录超过 {MAX_DIGEST_EXCLUDED} 条"
@@ -641,49 +720,177 @@ class SyncClient:
         # Our own changes come back in the feed too; we have them already (or something newer). A
         # snapshot or repair applies them anyway (by HLC, so only where the local copy is older or gone).
         foreign = [change for change in page.changes if own_too or change.origin != own]
-        groups: dict[tuple[str, frozenset[str]], list[dict[str, Any]]] = {}
-        for change in foreign:
+        return self._apply_changes(foreign, cursor=page.next_cursor, horizon=horizon)
+
+    def _apply_changes(self, changes: list[Change], *, cursor: int | None, horizon: int | None = None) -> int:
+        """Apply pulled rows (and save `cursor`) in one transaction; the number applied.
+
+        A row that cannot be applied here (it fails its entity's schema, a constraint, or names a row
+        this PC does not have) is set aside (setting sync.set_aside, shown on the 同步 page) instead of
+        failing the page: one bad row must not stop this PC's sync for good. Set-aside rows are tried
+        again at the end of every pull, and leave the list once they apply or a newer version does."""
+        ready: list[tuple[Change, dict[str, Any]]] = []
+        aside: dict[RowKey, tuple[Change, str]] = {}
+        for change in changes:
             if change.entity not in self._models:
                 continue  # an entity this version does not know: skip rather than stop syncing
-            values = self._row_values(change)
-            groups.setdefault((change.entity, frozenset(values)), []).append(values)
+            try:
+                ready.append((change, self._row_values(change)))
+            except (PayloadRefused, ValueError, TypeError) as error:
+                aside[(change.entity, change.row_id)] = (change, str(error))
+        try:
+            self._write_rows(ready, aside, cursor=cursor, horizon=horizon, one_by_one=False)
+        except IntegrityError as error:
+            log.warning("有同步下来的记录无法写入本机，逐条重试并暂存出错的记录：%s", error.orig)
+            excluded: dict[RowKey, tuple[Change, str]] = {}
+            while True:
+                try:
+                    kept = [(change, values) for change, values in ready if _key(change) not in excluded]
+                    aside |= self._write_rows(
+                        kept, aside | excluded, cursor=cursor, horizon=horizon, one_by_one=True
+                    )
+                    break
+                except _DanglingRows as dangling:
+                    # Rolled back: written again without them (their children may then dangle in turn).
+                    excluded |= {key: (change, MISSING_PARENT) for key, change in dangling.rows.items()}
+            aside |= excluded
+        if aside:
+            log.warning("%d 条同步下来的记录暂存未应用（见同步页面）", len(aside))
+        return len([change for change in changes if change.entity in self._models]) - len(aside)
+
+    def _write_rows(
+        self,
+        ready: list[tuple[Change, dict[str, Any]]],
+        aside: dict[RowKey, tuple[Change, str]],
+        *,
+        cursor: int | None,
+        horizon: int | None,
+        one_by_one: bool,
+    ) -> dict[RowKey, tuple[Change, str]]:
+        """One write transaction: the rows, the set-aside list, the clock, the cursor. With `one_by_one`
+        each row goes in under a savepoint (one that fails a constraint is set aside) and the references
+        are checked before commit (_DanglingRows rolls it all back); returns the rows set aside here."""
+        failed: dict[RowKey, tuple[Change, str]] = {}
         # A first pull's pages may hold a row whose parent comes pages later (FIRST_PULL_KEY).
-        writer = self.db.write_without_foreign_keys if self._first_pull else self.db.write
+        checked = not self._first_pull
+        writer = self.db.write if checked else self.db.write_without_foreign_keys
         with writer() as session:
             connection = session.connection()
             # A page may hold a child before its parent (rows from several devices); check foreign
             # keys at commit, when the whole page is in.
             connection.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
-            for (entity, _columns), rows in groups.items():
-                rekey_same_things(connection, entity, self._models[entity].__table__, rows)
-            for (entity, columns), rows in groups.items():
-                table = self._models[entity].__table__
-                statement = sqlite_insert(table)
-                statement = statement.on_conflict_do_update(
-                    index_elements=["id"],
-                    set_={name: statement.excluded[name] for name in columns if name != "id"},
-                    # Last writer by HLC: a local edit newer than the pulled one stays (and is pushed).
-                    where=statement.excluded.hlc > table.c.hlc,
-                )
-                connection.execute(statement, rows)
-            if foreign:
-                self._merge_clock(session, (change.hlc for change in foreign))
-            _put_setting(session, CURSOR_KEY, page.next_cursor)
+            if one_by_one:
+                for change, values in ready:
+                    connection.exec_driver_sql("SAVEPOINT pulled_row")
+                    try:
+                        self._upsert(connection, change.entity, [values])
+                    except (IntegrityError, StatementError) as error:
+                        connection.exec_driver_sql("ROLLBACK TO pulled_row")
+                        failed[_key(change)] = (change, f"本机无法写入：{getattr(error, 'orig', error)}")
+                    connection.exec_driver_sql("RELEASE pulled_row")
+                written = [(change, values) for change, values in ready if _key(change) not in failed]
+                if checked:
+                    dangling = self._dangling(connection, written)
+                    if dangling:
+                        raise _DanglingRows(dangling)
+            else:
+                groups: dict[tuple[str, frozenset[str]], list[dict[str, Any]]] = {}
+                for change, values in ready:
+                    groups.setdefault((change.entity, frozenset(values)), []).append(values)
+                for (entity, _columns), rows in groups.items():
+                    rekey_same_things(connection, entity, self._models[entity].__table__, rows)
+                for (entity, _columns), rows in groups.items():
+                    self._upsert(connection, entity, rows, rekeyed=True)
+                written = ready
+            if written:
+                self._merge_clock(session, (change.hlc for change, _values in written))
+            self._keep_set_aside(session, [change for change, _ in written], aside | failed)
+            if cursor is not None:
+                _put_setting(session, CURSOR_KEY, cursor)
             if horizon is not None:
                 _put_setting(session, HORIZON_KEY, horizon)
-        return len(foreign)
+        return failed
+
+    def _upsert(
+        self, connection: Connection, entity: str, rows: list[dict[str, Any]], *, rekeyed: bool = False
+    ) -> None:
+        table = self._models[entity].__table__
+        if not rekeyed:
+            rekey_same_things(connection, entity, table, rows)
+        statement = sqlite_insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=["id"],
+            set_={name: statement.excluded[name] for name in rows[0] if name != "id"},
+            # Last writer by HLC: a local edit newer than the pulled one stays (and is pushed).
+            where=statement.excluded.hlc > table.c.hlc,
+        )
+        connection.execute(statement, rows)
+
+    def _dangling(
+        self, connection: Connection, written: list[tuple[Change, dict[str, Any]]]
+    ) -> dict[RowKey, Change]:
+        """Rows just written whose references name no row here (foreign_key_check lists every dangling
+        row of a table, also older ones from a first pull: only this write's count)."""
+        mine = {_key(change): change for change, _values in written}
+        found: dict[RowKey, Change] = {}
+        for entity in {entity for entity, _row_id in mine}:
+            table = self._models[entity].__table__
+            rowids = [row[1] for row in connection.exec_driver_sql(f"PRAGMA foreign_key_check({table.name})")]
+            for start in range(0, len(rowids), 500):
+                chunk = rowids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for (row_id,) in connection.exec_driver_sql(
+                    f"SELECT id FROM {table.name} WHERE rowid IN ({marks})", tuple(chunk)
+                ):
+                    if (entity, row_id) in mine:
+                        found[(entity, row_id)] = mine[(entity, row_id)]
+        return found
+
+    def _keep_set_aside(
+        self, session: Session, applied: list[Change], aside: dict[RowKey, tuple[Change, str]]
+    ) -> None:
+        kept = session.get(Setting, SET_ASIDE_KEY)
+        entries = list(kept.value) if kept is not None and isinstance(kept.value, list) else []
+        done = {_key(change) for change in applied} | set(aside)
+        if not entries and not aside:
+            return
+        now = dt.datetime.now().isoformat(timespec="seconds")
+        entries = [entry for entry in entries if (entry["entity"], entry["row_id"]) not in done]
+        entries += [{**change.model_dump(), "reason": reason, "at": now} for change, reason in aside.values()]
+        _put_setting(session, SET_ASIDE_KEY, entries[-MAX_SET_ASIDE:])
+
+    def set_aside(self) -> list[dict[str, Any]]:
+        """Pulled rows this PC could not apply (newest last), for the 同步 page."""
+        return list(self._setting(SET_ASIDE_KEY, []))
+
+    def _retry_set_aside(self) -> int:
+        """Try the set-aside rows again (a parent may have arrived since); those that now apply, or
+        that a newer version already replaced, leave the list. Returns how many left it."""
+        entries = self.set_aside()
+        if not entries:
+            return 0
+        changes = []
+        for entry in entries:
+            try:
+                changes.append(Change.model_validate({name: entry[name] for name in Change.model_fields}))
+            except (KeyError, ValidationError):
+                continue
+        self._apply_changes(changes, cursor=None)
+        return len(entries) - len(self.set_aside())
 
     def _row_values(self, change: Change) -> dict[str, Any]:
+        """The row as the local table takes it; PayloadRefused (in Chinese) when it cannot be applied."""
         table = self._models[change.entity].__table__
         converters = self._converters[change.entity]
         values: dict[str, Any] = {}
-        for key, value in change.payload.items():
+        meta = {"id": change.row_id, "hlc": change.hlc, "origin": change.origin, "deleted": change.deleted}
+        for key, value in pulled_row(change.entity, {**change.payload, **meta}).items():
             if key not in table.c:
                 continue  # a column added by a newer version elsewhere
             convert = converters.get(key)
             values[key] = convert(value) if convert is not None and isinstance(value, str) else value
         # The feed's own fields are authoritative: the payload is what the origin device wrote.
-        values.update(id=change.row_id, hlc=change.hlc, origin=change.origin, deleted=change.deleted)
+        values.update(meta)
         return values
 
     def _merge_clock(self, session: Session, stamps: Iterable[str]) -> None:
@@ -744,8 +951,22 @@ class SyncClient:
             pulled += self.check_divergence()
         self.fetch_province()
         self.fetch_conflicts()
+        self.fetch_transfers()
         self.fetch_app_release()
         return pushed, pulled
+
+    def fetch_transfers(self) -> int:
+        """The teacher transfers (调动申请) this county asked for and those for its teachers, as the
+        province holds them now (setting sync.transfers, for the 同步 page); how many are pending."""
+        try:
+            page = TransferPage.model_validate(self._body(self._request("GET", "/v1/transfers")))
+        except ServerRefused as error:
+            if error.status not in (404, 405):
+                raise
+            return 0  # a server from before transfers
+        with self.db.write() as session:
+            _put_setting(session, TRANSFERS_KEY, [note.model_dump() for note in page.transfers])
+        return sum(note.status == "pending" for note in page.transfers)
 
     def fetch_app_release(self) -> AppReleaseResponse | None:
         """The desktop version the province published last, kept in setting APP_RELEASE_KEY for the
@@ -773,6 +994,19 @@ class SyncClient:
 
     def _body(self, response: requests.Response) -> Any:
         return _read_json(response, self.traffic)
+
+
+class _DanglingRows(Exception):
+    """Rows of a write whose references name no row here: the write is rolled back and made again
+    without them (see SyncClient._apply_changes)."""
+
+    def __init__(self, rows: dict[RowKey, Change]) -> None:
+        super().__init__(f"{len(rows)} rows name missing rows")
+        self.rows = rows
+
+
+def _key(change: Change) -> RowKey:
+    return (change.entity, change.row_id)
 
 
 def apply_policy(session: Session, policy: PolicyResponse) -> None:
@@ -815,6 +1049,7 @@ def _request(
     **kwargs: Any,
 ) -> requests.Response:
     headers = {PROTOCOL_HEADER: PROTOCOL_VERSION, "Accept-Encoding": "gzip", **kwargs.pop("headers", {})}
+    check_transport(url)  # every request, whoever built the address
     try:
         # No redirects: a captive portal redirects to its login page, and a POST must not follow it.
         response = http.request(
@@ -923,10 +1158,11 @@ def register_device(
     request = RegisterRequest(
         code=code.strip().upper(), device_id=device_id, county_code=county_code, public_key=public_key
     )
+    address, pin = server_address(base_url)
     response = _request(
-        http or requests.Session(),
+        _pinned_session(http, pin, SEND_BUFFER),
         "POST",
-        f"{base_url.rstrip('/')}/v1/register",
+        f"{address}/v1/register",
         data=request.model_dump_json(),
         headers={"Content-Type": "application/json"},
     )
@@ -935,10 +1171,11 @@ def register_device(
 
 def device_identity(base_url: str, token: str, *, http: requests.Session | None = None) -> DeviceResponse:
     """GET /v1/device: the id and county the province knows this token's device by."""
+    address, pin = server_address(base_url)
     response = _request(
-        http or requests.Session(),
+        _pinned_session(http, pin, SEND_BUFFER),
         "GET",
-        f"{base_url.rstrip('/')}/v1/device",
+        f"{address}/v1/device",
         headers={"Authorization": f"Bearer {token}"},
     )
     return DeviceResponse.model_validate(_read_json(response))

@@ -27,6 +27,9 @@ PROTOCOL_HEADER = "X-Guopei-Protocol"
 MAX_COMPRESSED_BYTES = 8 * 1024 * 1024
 MAX_DECOMPRESSED_BYTES = 48 * 1024 * 1024
 
+# The largest sequence number, cursor or log id a query may name: a signed 64-bit integer, what both
+# databases store (a larger one would fail in the driver instead of being refused as a bad request).
+MAX_SEQ = 2**63 - 1
 MAX_BATCH_OPS = 2000  # ops per push batch; the client sends fewer (see client.DEFAULT_BATCH)
 MAX_PULL_LIMIT = 2000  # changes per pull page
 DEFAULT_PULL_LIMIT = 1000
@@ -152,9 +155,32 @@ def gzip_decode(
     if not inflater.eof:
         raise BadPayload("truncated gzip body")
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BadPayload(f"not JSON: {error}") from None
+    except RecursionError:  # nested past the parser's stack: no honest body is
+        raise BadPayload(f"JSON nested deeper than {MAX_JSON_DEPTH}") from None
+    if _too_deep(value, MAX_JSON_DEPTH):
+        # Refused here, before hashing or validation recurse into it (and fail with a 500).
+        raise BadPayload(f"JSON nested deeper than {MAX_JSON_DEPTH}")
+    return value
+
+
+# A push batch is about a dozen levels deep (batch, runs, columns, values, a project's conditions).
+MAX_JSON_DEPTH = 32
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if level > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((child, level + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, level + 1) for child in item)
+    return False
 
 
 class _Message(BaseModel):
@@ -374,6 +400,32 @@ def parse_registration(text: str) -> tuple[str, str] | None:
     if not REGISTRATION_CODE.fullmatch(parts[2]):
         return None
     return parts[1], parts[2]
+
+
+# The province's HTTPS certificate may be pinned by the registration QR: its SHA-256 (of the DER form,
+# hex) rides in the server address's fragment, `https://host/#sha256=…`. A fragment is never sent to
+# the server, and the address travels everywhere as it is (dialog, credentials file, first pull), so the
+# pin goes wherever the address goes; a QR without one reads as before.
+PIN_PREFIX = "sha256="
+_PIN = re.compile(r"[0-9a-f]{64}")
+
+
+def pinned_url(url: str, fingerprint: str) -> str:
+    fingerprint = fingerprint.strip().lower().replace(":", "")
+    if _PIN.fullmatch(fingerprint) is None:
+        raise ValueError("证书指纹应为 64 位十六进制（SHA-256）")
+    return f"{url.strip().split('#', 1)[0]}#{PIN_PREFIX}{fingerprint}"
+
+
+def split_pin(url: str) -> tuple[str, str | None]:
+    """(address without the fragment, pinned certificate fingerprint or None)."""
+    address, _, fragment = url.strip().partition("#")
+    if fragment.startswith(PIN_PREFIX):
+        fingerprint = fragment[len(PIN_PREFIX) :].lower()
+        if _PIN.fullmatch(fingerprint) is not None:
+            return address, fingerprint
+        raise ValueError("地址中的证书指纹格式不对（应为 #sha256= 加 64 位十六进制）")
+    return address, None
 
 
 PROVINCE_NODE = "province"

@@ -18,17 +18,19 @@ from desktop.sync.digest import Accumulator, StreamDigest
 RowKey = tuple[str, str]  # (entity, row id)
 
 
-def unsettled_rows(session: Session, rejected_key: str) -> set[RowKey]:
-    """Rows whose local version the server does not hold (yet, or ever): those with an op still in the
-    outbox, and those of changes the server refused (kept in the `rejected_key` setting for a person to
-    review: the row was never stored, or is stored there in an older version)."""
+def unsettled_rows(session: Session, *setting_keys: str) -> set[RowKey]:
+    """Rows whose local version differs from the server's for a known reason: those with an op still
+    in the outbox, and those listed under `setting_keys` (changes the server refused, kept for a person
+    to review: the row was never stored there, or in an older version; pulled rows this PC set aside:
+    the server's version is not here)."""
     rows: set[RowKey] = {
         (entity, row_id) for entity, row_id in session.execute(select(OutboxEntry.entity, OutboxEntry.row_id))
     }
-    kept = session.get(Setting, rejected_key)
-    for item in kept.value if kept is not None and isinstance(kept.value, list) else []:
-        if isinstance(item, dict) and "entity" in item and "row_id" in item:
-            rows.add((str(item["entity"]), str(item["row_id"])))
+    for key in setting_keys:
+        kept = session.get(Setting, key)
+        for item in kept.value if kept is not None and isinstance(kept.value, list) else []:
+            if isinstance(item, dict) and "entity" in item and "row_id" in item:
+                rows.add((str(item["entity"]), str(item["row_id"])))
     return rows
 
 

@@ -1,12 +1,13 @@
 """同步: the changes the province refused, those where the province already had a newer version (both
-kept on this PC for a person to review: they are no longer in the outbox), and the province's conflict
-log for this county (values of its records that lost a merge, on any of its PCs)."""
+kept on this PC for a person to review: they are no longer in the outbox), the province's conflict
+log for this county (values of its records that lost a merge, on any of its PCs), teacher transfers
+(调动申请) to and from the county, and pulled rows this PC set aside because it could not apply them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QTableWidget, QVBoxLayout, QWidget
 
 from desktop.db.models import Setting
 from desktop.domain.idnumber import mask_id_number, mask_phone
@@ -18,6 +19,8 @@ from desktop.sync.client import (
     DIGEST_CHECKED_KEY,
     REJECTED_KEY,
     REPAIRS_KEY,
+    SET_ASIDE_KEY,
+    TRANSFERS_KEY,
 )
 from desktop.sync.credentials import load_credentials
 from desktop.ui.context import AppContext, Changes
@@ -119,6 +122,18 @@ class SyncPage(QWidget):
             stretch=6,
         )
         layout.addWidget(self.province_log, 1)
+        # Teacher transfers (调动申请) between this county and another, and pulled rows this PC could
+        # not apply: shown only when there are any (the page must fit a 1366×768 laptop).
+        self.transfers_title = QLabel(self.tr("教师调动申请（由省级平台审核）"))
+        self.transfers = read_only_table(
+            [self.tr(h) for h in ("状态", "教师", "记录编号", "调动", "申请时间", "说明")], stretch=5
+        )
+        self.set_aside_title = QLabel(
+            self.tr("暂未应用的平台数据（本机无法写入，每次同步后自动重试；如一直存在请联系省级平台）")
+        )
+        self.set_aside = read_only_table(headers, stretch=3)
+        for widget in (self.transfers_title, self.transfers, self.set_aside_title, self.set_aside):
+            layout.addWidget(widget, 1 if isinstance(widget, QTableWidget) else 0)
         # The last divergence repairs (count and hash per entity differed from the province's).
         self.repairs = QLabel()
         layout.addWidget(self.repairs)
@@ -131,7 +146,7 @@ class SyncPage(QWidget):
 
     def reload(self) -> None:
         with self.context.db.read() as session:
-            keys = (REJECTED_KEY, CONFLICTS_KEY, CONFLICT_LOG_KEY, REPAIRS_KEY)
+            keys = (REJECTED_KEY, CONFLICTS_KEY, CONFLICT_LOG_KEY, REPAIRS_KEY, TRANSFERS_KEY, SET_ASIDE_KEY)
             kept = {key: session.get(Setting, key) for key in (*keys, CURSOR_KEY, DIGEST_CHECKED_KEY)}
         credentials = load_credentials(self.context.db.path.parent)
         self.connection.setText(
@@ -141,6 +156,22 @@ class SyncPage(QWidget):
                 server_url=credentials.server_url if credentials else "",
             )
         )
+        self._show_transfers(list(kept[TRANSFERS_KEY].value) if kept[TRANSFERS_KEY] is not None else [])
+        aside = list(kept[SET_ASIDE_KEY].value) if kept[SET_ASIDE_KEY] is not None else []
+        fill_table(
+            self.set_aside,
+            [
+                [
+                    self.tr(ENTITY_LABELS.get(item["entity"], item["entity"])),
+                    _what(item.get("payload") or {}),
+                    item["row_id"],
+                    item.get("reason", ""),
+                ]
+                for item in reversed(aside)  # newest first
+            ],
+        )
+        for widget in (self.set_aside_title, self.set_aside):
+            widget.setVisible(bool(aside))
         repairs = list(kept[REPAIRS_KEY].value) if kept[REPAIRS_KEY] is not None else []
         self.repairs.setText(_repairs_text(repairs, checked=kept[DIGEST_CHECKED_KEY] is not None))
         notes = list(kept[CONFLICT_LOG_KEY].value) if kept[CONFLICT_LOG_KEY] is not None else []
@@ -173,3 +204,30 @@ class SyncPage(QWidget):
                     for item in reversed(items)  # newest first
                 ],
             )
+
+    def _show_transfers(self, notes: list[dict[str, Any]]) -> None:
+        # Pending ones first (they wait for someone), then the newest.
+        ordered = sorted(reversed(notes), key=lambda note: note["status"] != "pending")
+        status = {
+            "pending": self.tr("待省级审核"),
+            "approved": self.tr("已批准"),
+            "rejected": self.tr("已驳回"),
+        }
+        fill_table(
+            self.transfers,
+            [
+                [
+                    status.get(note["status"], note["status"]),
+                    note["name"],
+                    note["row_id"],
+                    self.tr("调入本县")
+                    if note["direction"] == "in"
+                    else self.tr("调往 {county}").format(county=note["other_county"]),
+                    note["created_at"].replace("T", " ")[:16],
+                    note.get("reason", ""),
+                ]
+                for note in ordered
+            ],
+        )
+        for widget in (self.transfers_title, self.transfers):
+            widget.setVisible(bool(notes))

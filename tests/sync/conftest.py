@@ -5,6 +5,7 @@ Every test that takes the `server` fixture runs twice: on a SQLite file, and on 
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -19,10 +20,11 @@ from pathlib import Path
 import psycopg
 import pytest
 import requests
-from sqlalchemy import create_engine, delete
+from sqlalchemy import create_engine, delete, select, update
 
 from desktop.db.engine import Database
-from desktop.db.models import Setting
+from desktop.db.models import CreditEntry, OutboxEntry, Project, Setting
+from desktop.db.outbox import to_json
 from desktop.services.demo_county import COUNTY_CODE, COUNTY_NAME, DEMO_MARK
 from desktop.sync.protocol import PROTOCOL_HEADER
 from server.admin import issue_code
@@ -36,9 +38,33 @@ POSTGRES = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 
 def as_real_county(db: Database) -> Database:
     """Take the demo mark off a demo county's database, so that a test may register it with the test
-    server (`register` refuses a demo county). Tests only: the application has no way to do this."""
+    server (`register` refuses a demo county). Tests only: the application has no way to do this.
+
+    The demo also makes locally what only the province writes (projects it publishes, credits it
+    reviewed), which a real county only ever pulls and the server refuses from a county: those become
+    the county's own projects and submitted credits, in the tables and in the outbox alike (Core
+    statements: no new ops, the outbox counts stay)."""
     with db.write() as session:
         session.execute(delete(Setting).where(Setting.key == DEMO_MARK))
+        session.execute(update(Project).where(Project.owner == "province").values(owner="county"))
+        decided = CreditEntry.status.in_(["approved", "rejected"])
+        session.execute(update(CreditEntry).where(decided).values(status="submitted", status_reason=""))
+        entries = session.execute(
+            select(OutboxEntry.op_id, OutboxEntry.entity, OutboxEntry.payload).where(
+                OutboxEntry.entity.in_(["project", "credit_entry"])
+            )
+        ).all()
+        for op_id, entity, text in entries:
+            payload = json.loads(text)
+            if entity == "project" and payload.get("owner") == "province":
+                payload["owner"] = "county"
+            elif entity == "credit_entry" and payload.get("status") in ("approved", "rejected"):
+                payload.update(status="submitted", status_reason="")
+            else:
+                continue
+            session.execute(
+                update(OutboxEntry).where(OutboxEntry.op_id == op_id).values(payload=to_json(payload))
+            )
     return db
 
 
@@ -81,10 +107,10 @@ def server_database(backend: str, directory: Path) -> Iterator[str]:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def start_server(db: str, port: int) -> subprocess.Popen[bytes]:
-    """`guopei-server serve` in a subprocess, returned once it answers its health check."""
+def start_server(db: str, port: int, *options: str) -> subprocess.Popen[bytes]:
+    """`guopei-server serve` (with `options`) in a subprocess, returned once it answers its health check."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--db", db, "--port", str(port)],
+        [sys.executable, "-m", "server.cli", "serve", "--db", db, "--port", str(port), *options],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
@@ -136,13 +162,13 @@ class Server:
 
 
 @contextmanager
-def running_server(backend: str, directory: Path) -> Iterator[Server]:
-    """A fresh database with the demo county and its neighbour, and `serve` running on it."""
+def running_server(backend: str, directory: Path, *options: str) -> Iterator[Server]:
+    """A fresh database with the demo county and its neighbour, and `serve` (with `options`) on it."""
     with server_database(backend, directory) as db:
         assert server_cli(["add-county", "--db", db, COUNTY_CODE, COUNTY_NAME]) == 0
         assert server_cli(["add-county", "--db", db, OTHER_COUNTY, "罗甸县"]) == 0
         port = free_port()
-        process = start_server(db, port)
+        process = start_server(db, port, *options)
         try:
             yield Server(f"http://127.0.0.1:{port}", db, backend)
         finally:

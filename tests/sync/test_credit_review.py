@@ -69,6 +69,7 @@ def test_a_certificate_is_checked_online_at_the_province(server, tmp_path):
     import requests
 
     from desktop.db.models import Certificate, Enrollment
+    from desktop.domain.certificate_signing import check_code
     from desktop.services import certificates
 
     build_demo_county(tmp_path / "county", teachers=300, today=DEMO_TODAY)
@@ -79,16 +80,23 @@ def test_a_certificate_is_checked_online_at_the_province(server, tmp_path):
         ids = certificates.issue_for_project(
             session, project_id, county_code=COUNTY_CODE, issued_on=dt.date(2026, 12, 1)
         )
-        serial, other = (session.get(Certificate, i).serial for i in ids[:2])
+        (serial, qr), (other, other_qr) = (
+            (c.serial, c.verification_code) for c in (session.get(Certificate, i) for i in ids[:2])
+        )
         certificates.revoke(session, other, reason="冒名顶替")
     client.push()
-    verdict = requests.get(f"{server.url}/v1/certificates/{serial}", timeout=5).json()
+
+    def check(serial: str, code: str) -> dict[str, str]:
+        return requests.get(f"{server.url}/v1/certificates/{serial}", params={"code": code}, timeout=5).json()
+
+    verdict = check(serial, check_code(qr))
     assert verdict["status"] == "valid" and "*" in verdict["holder"]
-    assert requests.get(f"{server.url}/v1/certificates/{other}", timeout=5).json()["status"] == "revoked"
-    assert (
-        requests.get(f"{server.url}/v1/certificates/522727-2026-99999", timeout=5).json()["status"]
-        == "unknown"
-    )
-    page = requests.get(f"{server.url}/verify", params={"serial": serial}, timeout=5)
+    assert check(other, check_code(other_qr).lower().replace("-", ""))["status"] == "revoked"  # as typed
+    assert check("522727-2026-99999", check_code(qr))["status"] == "unknown"
+    # Without its check code a serial is answered as one nobody issued: serials cannot be walked.
+    assert check(serial, "")["status"] == check(serial, "AAAA-AAAA")["status"] == "unknown"
+    page = requests.get(f"{server.url}/verify", params={"serial": serial, "code": check_code(qr)}, timeout=5)
     assert "有效" in page.text and serial in page.text
+    # A phone that scanned the certificate's QR (the signed text) can ask with it as it is.
+    assert "有效" in requests.get(f"{server.url}/verify", params={"qr": qr}, timeout=5).text
     db.dispose()

@@ -108,7 +108,7 @@ def _check_in(db: Database, session_id: str, enrollment_id: str, minutes: int) -
     with db.write() as session:
         info = checkin.session_info(session, session_id)
         now = dt.datetime.combine(info.date, info.start) + dt.timedelta(minutes=minutes)
-        result = checkin.record(session, info, enrollment_id, now=now, sign_out=False, method="qr")
+        result = checkin.record(session, info, enrollment_id, now=now, sign_out=False, method="badge")
         assert result.outcome in (checkin.Outcome.CHECKED_IN, checkin.Outcome.LATE), result
 
 

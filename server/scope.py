@@ -1,0 +1,72 @@
+"""What one county may read and write at the province.
+
+A county writes only its own rows (`rows.county_code`). It reads its own rows and the rows granted to
+it (`row_grants`: after an approved transfer, the teacher's past trainings in the county they left),
+never anything else, and no answer says whether a row outside that scope exists. Granted rows reach
+it with the teacher they name (and a province project both counties hold) rewritten to the county's
+own ids (see `rewrites`), because its database holds each of them once, under its own id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session
+
+from desktop.sync.protocol import REFERENCES
+from server.db import RowGrant, SyncedRow, TransferRequest
+
+APPROVED = "approved"
+PENDING = "pending"
+
+
+def visible(county_code: str) -> Any:
+    """SQL condition: rows this county may read (its own and those granted to it)."""
+    granted = exists().where(
+        RowGrant.county_code == county_code,
+        RowGrant.entity == SyncedRow.entity,
+        RowGrant.row_id == SyncedRow.row_id,
+    )
+    return or_(SyncedRow.county_code == county_code, granted)
+
+
+def granted_rows(session: Session, county_code: str, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these (entity, row id) pairs are granted to the county."""
+    wanted = set(keys)
+    ids = sorted({row_id for _entity, row_id in wanted})
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(ids), 500):
+        found.update(
+            (entity, row_id)
+            for entity, row_id in session.execute(
+                select(RowGrant.entity, RowGrant.row_id).where(
+                    RowGrant.county_code == county_code, RowGrant.row_id.in_(ids[start : start + 500])
+                )
+            )
+        )
+    return found & wanted
+
+
+def rewrites(session: Session, county_code: str) -> dict[str, str]:
+    """For the county's approved incoming transfers: ids in the county the teacher left → this county's
+    own ids for the same things (the teacher; a province project both hold). Granted rows name the
+    former; this county's database has the latter."""
+    found: dict[str, str] = {}
+    for (text,) in session.execute(
+        select(TransferRequest.rewrites).where(
+            TransferRequest.to_county == county_code, TransferRequest.status == APPROVED
+        )
+    ):
+        found.update(json.loads(text or "{}"))
+    return found
+
+
+def as_seen_by(entity: str, payload: dict[str, Any], rewrites: dict[str, str]) -> dict[str, Any]:
+    """A granted row's payload as the reading county stores it: what it names, under the county's ids."""
+    columns = [column for column in REFERENCES.get(entity, {}) if payload.get(column) in rewrites]
+    if not columns:
+        return payload
+    return {**payload, **{column: rewrites[payload[column]] for column in columns}}
