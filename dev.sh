@@ -7,9 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # System packages: Qt's runtime libraries, poppler (pdftotext/pdftoppm) and zbar (zbarimg) for the
-# tests that read back PDFs and QR codes, and venv support for Debian's python3.
+# tests that read back PDFs and QR codes, venv support for Debian's python3, and nginx for the test that
+# runs the server's production deployment (server/deploy/) for real.
 SYSTEM_PACKAGES=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libglib2.0-0 libdbus-1-3
-  libxcb-cursor0 poppler-utils zbar-tools python3-venv)
+  libxcb-cursor0 poppler-utils zbar-tools python3-venv nginx-light)
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 

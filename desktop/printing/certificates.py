@@ -27,6 +27,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
+from desktop.domain.certificate_signing import check_code
 from desktop.errors import Cancelled, UserInputError
 from desktop.printing.fonts import ensure_printable, register_fonts
 from desktop.printing.selection_docs import TEXT_WIDTH, build_document
@@ -317,7 +318,12 @@ class _CertificatePainter:
         canvas.setFillColor(colors.black)
         canvas.setFont(self.font, 10.5)
         # The quiet zone is two modules wide; start the serial at the code, not at the white margin.
-        canvas.drawString(QR_LEFT + 1 * mm, SERIAL_Y, f"证书编号：{item.serial}")
+        # With it the check code: the province's online check answers a serial only with its code, so
+        # that a person without a scanner can type both (the QR carries the code in its signature).
+        code = check_code(item.qr_payload)
+        canvas.drawString(
+            QR_LEFT + 1 * mm, SERIAL_Y, f"证书编号：{item.serial}" + (f"　核验码：{code}" if code else "")
+        )
 
     def _issuer(self, item: CertificateData) -> None:
         """Issuer above date, right-aligned and centred on each other, where the seal goes."""

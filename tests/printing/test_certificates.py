@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from desktop.domain.certificate_signing import check_code
 from desktop.errors import Cancelled
 from desktop.printing.certificates import (
     CertificateData,
@@ -97,6 +98,8 @@ def test_one_pdf_one_page_per_certificate_and_every_code_decodes(tmp_path: Path)
     for page, item in zip(pages, items, strict=False):
         assert item.holder_name in page, item.holder_name
         assert item.serial in page
+        # The check code the province's online check asks for beside the serial, from the QR's signature.
+        assert f"核验码：{check_code(item.qr_payload)}" in page
         assert "结业证书" in page
         assert "扫码验证" in page
         assert ("国家级教师培训计划（国培计划）" in page) == (item.template == "guopei")

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import hashlib
-import ipaddress
 import itertools
 import json
 import os
@@ -28,11 +26,6 @@ from typing import Any
 
 import pytest
 import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-from cryptography.x509.oid import NameOID
 from sqlalchemy import create_engine, select, text
 
 from desktop.db.engine import create_database, open_database
@@ -54,13 +47,16 @@ from desktop.sync.protocol import (
     OpResult,
     PushBatch,
     PushOp,
+    RegisterRequest,
     parse_registration,
     pinned_url,
     registration_text,
 )
-from server import rules
+from server import rules, transfers
+from server.admin import add_county, issue_code
 from server.cli import main as server_cli
-from server.db import database_url
+from server.db import create_server_engine, database_url
+from server.service import Caller, SyncService
 from tests.conftest import DEMO_TODAY
 from tests.sync.conftest import (
     BACKENDS,
@@ -72,6 +68,7 @@ from tests.sync.conftest import (
     running_server,
 )
 from tests.sync.proofs import device_dump, server_dump
+from tests.sync.tls import self_signed_certificate
 
 A, B = COUNTY_CODE, OTHER_COUNTY
 UNKNOWN_ID_NUMBER = "52272819900101123X"  # nobody's, in any county
@@ -778,29 +775,6 @@ def test_limits_key_on_the_address_the_trusted_proxy_saw(behind_proxy: Server) -
 # --- TLS ------------------------------------------------------------------------------------------
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "guopei-test")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(certificate.public_bytes(Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
-    return cert_path, key_path, hashlib.sha256(certificate.public_bytes(Encoding.DER)).hexdigest()
-
-
 @contextmanager
 def _tls_server(db: str, cert: Path, key: Path) -> Iterator[str]:
     port = free_port()
@@ -848,7 +822,7 @@ def _tls_server(db: str, cert: Path, key: Path) -> Iterator[str]:
 def test_tls_is_verified_and_the_qr_can_pin_the_provinces_certificate(
     server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cert, key, fingerprint = _self_signed(tmp_path)
+    cert, key, fingerprint = self_signed_certificate(tmp_path)
     with _tls_server(server.db, cert, key) as url:
         # The QR the province prints carries the certificate's fingerprint in the address.
         capsys.readouterr()
@@ -991,3 +965,56 @@ def test_a_teacher_transfer_is_requested_approved_and_both_counties_converge(
         k: v for k, v in theirs.items() if k not in refused_here
     }
     new_db.dispose()
+
+
+def test_past_the_limit_of_pending_transfers_every_new_teacher_gets_the_same_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Probing ID numbers by transfer requests leaves one request per hit for the province to see; past
+    the limit a county's new teachers all get one answer, held elsewhere or not (no oracle left)."""
+    monkeypatch.setattr(transfers, "MAX_PENDING", 2)
+    engine = create_server_engine(tmp_path / "province.sqlite3")
+    service = SyncService(engine)
+    devices = {}
+    for county in (A, B):
+        add_county(engine, county, county)
+        device = str(uuid.uuid4())
+        service.register(
+            RegisterRequest(code=issue_code(engine, county), device_id=device, county_code=county)
+        )
+        devices[county] = Caller(device, county)
+
+    def push(county: str, entity: str, payload: dict[str, Any]) -> OpResult:
+        device = devices[county].id
+        values = {
+            "id": str(uuid.uuid4()),
+            **payload,
+            "hlc": f"{next(_ticks):015d}-00000-{device}",
+            "origin": device,
+        }
+        op = PushOp.build(str(uuid.uuid4()), entity, values["id"], values["hlc"], values)
+        batch = PushBatch(batch_id=str(uuid.uuid4()), device_id=device, ops=[op])
+        return service.push(devices[county], batch).results[0]
+
+    for county in (A, B):
+        assert push(county, "school", {"name": "一中", "county_code": county}).outcome == "applied"
+    held = [f"52272719800101{n:03d}X" for n in range(10, 13)]
+    for number in held:
+        assert push(A, "teacher", _teacher(_school_of(engine, A), number)).outcome == "applied"
+    b_school = _school_of(engine, B)
+    answers = [push(B, "teacher", _teacher(b_school, number)).reason for number in held[:2]]
+    assert answers == [rules.TRANSFER_REQUESTED] * 2
+    held_elsewhere, nobodys = (
+        push(B, "teacher", _teacher(b_school, number)) for number in (held[2], UNKNOWN_ID_NUMBER)
+    )
+    assert held_elsewhere.model_dump(exclude={"op_id"}) == nobodys.model_dump(exclude={"op_id"})
+    assert held_elsewhere.reason == transfers.TOO_MANY_PENDING
+    engine.dispose()
+
+
+def _school_of(engine: Any, county: str) -> str:
+    with engine.connect() as connection:
+        return connection.execute(
+            text("SELECT row_id FROM rows WHERE entity = 'school' AND county_code = :county"),
+            {"county": county},
+        ).scalar_one()
