@@ -58,11 +58,13 @@ def keep_qt_file(source: str, dest_dir: str) -> bool:
     return not QT_UNUSED_LIBRARIES.search(name)
 
 
-def keep_binary(dest: str, source: str) -> bool:
-    """Whether a shared library PyInstaller found (destination in the bundle, source file) is kept."""
+def keep_binary(dest: str, source: str, kind: str) -> bool:
+    """Whether a binary PyInstaller found (destination in the bundle, source file, its TOC typecode) is
+    kept. Python extension modules (EXTENSION) always are: a system Python (Debian's python3) has its
+    standard library's ones, _sqlite3 and _ssl among them, under /usr/lib too."""
     dest_path = Path(dest)
     if not keep_qt_file(source, str(dest_path.parent)):
         return False
-    if WINDOWS or not source.startswith(SYSTEM_LIBRARY_DIRS):
+    if WINDOWS or kind == "EXTENSION" or not source.startswith(SYSTEM_LIBRARY_DIRS):
         return True
     return bool(PYTHON_RUNTIME.match(dest_path.name))
