@@ -145,7 +145,7 @@ class BatchApplier:
         except PayloadRefused as error:
             return reject(str(error))
         if op.entity == "teacher":
-            refusal = self._teacher_refusal(op, row, payload)
+            refusal = self._teacher_refusal(op, row, payload, stored)
             if refusal is not None:
                 return reject(refusal)
         problem = self._reference_problem(op.entity, payload, stored)
@@ -201,7 +201,9 @@ class BatchApplier:
                 return row
         return None
 
-    def _teacher_refusal(self, op: PushOp, row: SyncedRow | None, payload: dict[str, Any]) -> str | None:
+    def _teacher_refusal(
+        self, op: PushOp, row: SyncedRow | None, payload: dict[str, Any], stored: dict[str, Any] | None
+    ) -> str | None:
         """Why a teacher op is not applied, or None. A county gives up a teacher by a transfer, and a
         person (ID number) held by another county comes only by a transfer request."""
         if row is not None and row.row_id in self.transferred:
@@ -228,8 +230,10 @@ class BatchApplier:
         )
         if holder is None:
             return None
-        # The request must be applicable when approved: its school is checked now, like any reference.
-        problem = self._reference_problem("teacher", payload, None)
+        # The request must be applicable when approved: the whole row (an edit sends only what it set),
+        # its school checked now like any reference.
+        whole = {**(stored or {}), **payload}
+        problem = self._reference_problem("teacher", whole, None)
         if problem is not None:
             return problem
         earlier = transfers.request_transfer(
@@ -237,7 +241,7 @@ class BatchApplier:
             holder=holder,
             county_code=self.device.county_code,
             device_id=self.device.id,
-            payload=payload,
+            payload=whole,
             now=self.now,
         )
         if earlier is not None and row is None:
