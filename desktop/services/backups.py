@@ -120,6 +120,15 @@ def integrity_check_due(session: Session, *, now: dt.datetime) -> bool:
     return not (now - INTEGRITY_INTERVAL < last <= now + dt.timedelta(days=1))
 
 
+def failed_integrity_check(session: Session) -> str | None:
+    """What the last full check found, when it found damage (the database must not be used then)."""
+    setting = session.get(Setting, INTEGRITY_SETTING)
+    if setting is None or not isinstance(setting.value, dict):
+        return None
+    result = str(setting.value.get("result", "ok"))
+    return None if result == "ok" else result
+
+
 def record_integrity_check(session: Session, result: str, *, now: dt.datetime) -> None:
     value = {"at": now.isoformat(timespec="seconds"), "result": result}
     setting = session.get(Setting, INTEGRITY_SETTING)

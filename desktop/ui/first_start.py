@@ -240,8 +240,9 @@ class ConnectPage(QWidget):
         if self.owner.damaged is not None:
             self.owner.run(
                 title=self.tr("正在从省级平台下载本县数据…"),
+                # force: the launcher found the file damaged, by the quick check or the weekly full one.
                 work=lambda reporter: recover_from_server(
-                    data_dir, progress=_percent(reporter), cancelled=reporter.cancelled
+                    data_dir, progress=_percent(reporter), cancelled=reporter.cancelled, force=True
                 ),
             )
             return

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QWidget
 
 from desktop.db.engine import open_database
 from desktop.errors import DatabaseCorrupt, DatabaseNotInitialised, GuopeiError
+from desktop.services import backups as backup_settings
 from desktop.sync.credentials import load_credentials
 from desktop.ui import window_state
 from desktop.ui.context import AppContext
@@ -48,6 +49,13 @@ class Launcher(QObject):
         except DatabaseCorrupt as error:
             log.error("database failed its integrity check: %s", error.detail)
             return self._show(self._first_start(damaged=error))
+        with db.read() as session:
+            damage = backup_settings.failed_integrity_check(session)
+        if damage is not None:
+            # The weekly full check found damage that the quick check at start misses: not used either.
+            db.dispose()
+            log.error("database failed its last full integrity check")
+            return self._show(self._first_start(damaged=DatabaseCorrupt(db.path, damage)))
         window = MainWindow(AppContext(db, log_path=self.log_path))
         window.context.restore_requested.connect(self._restore)
         # The weekly full check reads every page of the file: not while the window is still opening.

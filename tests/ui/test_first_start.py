@@ -162,3 +162,20 @@ def test_offline_start_by_keyboard_alone(qtbot, tmp_path):
     qtbot.addWidget(window)
     assert window.context.db.device.county_name == "平塘县"
     window.context.db.dispose()
+
+
+def test_a_county_the_weekly_check_found_damaged_is_not_opened_again(qtbot, tmp_path):
+    import datetime as dt
+
+    from desktop.services import backups as backup_settings
+
+    db = create_database(tmp_path, county_code="522727", county_name="平塘县")
+    with db.write() as session:
+        verdict = "row 7 missing from index ix_teachers_name_sort"
+        backup_settings.record_integrity_check(session, verdict, now=dt.datetime(2026, 12, 1, 9, 0))
+    db.dispose()
+    page = launcher(qtbot, tmp_path).start()
+    qtbot.addWidget(page)
+    assert isinstance(page, FirstStartPage) and page.damaged is not None
+    assert "ix_teachers_name_sort" in page.damaged.detail
+    assert not page.offline_button.isVisible()
