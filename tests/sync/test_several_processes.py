@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, func, select
 from desktop.db.engine import create_database
 from desktop.db.models import OutboxEntry, School, Teacher
 from desktop.db.outbox import insert_synced_rows
+from desktop.domain.idnumber import make_id_number
 from desktop.sync.client import SyncClient, register
 from server.admin import issue_code
 from server.cli import main as server_cli
@@ -22,6 +23,10 @@ from tests.sync.conftest import BACKENDS, free_port, server_database, start_serv
 
 COUNTY = "520301"
 PER_DEVICE = 400
+
+
+def _birthday(device_number: int, index: int) -> dt.date:
+    return dt.date(1970, 1, 1) + dt.timedelta(days=device_number * 1000 + index)
 
 
 def _fill(client: SyncClient, device_number: int) -> None:
@@ -34,10 +39,13 @@ def _fill(client: SyncClient, device_number: int) -> None:
             Teacher,
             [
                 {
-                    "id_number": f"{COUNTY}1980{device_number:02d}{index:04d}X",
+                    # Valid numbers (the server checks every payload): one birthday per teacher.
+                    "id_number": make_id_number(
+                        region_code=COUNTY, birth_date=_birthday(device_number, index), sequence=1, gender="1"
+                    ),
                     "name": f"教师{index}",
                     "gender": "1",
-                    "birth_date": dt.date(1980, 1, 1),
+                    "birth_date": _birthday(device_number, index),
                     "school_id": school_id,
                 }
                 for index in range(PER_DEVICE)
@@ -65,9 +73,12 @@ def test_two_server_processes_share_one_database(backend: str, tmp_path: Path) -
 
             def push(client: SyncClient) -> None:
                 try:
-                    client.push()
+                    summary = client.push()
                 except BaseException as error:  # reported by the main thread, below
                     errors.append(error)
+                    return
+                if summary.rejected:  # a refused op would leave the counts below short for another reason
+                    errors.append(AssertionError(summary.rejected[0].reason))
 
             threads = [threading.Thread(target=push, args=(client,)) for client in clients]
             for thread in threads:
