@@ -63,14 +63,29 @@ def mib(size: int) -> str:
 
 class XWindowAttributes(ctypes.Structure):
     _fields_ = [
-        ("x", ctypes.c_int), ("y", ctypes.c_int), ("width", ctypes.c_int), ("height", ctypes.c_int),
-        ("border_width", ctypes.c_int), ("depth", ctypes.c_int), ("visual", ctypes.c_void_p),
-        ("root", ctypes.c_ulong), ("class_", ctypes.c_int), ("bit_gravity", ctypes.c_int),
-        ("win_gravity", ctypes.c_int), ("backing_store", ctypes.c_int), ("backing_planes", ctypes.c_ulong),
-        ("backing_pixel", ctypes.c_ulong), ("save_under", ctypes.c_int), ("colormap", ctypes.c_ulong),
-        ("map_installed", ctypes.c_int), ("map_state", ctypes.c_int), ("all_event_masks", ctypes.c_long),
-        ("your_event_mask", ctypes.c_long), ("do_not_propagate_mask", ctypes.c_long),
-        ("override_redirect", ctypes.c_int), ("screen", ctypes.c_void_p),
+        ("x", ctypes.c_int),
+        ("y", ctypes.c_int),
+        ("width", ctypes.c_int),
+        ("height", ctypes.c_int),
+        ("border_width", ctypes.c_int),
+        ("depth", ctypes.c_int),
+        ("visual", ctypes.c_void_p),
+        ("root", ctypes.c_ulong),
+        ("class_", ctypes.c_int),
+        ("bit_gravity", ctypes.c_int),
+        ("win_gravity", ctypes.c_int),
+        ("backing_store", ctypes.c_int),
+        ("backing_planes", ctypes.c_ulong),
+        ("backing_pixel", ctypes.c_ulong),
+        ("save_under", ctypes.c_int),
+        ("colormap", ctypes.c_ulong),
+        ("map_installed", ctypes.c_int),
+        ("map_state", ctypes.c_int),
+        ("all_event_masks", ctypes.c_long),
+        ("your_event_mask", ctypes.c_long),
+        ("do_not_propagate_mask", ctypes.c_long),
+        ("override_redirect", ctypes.c_int),
+        ("screen", ctypes.c_void_p),
     ]
 
 
@@ -85,7 +100,8 @@ class XServer:
         read_fd, write_fd = os.pipe()
         self.process = subprocess.Popen(
             ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
-            pass_fds=(write_fd,), stderr=subprocess.DEVNULL,
+            pass_fds=(write_fd,),
+            stderr=subprocess.DEVNULL,
         )
         os.close(write_fd)
         with os.fdopen(read_fd) as answer:
@@ -99,8 +115,14 @@ class XServer:
         self.x.XQueryTree.argtypes = [ctypes.c_void_p, ctypes.c_ulong] + [ctypes.c_void_p] * 4
         self.x.XGetWindowAttributes.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_void_p]
         self.x.XGetWindowProperty.argtypes = [
-            ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_long, ctypes.c_long, ctypes.c_int,
-            ctypes.c_ulong, *[ctypes.c_void_p] * 5,
+            ctypes.c_void_p,
+            ctypes.c_ulong,
+            ctypes.c_ulong,
+            ctypes.c_long,
+            ctypes.c_long,
+            ctypes.c_int,
+            ctypes.c_ulong,
+            *[ctypes.c_void_p] * 5,
         ]
         self.x.XFree.argtypes = [ctypes.c_void_p]
         self.dpy = self.x.XOpenDisplay(self.display.encode())
@@ -112,8 +134,14 @@ class XServer:
     def has_window_of(self, pid: int) -> bool:
         root_ret, parent_ret = ctypes.c_ulong(), ctypes.c_ulong()
         children, count = ctypes.POINTER(ctypes.c_ulong)(), ctypes.c_uint()
-        self.x.XQueryTree(self.dpy, self.root, ctypes.byref(root_ret), ctypes.byref(parent_ret),
-                          ctypes.byref(children), ctypes.byref(count))
+        self.x.XQueryTree(
+            self.dpy,
+            self.root,
+            ctypes.byref(root_ret),
+            ctypes.byref(parent_ret),
+            ctypes.byref(children),
+            ctypes.byref(count),
+        )
         try:
             for i in range(count.value):
                 window = children[i]
@@ -132,8 +160,18 @@ class XServer:
         items, after = ctypes.c_ulong(), ctypes.c_ulong()
         data = ctypes.POINTER(ctypes.c_ulong)()
         status = self.x.XGetWindowProperty(
-            self.dpy, window, self.pid_atom, 0, 1, 0, XA_CARDINAL, ctypes.byref(kind), ctypes.byref(fmt),
-            ctypes.byref(items), ctypes.byref(after), ctypes.byref(data),
+            self.dpy,
+            window,
+            self.pid_atom,
+            0,
+            1,
+            0,
+            XA_CARDINAL,
+            ctypes.byref(kind),
+            ctypes.byref(fmt),
+            ctypes.byref(items),
+            ctypes.byref(after),
+            ctypes.byref(data),
         )
         if status != 0 or not data:
             return None
@@ -156,8 +194,10 @@ def clean_env(home: Path, display: str) -> dict[str, str]:
 def time_to_window(server: XServer, command: Path, data_dir: Path, home: Path) -> float:
     start = time.perf_counter()
     process = subprocess.Popen(
-        [str(command), "--data-dir", str(data_dir)], env=clean_env(home, server.display),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [str(command), "--data-dir", str(data_dir)],
+        env=clean_env(home, server.display),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         while not server.has_window_of(process.pid):
@@ -198,8 +238,10 @@ def main() -> int:
         return 2
 
     on_disk, content, files = disk_usage(args.bundle)
-    print(f"bundle {args.bundle}: {mib(on_disk)} on disk, {mib(content)} of content, {files:,} files "
-          "(goal: under 150 MB installed)")
+    print(
+        f"bundle {args.bundle}: {mib(on_disk)} on disk, {mib(content)} of content, {files:,} files "
+        "(goal: under 150 MB installed)"
+    )
     for size, name in largest_parts(args.bundle):
         print(f"  {size / 1e6:6.1f} MB  {name}")
     for deb in sorted(args.bundle.parent.glob("guopei-desk_*.deb")):
@@ -216,15 +258,21 @@ def main() -> int:
         home.mkdir()
         plain_env = {"PATH": "/usr/bin:/bin", "HOME": str(home)}
         demo = ["demo", "--no-gui", "--teachers", str(args.teachers)]
-        subprocess.run([str(command), "--data-dir", str(county), *demo], env=plain_env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [str(command), "--data-dir", str(county), *demo],
+            env=plain_env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         version_times = [time_command([str(command), "--version"], plain_env) for _ in range(args.runs)]
         print(f"`guopei-desk --version` from the bundle: {summary(version_times)}")
         server = XServer()
         try:
             bundle_times = [time_to_window(server, command, county, home) for _ in range(args.runs)]
-            print(f"time to main window from the bundle ({args.teachers:,}-teacher demo county, Xvfb, xcb): "
-                  f"{summary(bundle_times)} (goal: under 1.5 s)")
+            print(
+                f"time to main window from the bundle ({args.teachers:,}-teacher demo county, Xvfb, xcb): "
+                f"{summary(bundle_times)} (goal: under 1.5 s)"
+            )
             if VENV_COMMAND.exists():
                 venv_times = [time_to_window(server, VENV_COMMAND, county, home) for _ in range(args.runs)]
                 print(f"the same from the venv (floor: no bundle): {summary(venv_times)}")

@@ -23,7 +23,7 @@ from desktop.db.engine import open_database
 from desktop.services.demo_county import COUNTY_CODE, build_demo_county
 from desktop.sync.client import SyncClient, register
 from desktop.sync.first_pull import init_from_server
-from desktop.sync.protocol import MAX_BATCH_OPS
+from guopei_common.protocol import MAX_BATCH_OPS
 from tests.sync.conftest import as_real_county
 from tests.sync.link_proxy import LinkProxy, Shaping
 

@@ -25,11 +25,11 @@ from sqlalchemy import select
 
 from desktop.db.engine import DB_FILENAME, open_database
 from desktop.db.models import School, Teacher
-from desktop.domain.idnumber import make_id_number
 from desktop.domain.pinyin import name_pinyin
 from desktop.services.demo_county import build_demo_county
 from desktop.services.roster import TeacherFilter, teacher_ids, teacher_rows
 from desktop.services.roster_import import apply_teacher_import, preview_teacher_import
+from guopei_common.idnumber import make_id_number
 
 
 def percentile(values: list[float], p: float) -> float:

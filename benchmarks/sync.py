@@ -37,7 +37,7 @@ from desktop.domain.badge import badge_text
 from desktop.services import checkin, completion, teachers
 from desktop.services.demo_county import COUNTY_CODE, COUNTY_NAME, build_demo_county
 from desktop.sync.client import SyncClient, register
-from desktop.sync.protocol import MAX_BATCH_OPS, PROTOCOL_HEADER
+from guopei_common.protocol import MAX_BATCH_OPS, PROTOCOL_HEADER
 from server.cli import main as server_cli
 from tests.sync.conftest import as_real_county
 from tests.sync.link_proxy import LinkProxy, Shaping
@@ -258,9 +258,7 @@ def main() -> int:
             f"ratio naive/ours: {naive_each / ours:.1f}× (push), {naive_each / (wire / total_ops):.1f}×"
             f" (push + pull); target ≥ 20×"
         )
-        print(
-            f"attendance rows in the county: {checked_in:,} (the day's check-ins: {len(attendance):,})"
-        )
+        print(f"attendance rows in the county: {checked_in:,} (the day's check-ins: {len(attendance):,})")
         db.dispose()
     finally:
         process.terminate()

@@ -30,7 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="guopei-desk", description="国培桌面端：县级教师培训管理")
     parser.add_argument("--data-dir", type=Path, help="数据目录（默认：本机用户数据目录）")
     parser.add_argument(
-        "--version", action="version", version=f"guopei-desk {__version__}（{build_info()}）",
+        "--version",
+        action="version",
+        version=f"guopei-desk {__version__}（{build_info()}）",
         help="显示版本和构建信息后退出",
     )
     commands = parser.add_subparsers(dest="command")
@@ -179,8 +181,10 @@ def _init(args: argparse.Namespace, data_dir: Path) -> int:
             return 2
         return _init_from_server(args, data_dir)
     if not args.county:
-        print("错误：请给出 --county 区县代码（离线开始），或 --server 与 --code（连接省级平台）",
-              file=sys.stderr)
+        print(
+            "错误：请给出 --county 区县代码（离线开始），或 --server 与 --code（连接省级平台）",
+            file=sys.stderr,
+        )
         return 2
     return _init_county(args, data_dir)
 
@@ -314,8 +318,8 @@ def _export_teachers(args: argparse.Namespace, data_dir: Path) -> int:
 
 def _eligibility(args: argparse.Namespace, data_dir: Path) -> int:
     """Exit status 0 when eligible, 1 when not, 2 on an error (unknown teacher or project)."""
-    from desktop.domain.idnumber import mask_id_number
     from desktop.services.selection import check_eligibility, find_project, find_teacher
+    from guopei_common.idnumber import mask_id_number
 
     with _database(data_dir) as db, db.read() as session:
         teacher = find_teacher(session, args.teacher)
@@ -414,8 +418,8 @@ def _verify(args: argparse.Namespace, data_dir: Path) -> int:
 def _public_key(data_dir: Path) -> int:
     """The key is public; printing it is how a PC registered before keys travelled gets its
     certificates verified in other counties. The private key stays in the database."""
-    from desktop.domain.certificate_signing import key_id, public_key_of
     from desktop.services.certificates import signing_key
+    from guopei_common.certificate_signing import key_id, public_key_of
 
     with _database(data_dir) as db, db.write() as session:
         public = public_key_of(signing_key(session))

@@ -60,7 +60,7 @@ setup_build_venv() {
   fi
   "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null
   # A regular (not editable) install of this checkout: exactly what a wheel of it holds.
-  "$venv/bin/python" -m pip install -q --upgrade pyinstaller . >/dev/null
+  "$venv/bin/python" -m pip install -q --upgrade pyinstaller ".[desktop]" >/dev/null
 }
 
 build_bundle() {

@@ -71,7 +71,7 @@ if (-not (Test-Path "$venv\Scripts\python.exe")) { Invoke-Checked $basePython @(
 $py = "$venv\Scripts\python.exe"
 Invoke-Checked $py @("-m", "pip", "install", "-q", "--upgrade", "pip")
 # A regular (not editable) install of this checkout: exactly what a wheel of it holds.
-Invoke-Checked $py @("-m", "pip", "install", "-q", "--upgrade", "pyinstaller", "pyinstaller-versionfile", ".")
+Invoke-Checked $py @("-m", "pip", "install", "-q", "--upgrade", "pyinstaller", "pyinstaller-versionfile", ".[desktop]")
 
 $version = (& $py -c "import desktop; print(desktop.__version__)").Trim()
 $parts = @($version.Split(".") | ForEach-Object { [int]$_ })

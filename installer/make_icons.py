@@ -37,8 +37,9 @@ def draw(size: int, family: str) -> QImage:
     painter.drawRoundedRect(square, size * 0.18, size * 0.18)
     # A band in the selection colour under the character: a book's edge, and it reads at 16 px.
     painter.setBrush(QColor("#3d6a96"))
-    band = QRectF(square.left() + size * 0.16, square.bottom() - size * 0.2, square.width() - size * 0.32,
-                  size * 0.07)
+    band = QRectF(
+        square.left() + size * 0.16, square.bottom() - size * 0.2, square.width() - size * 0.32, size * 0.07
+    )
     painter.drawRoundedRect(band, size * 0.03, size * 0.03)
     font = QFont(family)
     font.setPixelSize(round(size * 0.62))
@@ -64,8 +65,9 @@ def main() -> int:
         draw(size, family).save(str(path))
         frames.append(Image.open(path).convert("RGBA"))
         path.unlink()
-    frames[-1].save(ICON_DIR / "guopei-desk.ico", sizes=[(s, s) for s in ICO_SIZES],
-                    append_images=frames[:-1])
+    frames[-1].save(
+        ICON_DIR / "guopei-desk.ico", sizes=[(s, s) for s in ICO_SIZES], append_images=frames[:-1]
+    )
     del app
     print(f"图标已写入 {ICON_DIR}")
     return 0

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from desktop.domain.certificate_signing import key_id
+from guopei_common.certificate_signing import key_id
 from server.db import County, Device, PublicKey, RegistrationCode, secret_hash
 
 _KEY_BYTES = 32  # a raw Ed25519 public key

@@ -18,8 +18,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
-from desktop.sync.digest import MAX_DIGEST_EXCLUDED, DigestRequest, DigestResponse
-from desktop.sync.protocol import (
+from guopei_common.digest import MAX_DIGEST_EXCLUDED, DigestRequest, DigestResponse
+from guopei_common.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_COMPRESSED_BYTES,
     MAX_PULL_LIMIT,

@@ -147,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 2
             url = args.url
             if args.pin_cert:
-                from desktop.sync.protocol import pinned_url
+                from guopei_common.protocol import pinned_url
 
                 try:
                     url = pinned_url(args.url, _certificate_fingerprint(args.pin_cert))
@@ -241,7 +241,7 @@ def _transfers(engine: Engine, args: argparse.Namespace) -> int:
 def _registration_qr(url: str, code: str, path: str) -> None:
     import qrcode
 
-    from desktop.sync.protocol import registration_text
+    from guopei_common.protocol import registration_text
 
     # Medium error correction and a generous border: it is printed or shown on a phone and scanned by
     # a cheap USB scanner.

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from desktop.sync.protocol import ConflictNote, ConflictPage
+from guopei_common.protocol import ConflictNote, ConflictPage
 from server.db import ConflictEntry
 
 # Fields whose values are personal data: shown masked in the review list (full values stay in the DB).

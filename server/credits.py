@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from desktop.sync.protocol import PROVINCE_NODE, stamp_after
+from guopei_common.protocol import PROVINCE_NODE, stamp_after
 from server.db import SyncedRow, lock_change_counter
 
 ENTITY = "credit_entry"

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
-from desktop.sync.digest import Accumulator, DigestResponse
-from desktop.sync.protocol import ENTITIES
+from guopei_common.digest import Accumulator, DigestResponse
+from guopei_common.protocol import ENTITIES
 from server.db import FeedHorizon, SyncedRow, lock_change_counter
 from server.scope import visible
 
@@ -96,7 +96,7 @@ def cursor_expired(cursor: int, known: int, horizon: int) -> bool:
 
 
 def county_digest(engine: Engine, county_code: str, exclude: dict[str, list[str]]) -> DigestResponse:
-    """Count and hash of the county's live rows per entity (see desktop.sync.digest), streamed in one
+    """Count and hash of the county's live rows per entity (see guopei_common.digest), streamed in one
     statement so that the rows and `seq` come from the same snapshot."""
     left_out = {(entity, row_id) for entity, ids in exclude.items() for row_id in ids}
     accumulators = {entity: Accumulator() for entity in ENTITIES}

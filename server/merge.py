@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from desktop.domain.vocab import EnrollmentStatus
-from desktop.sync.protocol import PROVINCE_NODE, stamp_after
+from guopei_common.protocol import PROVINCE_NODE, stamp_after
+from guopei_common.vocab import EnrollmentStatus
 
 META = frozenset({"id", "hlc", "origin"})
 FIELD_MERGED = frozenset({"teacher", "enrollment"})

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine
 
-from desktop.db import migrate
+from guopei_common import migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine) -> migrate.Config:
     return migrate.alembic_config(engine, MIGRATIONS_DIR)
 
 
 def upgrade_to_head(engine: Engine, revision: str = "heads") -> None:
     # "heads": independent branches (two features adding their own tables) upgrade together.
-    command.upgrade(alembic_config(engine), revision)
+    migrate.upgrade(engine, MIGRATIONS_DIR, revision)

@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from desktop.domain.certificate_signing import key_id
-from desktop.domain.eligibility import Conditions
-from desktop.domain.vocab import DeliveryMode, Labelled, Program, ProjectStatus, ProjectType
-from desktop.sync.protocol import PROVINCE_NODE, CountyKey, KeysResponse, PolicyResponse, stamp_after
+from guopei_common.certificate_signing import key_id
+from guopei_common.conditions import Conditions
+from guopei_common.protocol import PROVINCE_NODE, CountyKey, KeysResponse, PolicyResponse, stamp_after
+from guopei_common.vocab import DeliveryMode, Labelled, Program, ProjectStatus, ProjectType
 from server.db import County, CountyPolicy, Device, PublicKey, SyncedRow, lock_change_counter
 from server.verification import certificate_row
 

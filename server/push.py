@@ -1,6 +1,6 @@
 """Applying one pushed batch inside the caller's transaction: checks, merges, aliases, the clock guard.
 
-For each op, in order: refuse what is malformed (the entity's schema, desktop.sync.schema) or not the
+For each op, in order: refuse what is malformed (the entity's schema, guopei_common.schema) or not the
 device's county's to write; rewrite ids that were merged into others; find the row by id, or else by
 natural key within the county (the same teacher, project, enrollment or check-in recorded under another
 id); hold back a teacher another county holds as a transfer request (server.transfers); refuse
@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop.sync.protocol import (
+from guopei_common.protocol import (
     ENTITIES,
     REFERENCES,
     OpResult,
@@ -27,7 +27,7 @@ from desktop.sync.protocol import (
     natural_key,
     payload_hash,
 )
-from desktop.sync.schema import PayloadRefused, completed, normalized
+from guopei_common.schema import PayloadRefused, completed, normalized
 from server import rules, scope, transfers
 from server.db import ConflictEntry, RowAlias, SyncedRow, TransferRequest
 from server.merge import FIELD_MERGED, Loss, Merged, Version, merge

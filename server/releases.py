@@ -11,7 +11,7 @@ import re
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from desktop.sync.protocol import AppReleaseResponse
+from guopei_common.protocol import AppReleaseResponse
 from server.db import AppRelease
 
 VERSION = re.compile(r"[0-9]{1,4}(\.[0-9]{1,4}){1,3}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from desktop.domain.certificate_signing import parse_serial
+from guopei_common.certificate_signing import parse_serial
 
 # Answers a county reads on its 同步 page. The same words whether a row outside the county exists or
 # not: none of them says which.

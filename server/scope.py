@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from desktop.sync.protocol import REFERENCES
+from guopei_common.protocol import REFERENCES
 from server.db import RowGrant, SyncedRow, TransferRequest
 
 APPROVED = "approved"

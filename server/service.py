@@ -12,7 +12,7 @@ from fastapi import HTTPException
 from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from desktop.sync.protocol import (
+from guopei_common.protocol import (
     Change,
     DeviceResponse,
     OpResult,

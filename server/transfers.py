@@ -25,8 +25,8 @@ from typing import Any
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
-from desktop.domain.idnumber import mask_id_number
-from desktop.sync.protocol import PROVINCE_NODE, REFERENCES, TransferNote, TransferPage, stamp_after
+from guopei_common.idnumber import mask_id_number
+from guopei_common.protocol import PROVINCE_NODE, REFERENCES, TransferNote, TransferPage, stamp_after
 from server.db import County, RowGrant, SyncedRow, TransferRequest, lock_change_counter
 from server.scope import APPROVED, PENDING
 

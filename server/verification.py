@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from desktop.domain.certificate_signing import check_code, normalize_check_code, serial_in
+from guopei_common.certificate_signing import check_code, normalize_check_code, serial_in
 from server.db import SyncedRow
 
 

@@ -18,8 +18,8 @@ from desktop.cli import main
 from desktop.db.engine import DB_FILENAME, open_database
 from desktop.db.instance_lock import LOCK_FILENAME, CountyAlreadyOpen, InstanceLock
 from desktop.db.models import School, Teacher
-from desktop.domain.idnumber import make_id_number
 from desktop.services.county_setup import centre_name
+from guopei_common.idnumber import make_id_number
 
 
 def roster_file(path):

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from desktop.domain.eligibility import Reason
-from desktop.domain.vocab import CompletionOutcome
 from desktop.errors import UserInputError
+from guopei_common.vocab import CompletionOutcome
 
 _CHINESE_DIGITS = "零一二三四五六七八九十"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from desktop.domain.vocab import CreditStatus, Program, TrainingLevel
+from guopei_common.vocab import CreditStatus, Program, TrainingLevel
 
 
 def _exact(value: float) -> Fraction:

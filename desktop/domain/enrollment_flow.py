@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from desktop.domain.vocab import EnrollmentStatus as S
-from desktop.domain.vocab import IntegrityKind
+from guopei_common.vocab import EnrollmentStatus as S
+from guopei_common.vocab import IntegrityKind
 
 TRANSITIONS: dict[S, frozenset[S]] = {
     S.APPLIED: frozenset({S.ADMITTED, S.WITHDRAWN, S.DISMISSED}),

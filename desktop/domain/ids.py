@@ -32,5 +32,5 @@ def natural_id(kind: str, *parts: str) -> str:
 def op_id(entity: str, row_id: str, hlc: str) -> str:
     """The id of the outbox op that carries one version of one row: a row has one version per stamp
     (stamps are unique, their node is the device), so the op id follows from them and the server can
-    derive it instead of receiving it (desktop.sync.protocol.derived_op_id, the same formula)."""
+    derive it instead of receiving it (guopei_common.protocol.derived_op_id, the same formula)."""
     return natural_id("op", entity, row_id, hlc)

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 
 from desktop.domain.codes import code_table
-from desktop.domain.idnumber import IdNumber, InvalidIdNumber, parse_id_number
-from desktop.domain.vocab import BackboneLevel, TeacherRole
+from guopei_common.idnumber import IdNumber, InvalidIdNumber, parse_id_number
+from guopei_common.vocab import BackboneLevel, TeacherRole
 
 ROLES = frozenset(role.value for role in TeacherRole)
 BACKBONE_LEVELS = frozenset(level.value for level in BackboneLevel)

@@ -27,10 +27,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
-from desktop.domain.certificate_signing import check_code
 from desktop.errors import Cancelled, UserInputError
 from desktop.printing.fonts import ensure_printable, register_fonts
 from desktop.printing.selection_docs import TEXT_WIDTH, build_document
+from guopei_common.certificate_signing import check_code
 
 Progress = Callable[[int, int], None]
 
@@ -98,7 +98,7 @@ class CertificateData:
     credits: float
     issuer: str  # e.g. "平塘县教育局 平塘县教师发展中心"; each whitespace-separated part gets its own line
     issued_on: date
-    qr_payload: str  # opaque ASCII, e.g. `desktop.domain.certificate_signing.sign_payload(...)`
+    qr_payload: str  # opaque ASCII, e.g. `guopei_common.certificate_signing.sign_payload(...)`
     template: str  # a key of TEMPLATES
 
 

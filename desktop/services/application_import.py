@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import Project, Teacher
-from desktop.domain.idnumber import InvalidIdNumber, mask_id_number, parse_id_number
 from desktop.io.spreadsheet import find_header, read_sheet, records
 from desktop.services import selection
+from guopei_common.idnumber import InvalidIdNumber, mask_id_number, parse_id_number
 
 COLUMNS = {
     "id_number": ("身份证号", "公民身份号码", "证件号码", "身份证号码"),

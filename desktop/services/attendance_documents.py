@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from desktop.db.models import Attendance, Enrollment, Project, School, Teacher, TrainingClass
 from desktop.domain.badge import badge_text
 from desktop.domain.ids import natural_id
-from desktop.domain.vocab import AttendanceStatus, CaptureMethod, EnrollmentStatus
 from desktop.errors import UserInputError
 from desktop.printing.attendance_docs import Badge, SheetLine, SignInSheet, badges_pdf, sign_in_sheets_pdf
 from desktop.services import checkin
+from guopei_common.vocab import AttendanceStatus, CaptureMethod, EnrollmentStatus
 
 # Who gets a badge: everyone the bureau approved, before and during the training.
 BADGED = (

@@ -28,9 +28,9 @@ from desktop.db.models import (
     TrainingClass,
     TrainingSession,
 )
-from desktop.domain.vocab import AttendanceStatus, EnrollmentStatus
 from desktop.io.xlsx_writer import write_xlsx
 from desktop.services.checkin import PRESENT
+from guopei_common.vocab import AttendanceStatus, EnrollmentStatus
 
 # Trainees a summary lists: those who were on the list for the training, whatever came of it.
 LISTED = (

@@ -11,8 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import Certificate, CreditEntry, Project, School, Teacher
-from desktop.domain.idnumber import mask_id_number
-from desktop.domain.vocab import CreditStatus, Program, TrainingLevel
 from desktop.errors import UserInputError
 from desktop.printing.certificates import (
     CertificateData,
@@ -23,6 +21,8 @@ from desktop.printing.certificates import (
     transcript_pdf,
 )
 from desktop.services import certificates
+from guopei_common.idnumber import mask_id_number
+from guopei_common.vocab import CreditStatus, Program, TrainingLevel
 
 
 def certificate_data(

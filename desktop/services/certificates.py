@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import Certificate, Enrollment, Project, Setting, Teacher, TrainingClass
-from desktop.domain.certificate_signing import (
+from desktop.errors import UserInputError
+from guopei_common.certificate_signing import (
     CertificateClaims,
     Verification,
     certificate_serial,
@@ -28,9 +29,8 @@ from desktop.domain.certificate_signing import (
     sign_payload,
     verify_payload,
 )
-from desktop.domain.idnumber import mask_id_number
-from desktop.domain.vocab import EnrollmentStatus
-from desktop.errors import UserInputError
+from guopei_common.idnumber import mask_id_number
+from guopei_common.vocab import EnrollmentStatus
 
 KEY_SETTING = "device.signing_key"  # local only: the settings table is never synced
 KNOWN_KEYS_SETTING = "keys.certificate_public_keys"  # key id → public key (hex), from the province

@@ -26,11 +26,11 @@ from desktop.db.models import (
     TrainingSession,
 )
 from desktop.domain.badge import InvalidBadge, looks_like_badge, parse_badge
-from desktop.domain.idnumber import InvalidIdNumber, normalize_id_number, parse_id_number
 from desktop.domain.ids import natural_id
 from desktop.domain.presence import Presence, presence
-from desktop.domain.vocab import AttendanceStatus, CaptureMethod, EnrollmentStatus
 from desktop.services.roster import normalise_query
+from guopei_common.idnumber import InvalidIdNumber, normalize_id_number, parse_id_number
+from guopei_common.vocab import AttendanceStatus, CaptureMethod, EnrollmentStatus
 
 GRACE_SETTING = "attendance.grace_minutes"
 DEFAULT_GRACE_MINUTES = 10

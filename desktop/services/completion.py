@@ -30,9 +30,9 @@ from desktop.db.models import (
 )
 from desktop.domain.completion import CompletionRule, Proposal, TraineeRecord, check_decidable, propose
 from desktop.domain.enrollment_flow import INTEGRITY
-from desktop.domain.vocab import CompletionOutcome, EnrollmentStatus, IntegrityKind, Program
 from desktop.errors import UserInputError
 from desktop.services import attendance_summary, selection
+from guopei_common.vocab import CompletionOutcome, EnrollmentStatus, IntegrityKind, Program
 
 
 @dataclass(frozen=True)

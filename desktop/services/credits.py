@@ -23,9 +23,9 @@ from desktop.db.models import (
     TrainingSession,
 )
 from desktop.domain.credits import CreditGrant, CreditPolicy, check_credit_transition, credits_for, editable
-from desktop.domain.vocab import CreditStatus, EnrollmentStatus, Program, SessionFormat, TrainingLevel
 from desktop.errors import UserInputError
 from desktop.io.xlsx_writer import write_xlsx
+from guopei_common.vocab import CreditStatus, EnrollmentStatus, Program, SessionFormat, TrainingLevel
 
 POLICY_SETTING = "policy.credits"
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import OutboxEntry, Project, School, Teacher, TrainingClass, TrainingSession
-from desktop.domain.vocab import EmploymentStatus, ProjectStatus
+from guopei_common.vocab import EmploymentStatus, ProjectStatus
 
 
 @dataclass(frozen=True)

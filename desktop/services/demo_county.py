@@ -43,13 +43,14 @@ from desktop.db.models import (
     TrainingSession,
 )
 from desktop.db.outbox import insert_synced_rows
-from desktop.domain.certificate_signing import certificate_serial
 from desktop.domain.codes import code_table
-from desktop.domain.eligibility import ACTIVE, PARTICIPATION, Conditions, Policy, years_before
+from desktop.domain.eligibility import ACTIVE, PARTICIPATION, Policy, years_before
 from desktop.domain.enrollment_flow import ban_until
-from desktop.domain.idnumber import make_id_number
 from desktop.domain.ids import natural_id, new_id
-from desktop.domain.vocab import (
+from guopei_common.certificate_signing import certificate_serial
+from guopei_common.conditions import Conditions
+from guopei_common.idnumber import make_id_number
+from guopei_common.vocab import (
     AttendanceStatus,
     BackboneLevel,
     CaptureMethod,

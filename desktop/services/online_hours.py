@@ -17,9 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import Attendance, Enrollment, Project, Teacher, TrainingClass, TrainingSession
-from desktop.domain.idnumber import InvalidIdNumber, mask_id_number, parse_id_number
 from desktop.domain.ids import natural_id
-from desktop.domain.vocab import AttendanceStatus, CaptureMethod, EnrollmentStatus, SessionFormat
 from desktop.io.spreadsheet import (
     Cell,
     HeaderMatch,
@@ -32,6 +30,8 @@ from desktop.io.spreadsheet import (
 from desktop.io.xlsx_writer import write_xlsx
 from desktop.services.checkin import PRESENT, find_attendance
 from desktop.services.roster_import import Problem
+from guopei_common.idnumber import InvalidIdNumber, mask_id_number, parse_id_number
+from guopei_common.vocab import AttendanceStatus, CaptureMethod, EnrollmentStatus, SessionFormat
 
 # Field -> the column headings the platforms use for it.
 COLUMNS: dict[str, tuple[str, ...]] = {

@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import Enrollment, Project, Setting, TrainingClass, TrainingSession
-from desktop.domain.eligibility import SEAT_HOLDING, Conditions
-from desktop.domain.vocab import DeliveryMode, ProjectStatus, ProjectType, SessionFormat
-from desktop.domain.vocab import Program as ProgramCode
+from desktop.domain.eligibility import SEAT_HOLDING
 from desktop.errors import UserInputError
+from guopei_common.conditions import Conditions
+from guopei_common.vocab import DeliveryMode, ProjectStatus, ProjectType, SessionFormat
+from guopei_common.vocab import Program as ProgramCode
 
 OFFLINE_SUSPENDED = "policy.offline_training_suspended"
 STATUS_ORDER = list(ProjectStatus)

@@ -15,8 +15,8 @@ from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, text
 from sqlalchemy.orm import Session
 
 from desktop.db.models import ReservePoolEntry, School, Teacher
-from desktop.domain.idnumber import mask_id_number, mask_phone
-from desktop.domain.vocab import EmploymentStatus
+from guopei_common.idnumber import mask_id_number, mask_phone
+from guopei_common.vocab import EmploymentStatus
 
 # Sorts after every character a name, pinyin or digit string can hold: `col >= q AND col < q + END`
 # is a prefix match that an ordinary (binary) index answers.

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from desktop.db.models import AuditEntry, School, Teacher
 from desktop.domain.codes import code_table
-from desktop.domain.idnumber import mask_id_number, mask_phone
-from desktop.domain.vocab import BackboneLevel, EmploymentStatus, TeacherRole
 from desktop.io.xlsx_writer import write_xlsx
 from desktop.services.roster import TeacherFilter, filtered_teachers
+from guopei_common.idnumber import mask_id_number, mask_phone
+from guopei_common.vocab import BackboneLevel, EmploymentStatus, TeacherRole
 
 HEADERS = [
     *("姓名", "身份证号", "性别", "民族", "学校/单位", "乡镇", "学段", "学科", "职称", "身份", "骨干级别"),

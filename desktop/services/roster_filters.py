@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session
 
 from desktop.db.models import School
 from desktop.domain.codes import code_table
-from desktop.domain.vocab import BackboneLevel, TeacherRole
 from desktop.errors import UserInputError
 from desktop.services.roster import TeacherFilter
+from guopei_common.vocab import BackboneLevel, TeacherRole
 
 YES = {"是", "yes", "true", "1", "乡村", "在"}
 NO = {"否", "no", "false", "0", "城镇", "不在"}

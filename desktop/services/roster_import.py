@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session
 from desktop.db.models import School, Setting, Teacher
 from desktop.db.outbox import insert_synced_rows
 from desktop.domain.codes import code_table
-from desktop.domain.idnumber import InvalidIdNumber, mask_id_number, normalize_id_number, upgrade_15_to_18
 from desktop.domain.teacher_rules import TeacherForm, TeacherInvalid, ValidTeacher, validate_teacher
-from desktop.domain.vocab import BackboneLevel, TeacherRole
 from desktop.errors import Cancelled
 from desktop.io.spreadsheet import Cell, HeaderMatch, Record, Sheet, SpreadsheetError, find_header, read_sheet
 from desktop.io.spreadsheet import records as sheet_records
 from desktop.io.xlsx_writer import write_xlsx
 from desktop.services import reserve_pool
+from guopei_common.idnumber import InvalidIdNumber, mask_id_number, normalize_id_number, upgrade_15_to_18
+from guopei_common.vocab import BackboneLevel, TeacherRole
 
 # Field -> the column headings schools use for it (the first is the one we write).
 TEACHER_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from desktop.db.models import ReservePoolEntry, School, Teacher
 from desktop.domain.codes import code_table
-from desktop.domain.vocab import EmploymentStatus
 from desktop.errors import UserInputError
+from guopei_common.vocab import EmploymentStatus
 
 SCHOOL_CODE = re.compile(r"^\d{10}$")  # 学校标识码: ten digits
 

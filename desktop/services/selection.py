@@ -37,9 +37,9 @@ from desktop.domain.eligibility import (
     TeacherFacts,
     decide,
 )
-from desktop.domain.idnumber import mask_id_number, normalize_id_number
-from desktop.domain.vocab import EmploymentStatus, EnrollmentStatus, IntegrityKind, Program, ProjectType
 from desktop.errors import UserInputError
+from guopei_common.idnumber import mask_id_number, normalize_id_number
+from guopei_common.vocab import EmploymentStatus, EnrollmentStatus, IntegrityKind, Program, ProjectType
 
 POLICY_SETTING = "policy.selection"  # {"guopei_limit": 1, "cycle_years": 3}, set by the province
 

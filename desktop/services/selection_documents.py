@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from desktop.db.models import Enrollment, Project, School, Teacher, TrainingClass
 from desktop.domain.codes import code_table
-from desktop.domain.vocab import EnrollmentStatus, Program
 from desktop.errors import UserInputError
 from desktop.printing import selection_docs
 from desktop.printing.selection_docs import SelectedTrainee, SelectionDocument
+from guopei_common.vocab import EnrollmentStatus, Program
 
 # Trainees the bureau has approved: those on the public list and those told to attend.
 LISTED = (EnrollmentStatus.APPROVED, EnrollmentStatus.PUBLICISED, EnrollmentStatus.ATTENDING)

@@ -19,7 +19,7 @@ from desktop.db.models import (
     TrainingSession,
 )
 from desktop.domain.teacher_rules import TeacherForm, TeacherInvalid, ValidTeacher, validate_teacher
-from desktop.domain.vocab import AttendanceStatus, EmploymentStatus
+from guopei_common.vocab import AttendanceStatus, EmploymentStatus
 
 PRESENT = (AttendanceStatus.PRESENT.value, AttendanceStatus.LATE.value, AttendanceStatus.LEFT_EARLY.value)
 

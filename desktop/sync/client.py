@@ -31,16 +31,18 @@ from sqlalchemy.orm import Session
 from desktop.db.base import Base
 from desktop.db.engine import Database
 from desktop.db.models import Device, OutboxEntry, Setting
-from desktop.domain.certificate_signing import key_id, public_key_of
 from desktop.domain.eligibility import Policy
 from desktop.domain.hlc import Hlc
 from desktop.errors import EnvironmentFailure, GuopeiError, UserInputError
 from desktop.services import certificates, projects, selection
 from desktop.services.demo_county import is_demo_county
 from desktop.sync.app_release import APP_RELEASE_KEY
-from desktop.sync.digest import MAX_DIGEST_EXCLUDED, DigestRequest, DigestResponse, StreamDigest
 from desktop.sync.link_errors import CAPTIVE_PORTAL, link_problem
-from desktop.sync.protocol import (
+from desktop.sync.rekey import rekey, rekey_same_things
+from desktop.sync.repair import RowKey, as_exclusions, local_digest, sweep_absent, unsettled_rows
+from guopei_common.certificate_signing import key_id, public_key_of
+from guopei_common.digest import MAX_DIGEST_EXCLUDED, DigestRequest, DigestResponse, StreamDigest
+from guopei_common.protocol import (
     DEFAULT_PULL_LIMIT,
     FINAL_OUTCOMES,
     MAX_BATCH_OPS,
@@ -69,9 +71,7 @@ from desktop.sync.protocol import (
     gzip_encode,
     split_pin,
 )
-from desktop.sync.rekey import rekey, rekey_same_things
-from desktop.sync.repair import RowKey, as_exclusions, local_digest, sweep_absent, unsettled_rows
-from desktop.sync.schema import PayloadRefused, pulled_row
+from guopei_common.schema import PayloadRefused, pulled_row
 
 CURSOR_KEY = "sync.cursor"
 REJECTED_KEY = "sync.rejected"
@@ -656,7 +656,7 @@ class SyncClient:
         return True
 
     def check_divergence(self) -> int:
-        """Compare a count and hash per entity of this PC's rows with the server's (desktop.sync.digest);
+        """Compare a count and hash per entity of this PC's rows with the server's (guopei_common.digest);
         where they differ, pull the county again from cursor 0 (last writer by HLC, as always) and record
         that it was needed (setting sync.repairs, the log, `last_pull`). The rows applied.
 

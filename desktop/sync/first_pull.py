@@ -30,16 +30,16 @@ import requests
 from desktop.db.backup import RestoreOutcome, restore_backup
 from desktop.db.engine import DB_FILENAME, Database, create_database, open_database, quick_check
 from desktop.db.models import Setting
-from desktop.domain.certificate_signing import generate_key, key_id, public_key_of
 from desktop.domain.ids import new_id
-from desktop.domain.vocab import ENTITY_LABELS
 from desktop.errors import Cancelled, UserInputError
 from desktop.services import certificates
 from desktop.services.county_setup import CountyExists
 from desktop.sync.client import FIRST_PULL_KEY, NotRegistered, SyncClient, device_identity, register_device
 from desktop.sync.credentials import FILENAME as CREDENTIALS_FILENAME
 from desktop.sync.credentials import Credentials, load_credentials, save_credentials
-from desktop.sync.protocol import DEFAULT_PULL_LIMIT, PullPage, parse_registration
+from guopei_common.certificate_signing import generate_key, key_id, public_key_of
+from guopei_common.protocol import DEFAULT_PULL_LIMIT, PullPage, parse_registration
+from guopei_common.vocab import ENTITY_LABELS
 
 Progress = Callable[[int, str], None]
 CancelCheck = Callable[[], bool]

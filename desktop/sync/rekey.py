@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select, update
 
-from desktop.sync.protocol import NATURAL_KEYS
+from guopei_common.protocol import NATURAL_KEYS
 
 LOOKUP_CHUNK = 500  # values per IN (…): well under SQLite's limit on bound parameters
 

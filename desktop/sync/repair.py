@@ -13,7 +13,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from desktop.db.models import OutboxEntry, Setting
-from desktop.sync.digest import Accumulator, StreamDigest
+from guopei_common.digest import Accumulator, StreamDigest
 
 RowKey = tuple[str, str]  # (entity, row id)
 
@@ -44,7 +44,7 @@ def as_exclusions(rows: Iterable[RowKey]) -> dict[str, list[str]]:
 def local_digest(
     session: Session, tables: Mapping[str, Table], exclude: set[RowKey]
 ) -> dict[str, StreamDigest]:
-    """The same count and hash the server computes (desktop.sync.digest), over this PC's live rows."""
+    """The same count and hash the server computes (guopei_common.digest), over this PC's live rows."""
     result: dict[str, StreamDigest] = {}
     for entity, table in tables.items():
         accumulator = Accumulator()

@@ -260,4 +260,3 @@ class BackupPage(QWidget):
         else:
             text += self.tr("\n\n本机尚未连接省级平台：备份之后录入的数据无法从平台找回。")
         return text + self.tr("\n\n确定恢复吗？")
-

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 from sqlalchemy import select
 
 from desktop.db.models import Enrollment, Project
-from desktop.domain.vocab import EnrollmentStatus
 from desktop.errors import GuopeiError
 from desktop.services import certificates, projects
 from desktop.services.certificate_printing import certificate_data, print_certificates
@@ -30,6 +29,7 @@ from desktop.ui.context import AppContext, Changes
 from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.tasks import Reporter
 from desktop.ui.widgets import fill_table, read_only_table, selected_keys
+from guopei_common.vocab import EnrollmentStatus
 
 
 class CertificatesPage(QWidget):

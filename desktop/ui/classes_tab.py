@@ -5,13 +5,13 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QPushButton, QSplitter
 
-from desktop.domain.vocab import SessionFormat
 from desktop.services import projects
 from desktop.services.projects import ProjectRow
 from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.project_tab import ProjectTab
 from desktop.ui.schedule_dialog import ScheduleDialog
 from desktop.ui.widgets import fill_table, read_only_table
+from guopei_common.vocab import SessionFormat
 
 
 class ClassesTab(ProjectTab):

@@ -10,7 +10,6 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QInputDialog, QLabel, QPushButton
 from sqlalchemy.orm import Session
 
-from desktop.domain.vocab import CompletionOutcome, EnrollmentStatus
 from desktop.errors import GuopeiError
 from desktop.services import completion
 from desktop.services.completion import CompletionLine
@@ -18,6 +17,7 @@ from desktop.services.projects import ProjectRow
 from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.project_tab import ACTOR, ProjectTab
 from desktop.ui.widgets import fill_table, read_only_table, selected_keys
+from guopei_common.vocab import CompletionOutcome, EnrollmentStatus
 
 
 class CompletionTab(ProjectTab):

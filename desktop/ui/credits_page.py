@@ -19,7 +19,6 @@ from sqlalchemy import select
 
 from desktop.db.models import Project
 from desktop.domain.credits import credits_for
-from desktop.domain.vocab import CreditStatus, ProjectStatus, TrainingLevel
 from desktop.errors import GuopeiError
 from desktop.services import credits
 from desktop.services.credits import CreditRow
@@ -27,6 +26,7 @@ from desktop.services.selection import find_teacher
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.widgets import fill_table, read_only_table, selected_keys
+from guopei_common.vocab import CreditStatus, ProjectStatus, TrainingLevel
 
 
 class CreditsPage(QWidget):

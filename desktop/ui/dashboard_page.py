@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.vocab import SessionFormat
 from desktop.services.dashboard import DashboardFigures, dashboard_figures
 from desktop.ui.context import AppContext, Changes
+from guopei_common.vocab import SessionFormat
 
 
 class FigureCard(QFrame):

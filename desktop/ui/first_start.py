@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 
 from desktop.domain import divisions
 from desktop.errors import DatabaseCorrupt, GuopeiError
-from desktop.sync.protocol import parse_registration
 from desktop.ui.errors import show_error
 from desktop.ui.tasks import Reporter, TaskRunner
+from guopei_common.protocol import parse_registration
 
 COLUMN_WIDTH = 860
 

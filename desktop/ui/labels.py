@@ -6,8 +6,8 @@ from functools import cache
 
 from PySide6.QtCore import QCoreApplication
 
-from desktop.domain import vocab
 from desktop.domain.codes import code_table
+from guopei_common import vocab
 
 
 @cache

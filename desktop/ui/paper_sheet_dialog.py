@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.vocab import AttendanceStatus
 from desktop.printing.attendance_docs import SignInSheet
 from desktop.services.attendance_documents import PAPER_MARKS
+from guopei_common.vocab import AttendanceStatus
 
 KEYS = {
     Qt.Key.Key_1: AttendanceStatus.PRESENT,

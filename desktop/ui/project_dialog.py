@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain import vocab
 from desktop.domain.codes import code_table
-from desktop.domain.eligibility import Conditions
 from desktop.services.projects import FormInvalid, ProjectForm
 from desktop.ui.teacher_dialog import select_data, vocab_combo
+from guopei_common import vocab
+from guopei_common.conditions import Conditions
 
 
 def _date_edit(value: dt.date) -> QDateEdit:

@@ -15,12 +15,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.vocab import (
-    DeliveryMode,
-    Program,
-    ProjectStatus,
-    ProjectType,
-)
 from desktop.errors import GuopeiError
 from desktop.services import projects
 from desktop.services.projects import ProjectForm, ProjectRow
@@ -32,6 +26,12 @@ from desktop.ui.context import AppContext, Changes
 from desktop.ui.project_dialog import ProjectDialog
 from desktop.ui.trainees_tab import TraineesTab
 from desktop.ui.widgets import fill_table, read_only_table, selected_keys
+from guopei_common.vocab import (
+    DeliveryMode,
+    Program,
+    ProjectStatus,
+    ProjectType,
+)
 
 
 class ProjectsPage(QWidget):

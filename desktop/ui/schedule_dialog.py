@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.vocab import SessionFormat
+from guopei_common.vocab import SessionFormat
 
 WEEKDAYS = "一二三四五六日"
 

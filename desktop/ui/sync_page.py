@@ -10,8 +10,6 @@ from typing import Any
 from PySide6.QtWidgets import QLabel, QTableWidget, QVBoxLayout, QWidget
 
 from desktop.db.models import Setting
-from desktop.domain.idnumber import mask_id_number, mask_phone
-from desktop.domain.vocab import ENTITY_LABELS, CreditStatus, EnrollmentStatus
 from desktop.sync.client import (
     CONFLICT_LOG_KEY,
     CONFLICTS_KEY,
@@ -25,6 +23,8 @@ from desktop.sync.client import (
 from desktop.sync.credentials import load_credentials
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.widgets import fill_table, read_only_table
+from guopei_common.idnumber import mask_id_number, mask_phone
+from guopei_common.vocab import ENTITY_LABELS, CreditStatus, EnrollmentStatus
 
 FIELD_LABELS = {
     "*": "整条记录",

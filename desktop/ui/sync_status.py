@@ -30,10 +30,10 @@ from desktop.errors import GuopeiError
 from desktop.sync.app_release import APP_RELEASE_KEY, NewerRelease, newer_release
 from desktop.sync.client import CLOCK_SKEW_KEY, SyncClient, register
 from desktop.sync.credentials import Credentials, load_credentials, save_credentials
-from desktop.sync.protocol import parse_registration
 from desktop.sync.schedule import next_delay_ms
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.tasks import Reporter, TaskRunner
+from guopei_common.protocol import parse_registration
 
 SYNCED_TABLES = frozenset(
     {

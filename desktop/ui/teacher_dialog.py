@@ -16,9 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain import vocab
 from desktop.domain.codes import code_table
 from desktop.domain.teacher_rules import TeacherForm, TeacherInvalid
+from guopei_common import vocab
 
 
 def code_combo(table: str, *, blank: str | None = "（未填）") -> QComboBox:

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain import vocab
 from desktop.domain.codes import code_table
 from desktop.domain.teacher_rules import TeacherForm
 from desktop.services import reserve_pool, roster, roster_export, teachers
@@ -37,6 +36,7 @@ from desktop.ui.teacher_dialog import TeacherDialog
 from desktop.ui.teacher_file_dialog import TeacherFileDialog
 from desktop.ui.teacher_table_model import TeacherTableModel
 from desktop.ui.widgets import choose_spreadsheet
+from guopei_common import vocab
 
 SEARCH_DELAY_MS = 120  # wait for a pause in typing; the query itself takes a few milliseconds
 

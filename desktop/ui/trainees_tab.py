@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QPushButton
 from sqlalchemy.orm import Session
 
 from desktop.domain.enrollment_flow import INTEGRITY
-from desktop.domain.vocab import EnrollmentStatus, Program
 from desktop.errors import UserInputError
 from desktop.services import projects, selection
 from desktop.services.application_import import apply_applications, preview_applications
@@ -22,6 +21,7 @@ from desktop.ui.preview_dialog import PreviewDialog, PreviewSpec
 from desktop.ui.project_tab import ACTOR, ProjectTab
 from desktop.ui.tasks import Reporter
 from desktop.ui.widgets import choose_spreadsheet, fill_table, read_only_table, selected_keys
+from guopei_common.vocab import EnrollmentStatus, Program
 
 # The buttons of the trainee list: (label, target status).
 STEPS = [

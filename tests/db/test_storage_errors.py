@@ -28,8 +28,7 @@ def test_a_full_disk_is_named_and_the_refused_change_leaves_nothing(tmp_path, ti
     with pytest.raises(StorageFailure) as caught, db.write() as session:
         # One transaction larger than the disk: it fails, and none of it may stay.
         session.add_all(
-            School(name=f"学校{i}" + "校" * 200, county_code="522727", township="平舟镇")
-            for i in range(3000)
+            School(name=f"学校{i}" + "校" * 200, county_code="522727", township="平舟镇") for i in range(3000)
         )
     assert caught.value.cause == "disk_full"
     assert "磁盘空间已满" in str(caught.value) and str(folder) in str(caught.value)

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from desktop.domain.certificate_signing import (
+from guopei_common.certificate_signing import (
     NOT_A_CERTIFICATE,
     PREFIX,
     REVOKED,
@@ -213,7 +213,7 @@ def test_signed_text_that_is_not_claims_is_not_a_certificate() -> None:
     # What a registered key signs but is not GPC1 claims (e.g. a future format) is not accepted.
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from desktop.domain.certificate_signing import _b64encode
+    from guopei_common.certificate_signing import _b64encode
 
     kid = key_id(COUNTY_PUBLIC)
     signed = f"{PREFIX}.{_b64encode(b'{}')}.{kid}"

@@ -15,8 +15,8 @@ from desktop.domain.completion import (
     check_decidable,
     propose,
 )
-from desktop.domain.vocab import CompletionOutcome
 from desktop.errors import UserInputError
+from guopei_common.vocab import CompletionOutcome
 
 # 60 scheduled hours: one fifth is 12 hours.
 GOOD = TraineeRecord(

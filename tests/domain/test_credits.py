@@ -12,7 +12,7 @@ from desktop.domain.credits import (
     credits_for,
     editable,
 )
-from desktop.domain.vocab import CreditStatus, Program, TrainingLevel
+from guopei_common.vocab import CreditStatus, Program, TrainingLevel
 
 DEFAULT = CreditRule(hours_per_credit=10)
 NATIONAL = CreditRule(hours_per_credit=12)

@@ -16,7 +16,7 @@ from desktop.domain.eligibility import (
     TeacherFacts,
     decide,
 )
-from desktop.domain.vocab import EnrollmentStatus, Program, ProjectType
+from guopei_common.vocab import EnrollmentStatus, Program, ProjectType
 
 START = dt.date(2026, 7, 10)
 PROJECT = ProjectFacts(

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from desktop.domain.idnumber import (
+from guopei_common.idnumber import (
     InvalidIdNumber,
     check_digit,
     make_id_number,

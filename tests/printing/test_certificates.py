@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from desktop.domain.certificate_signing import check_code
 from desktop.errors import Cancelled
 from desktop.printing.certificates import (
     CertificateData,
@@ -25,6 +24,7 @@ from desktop.printing.certificates import (
     transcript_pdf,
 )
 from desktop.printing.fonts import MissingGlyph
+from guopei_common.certificate_signing import check_code
 
 SAMPLES = Path("/tmp/certificate-samples")
 UNPRINTABLE = "\U00030ede"  # 𰻞 (CJK Extension G)

@@ -19,11 +19,11 @@ from desktop.db.models import (
     TrainingClass,
     TrainingSession,
 )
-from desktop.domain.idnumber import make_id_number
 from desktop.domain.ids import natural_id
 from desktop.io.spreadsheet import read_sheet
 from desktop.services import checkin
 from desktop.services.attendance_summary import class_summary, export_summary_xlsx, project_summary
+from guopei_common.idnumber import make_id_number
 
 TODAY = dt.date(2026, 11, 5)
 

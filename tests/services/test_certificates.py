@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from desktop.db.models import Certificate, Enrollment, Project
-from desktop.domain.certificate_signing import generate_key, parse_serial, public_key_of, sign_payload
 from desktop.errors import UserInputError
 from desktop.services import certificates
+from guopei_common.certificate_signing import generate_key, parse_serial, public_key_of, sign_payload
 
 ISSUED = dt.date(2026, 12, 5)
 

@@ -20,9 +20,9 @@ from desktop.db.models import (
 )
 from desktop.domain.completion import CompletionTooEarly
 from desktop.domain.ids import natural_id
-from desktop.domain.vocab import AttendanceStatus, CompletionOutcome
 from desktop.errors import UserInputError
 from desktop.services import attendance_documents, checkin, completion, selection
+from guopei_common.vocab import AttendanceStatus, CompletionOutcome
 from tests.conftest import DEMO_TODAY
 
 # A moment long after every demo project: every session has been held by then.

@@ -19,10 +19,10 @@ from desktop.db.models import (
 )
 from desktop.domain.credits import CreditPolicy, CreditRule
 from desktop.domain.ids import natural_id
-from desktop.domain.vocab import CreditStatus, Program, TrainingLevel
 from desktop.errors import UserInputError
 from desktop.io.spreadsheet import read_sheet
 from desktop.services import checkin, credits
+from guopei_common.vocab import CreditStatus, Program, TrainingLevel
 
 
 @pytest.fixture

@@ -26,11 +26,13 @@ from desktop.db.models import (
     TrainingSession,
 )
 from desktop.domain.codes import code_table
-from desktop.domain.eligibility import Ban, Conditions, PastEnrollment, ProjectFacts, TeacherFacts, decide
+from desktop.domain.eligibility import Ban, PastEnrollment, ProjectFacts, TeacherFacts, decide
 from desktop.domain.enrollment_flow import NEEDS_REASON, TRANSITIONS
-from desktop.domain.idnumber import parse_id_number
 from desktop.domain.ids import natural_id
-from desktop.domain.vocab import (
+from desktop.services.demo_county import build_demo_county
+from guopei_common.conditions import Conditions
+from guopei_common.idnumber import parse_id_number
+from guopei_common.vocab import (
     EmploymentStatus,
     EnrollmentStatus,
     Program,
@@ -38,7 +40,6 @@ from desktop.domain.vocab import (
     ProjectType,
     TeacherRole,
 )
-from desktop.services.demo_county import build_demo_county
 from tests.conftest import DEMO_TODAY
 
 SYNCED_TABLES = [

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 
 from desktop.db.engine import Database
 from desktop.db.models import Attendance, Enrollment, Project, School, Teacher, TrainingClass, TrainingSession
-from desktop.domain.idnumber import make_id_number, mask_id_number
 from desktop.domain.ids import natural_id
 from desktop.io.spreadsheet import SpreadsheetError, clean_text, read_sheet
 from desktop.services.online_hours import (
@@ -21,6 +20,7 @@ from desktop.services.online_hours import (
     preview_online_hours,
     save_refused,
 )
+from guopei_common.idnumber import make_id_number, mask_id_number
 
 TODAY = dt.date(2026, 11, 10)
 NOV = dt.date(2026, 11, 1)

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from desktop.db.models import ReservePoolEntry, School, Teacher
-from desktop.domain.idnumber import make_id_number
 from desktop.services import reserve_pool
 from desktop.services.roster import TeacherFilter, normalise_query, teacher_ids, teacher_rows
+from guopei_common.idnumber import make_id_number
 
 PEOPLE = [
     # name, phone, rural school?

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from desktop.db.models import AuditEntry, OutboxEntry, ReservePoolEntry, School, Teacher
-from desktop.domain.idnumber import check_digit, make_id_number
 from desktop.io.spreadsheet import SpreadsheetError, find_header, read_sheet
 from desktop.services.roster import TeacherFilter
 from desktop.services.roster_export import export_teachers
 from desktop.services.roster_import import apply_teacher_import, preview_teacher_import, save_refused_rows
+from guopei_common.idnumber import check_digit, make_id_number
 
 TODAY = dt.date(2026, 11, 29)
 

@@ -16,14 +16,14 @@ from desktop.db.models import (
     School,
     Teacher,
 )
-from desktop.domain.eligibility import Conditions
 from desktop.domain.enrollment_flow import InvalidTransition
-from desktop.domain.idnumber import make_id_number
-from desktop.domain.vocab import EnrollmentStatus as S
-from desktop.domain.vocab import SessionFormat
 from desktop.errors import UserInputError
 from desktop.services import projects, selection
 from desktop.services.projects import ProjectForm, ProjectReadOnly
+from guopei_common.conditions import Conditions
+from guopei_common.idnumber import make_id_number
+from guopei_common.vocab import EnrollmentStatus as S
+from guopei_common.vocab import SessionFormat
 
 AT = dt.datetime(2026, 6, 1, 9, 0)
 

@@ -26,7 +26,7 @@ from desktop.db.engine import Database
 from desktop.db.models import CreditEntry, OutboxEntry, Project, Setting
 from desktop.db.outbox import to_json
 from desktop.services.demo_county import COUNTY_CODE, COUNTY_NAME, DEMO_MARK
-from desktop.sync.protocol import PROTOCOL_HEADER
+from guopei_common.protocol import PROTOCOL_HEADER
 from server.admin import issue_code
 from server.cli import main as server_cli
 from server.db import create_server_engine, database_url

@@ -23,7 +23,7 @@ from desktop.db.base import Base
 from desktop.db.engine import Database
 from desktop.db.models import OutboxEntry
 from desktop.db.outbox import to_json
-from desktop.sync.protocol import PROTOCOL_HEADER
+from guopei_common.protocol import PROTOCOL_HEADER
 from server.cli import main as server_cli
 
 REPO = Path(__file__).resolve().parents[2]

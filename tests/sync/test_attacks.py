@@ -30,7 +30,6 @@ from sqlalchemy import create_engine, select, text
 
 from desktop.db.engine import create_database, open_database
 from desktop.db.models import Certificate, Enrollment, School, Setting, Teacher
-from desktop.domain.certificate_signing import check_code
 from desktop.services import certificates
 from desktop.services.demo_county import COUNTY_CODE, build_demo_county
 from desktop.sync.client import (
@@ -41,7 +40,8 @@ from desktop.sync.client import (
     SyncClient,
     register,
 )
-from desktop.sync.protocol import (
+from guopei_common.certificate_signing import check_code
+from guopei_common.protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
     OpResult,

@@ -24,7 +24,7 @@ from desktop.db.engine import create_database, open_database
 from desktop.domain.ids import new_id
 from desktop.services.demo_county import COUNTY_CODE, build_demo_county
 from desktop.sync.client import NotRegistered, SyncClient, register
-from desktop.sync.protocol import (
+from guopei_common.protocol import (
     ENTITIES,
     MAX_BATCH_OPS,
     MAX_PULL_LIMIT,

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from desktop.domain.ids import GUOPEI_NAMESPACE, natural_id, new_id, op_id
-from desktop.sync import protocol
-from desktop.sync.protocol import (
+from guopei_common import protocol
+from guopei_common.protocol import (
     OpResult,
     PushBatch,
     PushOp,

@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from desktop.db.engine import open_database
 from desktop.db.models import CreditEntry
-from desktop.domain.vocab import CreditStatus
 from desktop.errors import UserInputError
 from desktop.services import credits
 from desktop.services.demo_county import COUNTY_CODE, build_demo_county
 from desktop.sync.client import SyncClient, register
+from guopei_common.vocab import CreditStatus
 from server.cli import main as server_cli
 from tests.conftest import DEMO_TODAY
 from tests.sync.conftest import as_real_county
@@ -69,8 +69,8 @@ def test_a_certificate_is_checked_online_at_the_province(server, tmp_path):
     import requests
 
     from desktop.db.models import Certificate, Enrollment
-    from desktop.domain.certificate_signing import check_code
     from desktop.services import certificates
+    from guopei_common.certificate_signing import check_code
 
     build_demo_county(tmp_path / "county", teachers=300, today=DEMO_TODAY)
     db = as_real_county(open_database(tmp_path / "county"))

@@ -20,7 +20,7 @@ import requests
 from desktop.db.engine import create_database
 from desktop.db.models import School
 from desktop.sync.client import SyncClient, register
-from desktop.sync.protocol import PROTOCOL_HEADER, pinned_url
+from guopei_common.protocol import PROTOCOL_HEADER, pinned_url
 from tests.sync.conftest import BACKENDS, OTHER_COUNTY, REPO, Server, free_port, running_server, start_server
 from tests.sync.tls import self_signed_certificate
 

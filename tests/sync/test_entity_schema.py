@@ -1,4 +1,4 @@
-"""The wire schema of every synced entity (desktop.sync.schema) says what the desktop's tables say: the
+"""The wire schema of every synced entity (guopei_common.schema) says what the desktop's tables say: the
 same columns, types, nullability, lengths and defaults, so that a payload the server accepts is one
 every county PC can store, and a new column cannot be forgotten there."""
 
@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text, Time
 
 from desktop.db.base import Base
-from desktop.sync.schema import COLUMNS, META, TEXT_LIMIT, PayloadRefused, completed, normalized, pulled_row
+from guopei_common.schema import COLUMNS, META, TEXT_LIMIT, PayloadRefused, completed, normalized, pulled_row
 
 TABLES = {
     mapper.class_.__sync_entity__: mapper.class_.__table__

@@ -23,7 +23,7 @@ from desktop.db.engine import create_database
 from desktop.db.models import OutboxEntry, School, Setting
 from desktop.services.demo_county import COUNTY_CODE
 from desktop.sync.client import REJECTED_KEY, REPAIRS_KEY, SyncClient, register
-from desktop.sync.protocol import PROTOCOL_HEADER, gzip_encode
+from guopei_common.protocol import PROTOCOL_HEADER, gzip_encode
 from server.cli import main as server_cli
 from server.db import LOCK_TIMEOUT_ENV, database_url
 from tests.sync.conftest import Server, free_port, start_server

@@ -28,7 +28,6 @@ from desktop.db.models import (
     TrainingSession,
 )
 from desktop.db.outbox import insert_synced_rows
-from desktop.domain.certificate_signing import key_id, public_key_of
 from desktop.errors import Cancelled, DatabaseCorrupt
 from desktop.services import certificates, checkin, projects
 from desktop.services.demo_county import COUNTY_CODE, build_demo_county
@@ -50,7 +49,8 @@ from desktop.sync.first_pull import (
     init_from_server,
     recover_from_server,
 )
-from desktop.sync.protocol import PROTOCOL_HEADER
+from guopei_common.certificate_signing import key_id, public_key_of
+from guopei_common.protocol import PROTOCOL_HEADER
 from server.cli import main as server_cli
 from tests.conftest import DEMO_TODAY
 from tests.sync.conftest import OTHER_COUNTY, Server, as_real_county

@@ -7,12 +7,12 @@ from desktop.db.engine import create_database
 from desktop.db.models import School
 from desktop.services.demo_county import COUNTY_CODE
 from desktop.sync.client import SyncClient, register
-from desktop.sync.protocol import REGISTRATION_PREFIX
 from desktop.ui.app import create_application
 from desktop.ui.first_start import FirstStartPage
 from desktop.ui.launcher import Launcher
 from desktop.ui.main_window import MainWindow
 from desktop.ui.tasks import TaskRunner
+from guopei_common.protocol import REGISTRATION_PREFIX
 from tests.sync.conftest import Server
 
 

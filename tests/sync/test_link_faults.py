@@ -29,8 +29,8 @@ from desktop.sync.client import (
     parse_retry_after,
     register,
 )
-from desktop.sync.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, PushBatch, PushResponse
 from desktop.sync.schedule import next_delay_ms
+from guopei_common.protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, PushBatch, PushResponse
 from tests.conftest import DEMO_TODAY
 from tests.sync.conftest import Server, as_real_county
 from tests.sync.link_proxy import Fault, LinkProxy, trickle

@@ -9,7 +9,7 @@ from functools import reduce
 from sqlalchemy import UniqueConstraint
 
 from desktop.db.base import Base
-from desktop.sync.protocol import NATURAL_KEYS, PROVINCE_NODE, REFERENCES
+from guopei_common.protocol import NATURAL_KEYS, PROVINCE_NODE, REFERENCES
 from server.merge import Merged, Version, merge
 
 

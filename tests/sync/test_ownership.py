@@ -136,7 +136,6 @@ def test_two_laptops_edit_different_fields_and_both_edits_stay(
     assert logged == [("phone", '"13900000003"', '"13900000002"')]
 
 
-
 def test_the_province_reviews_the_conflict_log(
     server: Server, pair: tuple[SyncClient, SyncClient, str], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -21,13 +21,13 @@ from sqlalchemy.orm.attributes import flag_modified
 from desktop.cli import main as desk_cli
 from desktop.db.engine import Database, create_database, open_database
 from desktop.db.models import Certificate, Enrollment, OutboxEntry, Project, School, Teacher, TrainingClass
-from desktop.domain.certificate_signing import check_code, generate_key, key_id, public_key_of
 from desktop.domain.eligibility import Policy
-from desktop.domain.vocab import SessionFormat
 from desktop.errors import UserInputError
 from desktop.services import certificates, projects, selection
 from desktop.services.demo_county import COUNTY_CODE, build_demo_county
 from desktop.sync.client import NotRegistered, SyncClient, register
+from guopei_common.certificate_signing import check_code, generate_key, key_id, public_key_of
+from guopei_common.vocab import SessionFormat
 from server.cli import main as server_cli
 from server.db import database_url
 from tests.conftest import DEMO_TODAY

@@ -14,8 +14,8 @@ from sqlalchemy import create_engine, func, select
 from desktop.db.engine import create_database
 from desktop.db.models import OutboxEntry, School, Teacher
 from desktop.db.outbox import insert_synced_rows
-from desktop.domain.idnumber import make_id_number
 from desktop.sync.client import SyncClient, register
+from guopei_common.idnumber import make_id_number
 from server.admin import issue_code
 from server.cli import main as server_cli
 from server.db import create_server_engine, database_url

@@ -22,7 +22,7 @@ from desktop.db.models import OutboxEntry, School, Teacher
 from desktop.db.outbox import insert_synced_rows
 from desktop.services.demo_county import COUNTY_CODE, COUNTY_NAME, build_demo_county
 from desktop.sync.client import NotConnected, RejectedOp, ServerRefused, SyncClient, register
-from desktop.sync.protocol import (
+from guopei_common.protocol import (
     ENTITIES,
     MAX_COMPRESSED_BYTES,
     MAX_DECOMPRESSED_BYTES,

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 
 from desktop.db.models import Completion, CreditEntry, Enrollment, IntegrityRecord, Project, Teacher
 from desktop.domain.completion import CompletionTooEarly
-from desktop.domain.vocab import CompletionOutcome, TrainingLevel
 from desktop.services import completion
 from desktop.ui.app import create_application
 from desktop.ui.credits_page import CreditsPage
 from desktop.ui.projects_page import ProjectsPage
+from guopei_common.vocab import CompletionOutcome, TrainingLevel
 from tests.conftest import DEMO_TODAY, QuietContext
 
 

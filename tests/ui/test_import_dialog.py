@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from desktop.db.models import School, Teacher
-from desktop.domain.idnumber import make_id_number
 from desktop.ui.app import create_application
 from desktop.ui.teachers_page import TeachersPage
+from guopei_common.idnumber import make_id_number
 from tests.conftest import QuietContext
 
 

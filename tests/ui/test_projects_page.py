@@ -70,7 +70,7 @@ def test_select_admit_approve_publicise_and_print(qtbot, writable_demo, tmp_path
     with db.read() as session:
         mine = {e.id for e in session.scalars(select(Enrollment).where(Enrollment.teacher_id.in_(new)))}
     select_rows(page.trainees_tab.table, [i for i, key in enumerate(ids) if key in mine])
-    from desktop.domain.vocab import EnrollmentStatus
+    from guopei_common.vocab import EnrollmentStatus
 
     assert page.trainees_tab.step_selected(EnrollmentStatus.ADMITTED)
     select_rows(page.trainees_tab.table, [i for i, key in enumerate(ids) if key in mine])
@@ -173,7 +173,7 @@ def test_files_checked_against_the_project_open_a_preview(qtbot, writable_demo, 
 
 def test_dismissal_in_guopei_says_it_writes_the_integrity_record_and_asks_once(qtbot, writable_demo):
     from desktop.db.models import IntegrityRecord
-    from desktop.domain.vocab import EnrollmentStatus
+    from guopei_common.vocab import EnrollmentStatus
 
     db = writable_demo
     with db.write() as session:

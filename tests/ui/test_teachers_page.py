@@ -8,7 +8,6 @@ from pytestqt.modeltest import ModelTester
 from sqlalchemy import func, select
 
 from desktop.db.models import OutboxEntry, Teacher
-from desktop.domain.idnumber import mask_id_number
 from desktop.domain.pinyin import name_pinyin
 from desktop.domain.teacher_rules import TeacherForm
 from desktop.ui.app import create_application
@@ -16,6 +15,7 @@ from desktop.ui.context import AppContext
 from desktop.ui.teacher_dialog import TeacherDialog
 from desktop.ui.teacher_file_dialog import TeacherFileDialog
 from desktop.ui.teachers_page import TeachersPage
+from guopei_common.idnumber import mask_id_number
 from tests.conftest import DEMO_TODAY
 
 
@@ -110,7 +110,7 @@ def test_add_dialog_shows_field_errors_and_writes_nothing(qtbot, writable_demo):
 
 
 def _check(first17: str) -> str:
-    from desktop.domain.idnumber import check_digit
+    from guopei_common.idnumber import check_digit
 
     return check_digit(first17)
 

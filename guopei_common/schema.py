@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from desktop.domain.vocab import (
+from guopei_common.vocab import (
     AttendanceStatus,
     BackboneLevel,
     CaptureMethod,
