@@ -1,16 +1,16 @@
-"""The exception tree of Guopei Desk. The UI turns these into plain Chinese messages in one place
+"""The desktop's branch of the error tree (guopei_common.errors). The UI turns these into plain Chinese messages in one place
 (`desktop.ui.errors.show_error`); code below the UI raises them and never shows anything itself."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from guopei_common.errors import GuopeiError, PermissionDenied, RuleViolation, UserError
 
-class GuopeiError(Exception):
-    """Base of every error the application expects; its message is meant for the user."""
+__all__ = ["GuopeiError", "PermissionDenied", "RuleViolation", "UserError"]  # the shared tree, re-exported
 
 
-class UserInputError(GuopeiError):
+class UserInputError(UserError):
     """Bad input from a person or a file; says what is wrong and where."""
 
 
