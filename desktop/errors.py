@@ -1,5 +1,6 @@
-"""The desktop's branch of the error tree (guopei_common.errors). The UI turns these into plain Chinese messages in one place
-(`desktop.ui.errors.show_error`); code below the UI raises them and never shows anything itself."""
+"""The desktop's branch of the error tree (guopei_common.errors). The UI turns these into plain
+Chinese messages in one place (`desktop.ui.errors.show_error`); code below the UI raises them and never
+shows anything itself."""
 
 from __future__ import annotations
 
