@@ -100,7 +100,9 @@ class Launcher(QObject):
             self.window.deleteLater()
             window.setGeometry(geometry)
         else:
-            window_state.place(window)
+            last_page = window_state.place(window)
+            if isinstance(window, MainWindow):
+                window.restore_page(last_page)
         self.window = window
         window.show()
         return window

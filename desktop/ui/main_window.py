@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
         self.backup_on_close = True  # off when the launcher replaces this county (restore)
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        window_state.remember(self)
+        window_state.remember(self, page=self.current_page())
         if self.backup_on_close:
             self.backup_status.back_up_on_close()
         super().closeEvent(event)
@@ -109,3 +109,11 @@ class MainWindow(QMainWindow):
 
     def show_page(self, key: str) -> None:
         self.navigation.setCurrentRow([spec.key for spec in self.specs].index(key))
+
+    def current_page(self) -> str:
+        return self.specs[self.navigation.currentRow()].key
+
+    def restore_page(self, key: str | None) -> None:
+        """Reopen on the page shown when the window was last closed, if this release still has it."""
+        if key in {spec.key for spec in self.specs}:
+            self.show_page(key)

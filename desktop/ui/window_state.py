@@ -1,25 +1,30 @@
-"""Where the window opens: where the person left it last time, else most of the screen, centred.
+"""Where the window opens: where the person left it last time (size, position and page), else
+maximised, as a first start on a small county laptop should be.
 
 Kept in QSettings (window state is the PC user's, not the county's: it never goes in the database)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QSettings, QSize
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QWidget
 
 GEOMETRY_KEY = "window/geometry"
-SCREEN_SHARE = 0.9  # of the available screen, the first time
+PAGE_KEY = "window/page"
 
 
-def place(window: QWidget) -> None:
-    saved = QSettings().value(GEOMETRY_KEY)
-    if saved is not None and window.restoreGeometry(saved):
-        return
-    screen = window.screen().availableGeometry()
-    size = QSize(int(screen.width() * SCREEN_SHARE), int(screen.height() * SCREEN_SHARE))
-    window.resize(size)
-    window.move(screen.center() - QPoint(size.width() // 2, size.height() // 2))
+def place(window: QWidget) -> str | None:
+    """Give the window its last geometry (maximised the first time) before it is shown; returns the
+    key of the page it showed last, if any."""
+    settings = QSettings()
+    saved = settings.value(GEOMETRY_KEY)
+    if saved is None or not window.restoreGeometry(saved):
+        window.setWindowState(window.windowState() | Qt.WindowState.WindowMaximized)
+    page = settings.value(PAGE_KEY)
+    return str(page) if page else None
 
 
-def remember(window: QWidget) -> None:
-    QSettings().setValue(GEOMETRY_KEY, window.saveGeometry())
+def remember(window: QWidget, *, page: str | None = None) -> None:
+    settings = QSettings()
+    settings.setValue(GEOMETRY_KEY, window.saveGeometry())
+    if page is not None:
+        settings.setValue(PAGE_KEY, page)

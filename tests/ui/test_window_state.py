@@ -1,0 +1,60 @@
+"""The window opens maximised the first time, then where the person left it: size, position and page."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from PySide6.QtCore import QRect, QSettings
+
+from desktop.ui.app import create_application
+from desktop.ui.launcher import Launcher
+from desktop.ui.main_window import MainWindow
+from desktop.ui.tasks import TaskRunner
+from desktop.ui.window_state import GEOMETRY_KEY, PAGE_KEY
+
+# Within the offscreen platform's 800×600 screen (restoreGeometry pulls a window back onto the screen).
+SPOT = QRect(12, 40, 780, 500)
+
+
+@pytest.fixture
+def fresh_settings(qapp):
+    create_application([])  # names the settings file
+    settings = QSettings()
+    for key in (GEOMETRY_KEY, PAGE_KEY):
+        settings.remove(key)
+    yield
+    for key in (GEOMETRY_KEY, PAGE_KEY):
+        settings.remove(key)
+
+
+def open_window(qtbot, data_dir) -> MainWindow:
+    create_application([])
+    window = Launcher(data_dir, runner=TaskRunner(synchronous=True)).start()
+    assert isinstance(window, MainWindow)
+    qtbot.addWidget(window)
+    window.backup_on_close = False
+    return window
+
+
+def test_first_start_maximised_then_geometry_and_page_restored(qtbot, demo_dir, tmp_path, fresh_settings):
+    data_dir = tmp_path / "county"
+    shutil.copytree(demo_dir, data_dir)
+    first = open_window(qtbot, data_dir)
+    assert first.isMaximized()
+    assert first.current_page() == "dashboard"
+
+    first.showNormal()
+    first.setGeometry(SPOT)
+    first.show_page("credits")
+    qtbot.waitUntil(lambda: first.geometry() == SPOT)
+    first.close()
+    first.context.db.dispose()
+
+    second = open_window(qtbot, data_dir)
+    assert not second.isMaximized()
+    assert second.geometry() == SPOT
+    assert second.current_page() == "credits"
+    assert second.stack.currentWidget() is second.pages["credits"]
+    second.close()
+    second.context.db.dispose()
