@@ -17,7 +17,7 @@ from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from desktop.db import outbox
+from desktop.db import change_log, outbox
 from desktop.db.migrate import alembic_config, upgrade_to_head
 from desktop.db.models import Device, Setting
 from desktop.db.storage_errors import storage_cause
@@ -126,6 +126,7 @@ class Database:
         # Called after every committed write() (the daily backup listens here); must be cheap.
         self.after_write: Callable[[], None] | None = None
         outbox.install(self._writer)
+        change_log.install(self._writer)
         self.device = self._load_device()
         with self.read() as session:
             last = session.scalar(select(Device.last_hlc))

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import event, insert, inspect, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from desktop.db import change_log
 from desktop.db.base import Synced
 from desktop.db.models import Device, OutboxEntry
 from desktop.domain.hlc import HybridClock
@@ -108,6 +109,7 @@ def _insert_outbox(session: Session, changes: Sequence[tuple[str, dict[str, Any]
     ]
     connection = session.connection()
     connection.execute(insert(OutboxEntry), rows)
+    change_log.record(session, {OutboxEntry.__tablename__})
     # Persist the clock's high-water mark in the same transaction, so a restart with the PC's clock
     # set back still issues larger stamps.
     connection.execute(update(Device).values(last_hlc=max(row["hlc"] for row in rows)))
@@ -147,4 +149,5 @@ def insert_synced_rows(session: Session, model: type[Synced], rows: Sequence[dic
         complete.append(values)
     # Core executemany: several times faster than an ORM bulk insert for 100,000-row imports.
     session.connection().execute(model.__table__.insert(), complete)
+    change_log.record(session, {model.__tablename__})
     _insert_outbox(session, [(model.__sync_entity__, values, None) for values in complete])

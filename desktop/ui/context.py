@@ -1,29 +1,24 @@
-"""What every page is given: the open database, today's date, and the app-wide changes signal."""
+"""What every page is given: the open database, today's date, and the app-wide changes signal.
+
+`Changes` is re-exported from `desktop.services.unit_of_work`, where operations compute it."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from desktop.db.engine import Database
+from desktop.services import unit_of_work
+from desktop.services.unit_of_work import Changes, Database
 from desktop.ui.errors import show_error
 from desktop.ui.tasks import TaskRunner
 
-
-@dataclass(frozen=True)
-class Changes:
-    """What an operation changed, so that each page redraws only what it shows (anki's OpChanges)."""
-
-    tables: frozenset[str] = field(default_factory=frozenset)
-
-    def touches(self, *tables: str) -> bool:
-        return bool(self.tables.intersection(tables))
+__all__ = ["AppContext", "Changes"]
 
 
 class AppContext(QObject):
@@ -77,3 +72,8 @@ class AppContext(QObject):
 
     def announce(self, changes: Changes) -> None:
         self.changed.emit(changes)
+
+    def read(self, query: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        """What a page shows: `query(session, *args, **kwargs)`, a service function, on a read-only
+        snapshot taken on the UI thread (reads are quick; writes go through `desktop.ui.operations.Op`)."""
+        return unit_of_work.read(self.db, query, *args, **kwargs)

@@ -1,0 +1,59 @@
+"""One unit of work per operation, and what it changed (anki's `OpChanges`).
+
+A service function over a `Session` does the work; `change()` opens the write transaction around it,
+commits it, and returns the function's value together with the tables the session wrote — read from
+the session (`desktop.db.change_log`), never typed by the caller. `read()` is the same for a
+read-only snapshot. The UI calls these through `desktop.ui.operations.Op` and never sees a session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Concatenate, Generic, ParamSpec, TypeVar
+
+from sqlalchemy.orm import Session
+
+from desktop.db.change_log import changed_tables
+from desktop.db.engine import Database, DeviceIdentity
+
+__all__ = ["Changes", "Database", "DeviceIdentity", "Done", "change", "read"]
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an operation changed (table names), so that each page redraws only what it shows."""
+
+    tables: frozenset[str] = field(default_factory=frozenset)
+
+    def touches(self, *tables: str) -> bool:
+        return bool(self.tables.intersection(tables))
+
+    def __bool__(self) -> bool:
+        return bool(self.tables)
+
+
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """A committed operation: what the service function returned, and what it changed."""
+
+    value: T
+    changes: Changes
+
+
+def change(
+    db: Database, work: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs
+) -> Done[T]:
+    """Run `work(session, *args, **kwargs)` in one write transaction; committed when it returns."""
+    with db.write() as session:
+        value = work(session, *args, **kwargs)
+    return Done(value, Changes(changed_tables(session)))
+
+
+def read(db: Database, query: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run `query(session, *args, **kwargs)` on a read-only snapshot."""
+    with db.read() as session:
+        return query(session, *args, **kwargs)
