@@ -149,6 +149,12 @@ def revoke(session: Session, serial: str, *, reason: str) -> None:
     certificate.revoked_reason = reason.strip()
 
 
+def revoke_all(session: Session, serials: Sequence[str], *, reason: str) -> None:
+    """Revoke several certificates for one reason, all or none."""
+    for serial in serials:
+        revoke(session, serial, reason=reason)
+
+
 def verify(session: Session, text: str) -> Verification:
     """Check a scanned certificate QR against the keys known here and the revocations synced here."""
     revoked = set(session.scalars(select(Certificate.serial).where(Certificate.revoked.is_(True))))

@@ -17,19 +17,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
-from desktop.db.models import Enrollment, Project
 from desktop.errors import GuopeiError
-from desktop.services import certificates, projects
+from desktop.services import certificates, project_choices, projects
 from desktop.services.certificate_printing import certificate_data, print_certificates
 from desktop.services.certificates import CertificateRow
 from desktop.ui.certificate_preview import CertificatePreviewDialog
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.flow_layout import FlowLayout
-from desktop.ui.tasks import Reporter
+from desktop.ui.operations import Op
 from desktop.ui.widgets import fill_table, read_only_table, selected_keys
-from guopei_common.vocab import EnrollmentStatus
 
 
 class CertificatesPage(QWidget):
@@ -93,25 +90,17 @@ class CertificatesPage(QWidget):
         self._fill_projects()
 
     def _fill_projects(self) -> None:
-        with self.context.db.read() as session:
-            projects = session.execute(
-                select(Project.id, Project.code, Project.name)
-                .join(Enrollment, Enrollment.project_id == Project.id)
-                .where(Enrollment.status == EnrollmentStatus.COMPLETED.value)
-                .group_by(Project.id)
-                .order_by(Project.end_date.desc())
-            ).all()
+        choices = self.context.read(project_choices.with_completed_trainees)
         self.project.blockSignals(True)
         self.project.clear()
-        for project_id, code, name in projects:
-            self.project.addItem(f"{code}  {name}", project_id)
+        for choice in choices:
+            self.project.addItem(choice.label, choice.id)
         self.project.blockSignals(False)
         self._fill_classes()
 
     def _fill_classes(self) -> None:
         project_id = self.project.currentData()
-        with self.context.db.read() as session:
-            classes = projects.class_rows(session, project_id) if project_id else []
+        classes = self.context.read(projects.class_rows, project_id) if project_id else []
         self.training_class.blockSignals(True)
         self.training_class.clear()
         self.training_class.addItem(self.tr("全部班级"), None)
@@ -128,14 +117,15 @@ class CertificatesPage(QWidget):
 
     def reload(self) -> None:
         project_id = self.project.currentData()
-        with self.context.db.read() as session:
-            self.rows = (
-                certificates.certificate_rows(
-                    session, project_id=project_id, class_id=self.training_class.currentData()
-                )
-                if project_id
-                else []
+        self.rows = (
+            self.context.read(
+                certificates.certificate_rows,
+                project_id=project_id,
+                class_id=self.training_class.currentData(),
             )
+            if project_id
+            else []
+        )
         fill_table(
             self.table,
             [
@@ -160,8 +150,7 @@ class CertificatesPage(QWidget):
         if project_id is None:
             return 0
         device = self.context.db.device
-        with self.context.db.read() as session:
-            awaiting = len(certificates.awaiting_certificates(session, project_id))
+        awaiting = len(self.context.read(certificates.awaiting_certificates, project_id))
         if not awaiting:
             self.context.inform(self, self.tr("签发证书"), self.tr("这个项目的结业学员都已有证书。"))
             return 0
@@ -173,16 +162,19 @@ class CertificatesPage(QWidget):
             self, self.tr("签发证书"), text, self.tr("签发 {n} 张").format(n=awaiting)
         ):
             return 0
-        try:
-            with self.context.db.write() as session:
-                issued = certificates.issue_for_project(
-                    session, project_id, county_code=device.county_code, issued_on=self.context.today()
-                )
-        except GuopeiError as error:
-            self.context.report_error(self, error)
-            return 0
-        self.context.announce(Changes(frozenset({"certificates"})))
-        self.context.inform(self, self.tr("签发证书"), self.tr("新签发 {n} 张证书。").format(n=len(issued)))
+        issued: list = []
+        Op(
+            self,
+            self.context,
+            certificates.issue_for_project,
+            project_id,
+            county_code=device.county_code,
+            issued_on=self.context.today(),
+        ).success(issued.extend).run()
+        if issued:
+            self.context.inform(
+                self, self.tr("签发证书"), self.tr("新签发 {n} 张证书。").format(n=len(issued))
+            )
         return len(issued)
 
     def choose_print_file(self, *, selected: bool) -> None:
@@ -194,44 +186,33 @@ class CertificatesPage(QWidget):
         ids = selected_keys(self.table) if selected else [r.id for r in self.rows if not r.revoked]
         if not ids:
             return
-        db, county = self.context.db, self.context.db.device.county_name
         # The per-trainee files go into a folder named like the PDF, beside it.
         separate = out.with_suffix("") if self.separate.isChecked() else None
 
-        def work(reporter: Reporter) -> int:
-            with db.write() as session:
-                return print_certificates(
-                    session,
-                    ids,
-                    out,
-                    county_name=county,
-                    per_trainee_dir=separate,
-                    progress=reporter.progress,
-                    cancelled=reporter.cancelled,
-                )
-
         def done(pages: int) -> None:
-            self.context.announce(Changes(frozenset({"certificates"})))
             self.context.inform(
                 self, self.tr("打印证书"), self.tr("{n} 张证书已保存：{path}").format(n=pages, path=out)
             )
             self.context.open_file(out)
 
-        self.context.runner.run(
+        Op(
             self,
-            title=self.tr("正在生成证书…"),
-            work=work,
-            on_done=done,
-            on_error=lambda error: self.context.report_error(self, error),
-        )
+            self.context,
+            print_certificates,
+            ids,
+            out,
+            county_name=self.context.db.device.county_name,
+            per_trainee_dir=separate,
+        ).success(done).run_in_background(self.tr("正在生成证书…"), with_progress=True)
 
     def preview_selected(self) -> CertificatePreviewDialog | None:
         ids = selected_keys(self.table)
         if not ids:
             return None
         try:
-            with self.context.db.read() as session:
-                item = certificate_data(session, ids[:1], county_name=self.context.db.device.county_name)[0]
+            item = self.context.read(
+                certificate_data, ids[:1], county_name=self.context.db.device.county_name
+            )[0]
         except GuopeiError as error:
             self.context.report_error(self, error)
             return None
@@ -255,19 +236,10 @@ class CertificatesPage(QWidget):
             ).format(n=len(serials), serials=shown, reason=reason.strip())
             if not self.context.confirm(self, self.tr("撤销证书"), text, self.tr("撤销证书")):
                 return False
-        try:
-            with self.context.db.write() as session:
-                for serial in serials:
-                    certificates.revoke(session, serial, reason=reason)
-        except GuopeiError as error:
-            self.context.report_error(self, error)
-            return False
-        self.context.announce(Changes(frozenset({"certificates"})))
-        return True
+        return Op(self, self.context, certificates.revoke_all, serials, reason=reason).run()
 
     def verify(self) -> None:
-        with self.context.db.read() as session:
-            verdict = certificates.verify(session, self.scan.text())
+        verdict = self.context.read(certificates.verify, self.scan.text())
         self.scan.clear()
         text = verdict.reason
         if verdict.claims is not None:
