@@ -28,7 +28,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 
 PREFIX = "GPC1"
 KEY_ID_LENGTH = 8
-_SERIAL = re.compile(r"(\d{6})-(\d{4})-(\d{5})")
+# `522727-2026-00042` (before device segments; every certificate already printed keeps it) and
+# `522727-2026-D02-00042` / `522727-2026-LK7QDM-00042` (see `device_segment`).
+_SERIAL = re.compile(r"(\d{6})-(\d{4})-(?:(D\d{2,3}|L[A-Z2-7]{6})-)?(\d{5})")
 _KEY_BYTES = 32
 _SIGNATURE_BYTES = 64
 
@@ -47,6 +49,26 @@ class Serial:
     county_code: str
     year: int
     sequence: int
+    device: str = ""  # "D02", "LK7QDM", or "" for a serial from before device segments
+
+
+def device_segment(*, device_number: int | None, device_id: str) -> str:
+    """The part of a serial that names the device issuing it, so that no two devices of a county can
+    hand out the same serial, even offline.
+
+    A device registered with the province has a number that the province gives once per county
+    (D01, D02 …, never reused): short to type, and unique by construction. A device that has not been
+    registered (started offline) has none yet; it uses L and six base32 characters of the SHA-256 of its
+    own device id (a random UUID): 30 bits, so that two of a county's unregistered devices sharing one
+    needs odds of about one in ten million for ten devices. The province refuses a second certificate
+    under a serial it already holds, and verification keys on the serial and the issuing key together,
+    so even then one certificate cannot stand for another."""
+    if device_number is not None:
+        if not 1 <= device_number <= 999:
+            raise ValueError(f"设备编号应在 1 到 999 之间，收到 {device_number}")
+        return f"D{device_number:02d}"
+    digest = base64.b32encode(hashlib.sha256(device_id.encode("utf-8")).digest()).decode("ascii")
+    return f"L{digest[:6]}"
 
 
 def _check_serial_parts(county_code: str, year: int, sequence: int) -> None:
@@ -61,20 +83,47 @@ def _check_serial_parts(county_code: str, year: int, sequence: int) -> None:
         raise ValueError(f"证书流水号应在 1 到 99999 之间，收到 {sequence}")
 
 
-def certificate_serial(county_code: str, year: int, sequence: int) -> str:
-    """`522727-2026-00042`: county code, year of issue, sequence within the county and year."""
+def certificate_serial(county_code: str, year: int, sequence: int, *, device: str = "") -> str:
+    """`522727-2026-D02-00042`: county code, year of issue, the issuing device (`device_segment`) and
+    the sequence within that device's serials of the county and year. Without `device`, the form of
+    serials printed before device segments (`522727-2026-00042`), kept for reading them back."""
     _check_serial_parts(county_code, year, sequence)
-    return f"{county_code}-{year:04d}-{sequence:05d}"
+    if device and _SERIAL.fullmatch(f"{county_code}-{year:04d}-{device}-{sequence:05d}") is None:
+        raise ValueError(f"证书编号中的设备段应如 D02 或 LK7QDM，收到“{device}”")
+    middle = f"-{device}" if device else ""
+    return f"{county_code}-{year:04d}{middle}-{sequence:05d}"
 
 
 def parse_serial(text: str) -> Serial:
-    """The parts of a serial; ValueError (in Chinese) when it is not one."""
+    """The parts of a serial, either form; ValueError (in Chinese) when it is not one."""
     match = _SERIAL.fullmatch(text.strip())
     if match is None:
-        raise ValueError(f"证书编号格式应为“县代码-年份-流水号”，如 522727-2026-00042，收到“{text}”")
-    county_code, year, sequence = match.group(1), int(match.group(2)), int(match.group(3))
+        raise ValueError(
+            f"证书编号格式应为“县代码-年份-设备-流水号”，如 522727-2026-D02-00042"
+            f"（早期证书为 522727-2026-00042），收到“{text}”"
+        )
+    county_code, year, device, sequence = (
+        match.group(1),
+        int(match.group(2)),
+        match.group(3) or "",
+        int(match.group(4)),
+    )
     _check_serial_parts(county_code, year, sequence)
-    return Serial(county_code, year, sequence)
+    return Serial(county_code, year, sequence, device)
+
+
+def certificate_identity(serial: str, kid: str) -> str:
+    """What names one certificate: its serial with the id of the key that signed it. Revocation and
+    verification key on this, never on the serial alone, which two certificates from before device
+    segments may share (two offline PCs of a county both issued 522727-2026-00041)."""
+    return f"{serial}/{kid}"
+
+
+def identity_of(qr_text: str) -> str:
+    """`certificate_identity` of a certificate QR text (not verified), or empty."""
+    parts = qr_text.strip().split(".") if isinstance(qr_text, str) else []
+    serial = serial_in(qr_text)
+    return certificate_identity(serial, parts[2]) if serial and len(parts) == 4 else ""
 
 
 # --- claims --------------------------------------------------------------------------------------
@@ -248,7 +297,8 @@ def verify_payload(
 ) -> Verification:
     """Whether a scanned text is a genuine, unrevoked certificate; never raises for bad input.
 
-    `public_keys` maps key ids to raw public keys (the province's list); `revoked` holds serials.
+    `public_keys` maps key ids to raw public keys (the province's list); `revoked` holds the
+    `certificate_identity` (serial and key id) of revoked certificates.
     """
     if not isinstance(text, str):
         return Verification(False, None, NOT_A_CERTIFICATE)
@@ -280,6 +330,6 @@ def verify_payload(
     except ValueError:
         # Signed by a registered key yet not GPC1 claims: a text of another kind, not a certificate.
         return Verification(False, None, NOT_A_CERTIFICATE)
-    if claims.serial in revoked:
+    if certificate_identity(claims.serial, kid) in revoked:
         return Verification(False, claims, REVOKED)
     return Verification(True, claims, VALID)

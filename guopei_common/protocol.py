@@ -323,6 +323,13 @@ class DeviceResponse(_Message):
     county_name: str
 
 
+class DeviceNumberResponse(_Message):
+    """`GET /v1/device-number`: the calling device's number within its county, which its certificate
+    serials carry (`522727-2026-D02-00042`). Its own endpoint: a PC from before it never asks."""
+
+    number: int = Field(ge=1, le=999)
+
+
 class CountyKey(_Message):
     county_code: str
     key_id: str

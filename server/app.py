@@ -29,6 +29,7 @@ from guopei_common.protocol import (
     AppReleaseResponse,
     BadPayload,
     ConflictPage,
+    DeviceNumberResponse,
     DeviceResponse,
     KeysResponse,
     PayloadTooLarge,
@@ -43,6 +44,7 @@ from guopei_common.protocol import (
 )
 from server.conflicts import conflicts_since
 from server.db import create_server_engine
+from server.device_numbers import device_number
 from server.feed import CURSOR_EXPIRED, HORIZON_HEADER, county_digest, current_horizon, cursor_expired
 from server.province import policy_for, public_keys
 from server.proxy import Network, client_address, trusted_networks
@@ -226,6 +228,11 @@ def create_app(db: str | Path, *, trusted_proxies: tuple[Network, ...] | None = 
     def device(caller: CurrentDevice) -> DeviceResponse:
         """The calling device's own id and county (a PC rebuilding a lost database needs them)."""
         return service.device(caller)
+
+    @app.get("/v1/device-number")
+    def number(caller: CurrentDevice) -> DeviceNumberResponse:
+        """The calling device's number within its county, which its certificate serials carry."""
+        return DeviceNumberResponse(number=device_number(engine, caller.id))
 
     @app.post("/v1/push")
     async def push(request: Request, device: CurrentDevice) -> Response:

@@ -99,8 +99,9 @@ def _province_commands(
     key.add_argument("county", help="区县代码")
     key.add_argument("key", help="公钥文件，或公钥本身（十六进制或 base64，guopei-desk public-key 打印的）")
     cert = with_db(commands.add_parser("revoke-certificate", help="撤销一张结业证书"))
-    cert.add_argument("serial", help="证书编号，如 522727-2026-00042")
+    cert.add_argument("serial", help="证书编号，如 522727-2026-D02-00042")
     cert.add_argument("--reason", required=True, help="撤销原因")
+    cert.add_argument("--code", default="", help="核验码：早期编号（无设备段）被两张证书共用时指明哪一张")
 
     def with_counties(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
         target = sub.add_mutually_exclusive_group(required=True)
@@ -368,7 +369,7 @@ def _province(engine: Engine, args: argparse.Namespace) -> int:
             kid = admin.register_key(engine, args.county, admin.parse_public_key(args.key))
             print(f"已登记区县 {args.county} 的公钥 {kid}，各区县下次同步后即可离线核验其证书")
         elif args.command == "revoke-certificate":
-            county = province.revoke_certificate(engine, args.serial, reason=args.reason)
+            county = province.revoke_certificate(engine, args.serial, reason=args.reason, code=args.code)
             print(f"已撤销证书 {args.serial.strip()}（区县 {county}），该县下次同步后生效")
         elif args.command == "publish-project":
             try:

@@ -55,6 +55,26 @@ class Device(Base):
     # The device's Ed25519 certificate-signing public key (hex), sent at registration; the province
     # hands every county's keys to every device, so certificates verify offline across counties.
     public_key: Mapped[str | None] = mapped_column(String(64))
+    # The device's number within its county (D01, D02 … in the serials it issues; server.device_numbers):
+    # given once at registration, never reused. Null for a device registered before numbers existed
+    # until it first asks for it.
+    number: Mapped[int | None] = mapped_column(Integer)
+    # The province's change sequence this device's county feed had reached in the last exchange file
+    # it brought (`guopei-server import-bundle`): where `export-bundle --for-device` starts.
+    exchange_cursor: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ux_devices_county_number", "county_code", "number", unique=True),)
+
+
+class ExchangeKey(Base):
+    """The province's own Ed25519 key, which signs the exchange files it writes for counties
+    (`guopei-server export-bundle`); made on first use, one row."""
+
+    __tablename__ = "exchange_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    private_key: Mapped[str] = mapped_column(String(64))  # hex of the raw 32 bytes
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class PublicKey(Base):

@@ -20,12 +20,12 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from guopei_common.certificate_signing import key_id
+from guopei_common.certificate_signing import check_code, key_id, normalize_check_code
 from guopei_common.conditions import Conditions
 from guopei_common.protocol import PROVINCE_NODE, CountyKey, KeysResponse, PolicyResponse, stamp_after
 from guopei_common.vocab import DeliveryMode, Labelled, Program, ProjectStatus, ProjectType
 from server.db import County, CountyPolicy, Device, PublicKey, SyncedRow, lock_change_counter
-from server.verification import certificate_row
+from server.verification import certificate_rows
 
 # Row ids of published projects are derived from county + code, so publishing the same project again
 # (a corrected date, a larger quota) updates the county's row instead of adding a second one.
@@ -57,16 +57,27 @@ def counties_of(engine: Engine, codes: Sequence[str] | None) -> list[str]:
 # --- certificates ---------------------------------------------------------------------------------
 
 
-def revoke_certificate(engine: Engine, serial: str, *, reason: str) -> str:
-    """Revoke a certificate by its serial; returns the county it belongs to."""
+def revoke_certificate(engine: Engine, serial: str, *, reason: str, code: str = "") -> str:
+    """Revoke a certificate by its serial, and its check code where an old serial names two
+    certificates (issued offline by two PCs before device segments); returns its county."""
     serial, reason = serial.strip(), reason.strip()
     if not reason:
         raise ValueError("撤销证书须写明原因")
     with Session(engine) as session, session.begin():
         counter = lock_change_counter(session)
-        row = certificate_row(session, serial)
-        if row is None:
+        rows = [row for row in certificate_rows(session, serial) if not row.deleted]
+        if code:
+            typed = normalize_check_code(code)
+            rows = [
+                row
+                for row in rows
+                if check_code(json.loads(row.payload).get("verification_code", "")) == typed
+            ]
+        if not rows:
             raise LookupError(f"没有编号为 {serial} 的证书（区县同步上来之后才能撤销）")
+        if len(rows) > 1:
+            raise LookupError(f"编号 {serial} 对应 {len(rows)} 张证书，请用 --code 给出要撤销的那张的核验码")
+        row = rows[0]
         payload = json.loads(row.payload)
         if payload.get("revoked") and payload.get("revoked_reason") == reason:
             return row.county_code  # already so: no new version, nothing for the county to pull
@@ -76,7 +87,7 @@ def revoke_certificate(engine: Engine, serial: str, *, reason: str) -> str:
         row.payload = _json(payload)
         row.origin = PROVINCE_NODE
         row.seq = counter.value
-        # Indexed from now on, whatever wrote the row before (see verification.certificate_row).
+        # Indexed from now on, whatever wrote the row before (see verification.certificate_rows).
         row.natural_key = serial
         return row.county_code
 

@@ -24,6 +24,7 @@ from guopei_common.protocol import (
     RegisterResponse,
 )
 from server.db import AppliedOp, County, Device, RegistrationCode, SyncedRow, lock_change_counter, secret_hash
+from server.device_numbers import assign_number
 from server.push import BatchApplier, Pusher, feed_filter
 from server.scope import as_seen_by, rewrites
 
@@ -94,6 +95,7 @@ class SyncService:
                     public_key=request.public_key,
                 )
             )
+            assign_number(session, session.get_one(Device, request.device_id))
             county = session.get_one(County, code.county_code)
             return RegisterResponse(device_token=token, county_code=county.code, county_name=county.name)
 

@@ -44,30 +44,34 @@ def _payload(session: Session, entity: str, row_id: str) -> dict | None:
     return json.loads(row.payload) if row is not None else None
 
 
-def certificate_row(session: Session, serial: str) -> SyncedRow | None:
-    """The certificate row of this serial: by its natural key (the serial; indexed), or, for rows
-    written before natural keys were filled, by scanning only those rows that have none."""
-    row = session.scalar(
-        select(SyncedRow).where(SyncedRow.entity == "certificate", SyncedRow.natural_key == serial)
+def certificate_rows(session: Session, serial: str) -> list[SyncedRow]:
+    """The certificate rows of this serial: by natural key (the serial; indexed), and, for rows written
+    before natural keys were filled, by scanning only those rows that have none. More than one only for
+    serials issued before device segments by two offline PCs of a county (522727-2026-00041 twice)."""
+    rows = list(
+        session.scalars(
+            select(SyncedRow).where(SyncedRow.entity == "certificate", SyncedRow.natural_key == serial)
+        )
     )
-    if row is not None:
-        return row
     for row in session.scalars(
         select(SyncedRow).where(SyncedRow.entity == "certificate", SyncedRow.natural_key.is_(None))
     ):
         if json.loads(row.payload).get("serial") == serial:
-            return row
-    return None
+            rows.append(row)
+    return rows
 
 
 def verify_serial(engine: Engine, serial: str, code: str) -> PublicVerdict:
-    """The certificate of `serial`, if `code` is its check code; otherwise the same answer as for a
-    serial nobody issued."""
+    """The certificate of `serial` whose check code is `code` (the check code comes from the
+    certificate's own signature, so it names one certificate even where an old serial names two);
+    otherwise the same answer as for a serial nobody issued."""
     serial = serial.strip()[:40]
     typed = normalize_check_code(code)
     with Session(engine.execution_options(readonly=True)) as session:
-        row = certificate_row(session, serial) if serial and typed else None
-        if row is not None and not row.deleted:
+        rows = certificate_rows(session, serial) if serial and typed else []
+        for row in rows:
+            if row.deleted:
+                continue
             certificate = json.loads(row.payload)
             if check_code(certificate.get("verification_code", "")) == typed:
                 teacher = _payload(session, "teacher", certificate["teacher_id"]) or {}

@@ -2,9 +2,14 @@
 with this county device's Ed25519 key, reprints recorded, revocation with a reason, and checking a
 scanned certificate offline.
 
-Serials are county code + year + sequence. The next sequence is one past the highest serial of that
-county and year in the certificates table — revoked and deleted ones included, and the table is
-synced, so a reinstalled PC that has pulled its county's data back never reuses a number.
+Serials are county code + year + issuing device + sequence (`522727-2026-D02-00042`): the device
+segment (guopei_common.certificate_signing.device_segment) is the number the province gave this PC at
+registration, or, before it has one, a tag derived from the device id; two PCs of a county therefore
+never issue the same serial, online or offline. The next sequence is one past the highest serial of that
+county, year and device in the certificates table — revoked and deleted ones included, and the table
+is synced, so a reinstalled PC that has pulled its county's data back never reuses a number. Serials
+printed before device segments (`522727-2026-00042`) stay valid; revocation and verification name a
+certificate by its serial and issuing key together.
 """
 
 from __future__ import annotations
@@ -16,13 +21,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop.db.models import Certificate, Enrollment, Project, Setting, Teacher, TrainingClass
+from desktop.db.models import Certificate, Device, Enrollment, Project, Setting, Teacher, TrainingClass
 from desktop.errors import UserInputError
 from guopei_common.certificate_signing import (
     CertificateClaims,
     Verification,
     certificate_serial,
+    device_segment,
     generate_key,
+    identity_of,
     key_id,
     parse_serial,
     public_key_of,
@@ -34,6 +41,8 @@ from guopei_common.vocab import EnrollmentStatus
 
 KEY_SETTING = "device.signing_key"  # local only: the settings table is never synced
 KNOWN_KEYS_SETTING = "keys.certificate_public_keys"  # key id → public key (hex), from the province
+# The number the province gave this device (an int, set at registration and by every sync).
+DEVICE_NUMBER_SETTING = "device.number"
 
 
 def signing_key(session: Session) -> bytes:
@@ -71,8 +80,27 @@ def register_public_key(session: Session, public: bytes) -> str:
     return kid
 
 
-def next_sequence(session: Session, county_code: str, year: int) -> int:
-    prefix = certificate_serial(county_code, year, 1)[:-5]
+def device_number(session: Session) -> int | None:
+    setting = session.get(Setting, DEVICE_NUMBER_SETTING)
+    return int(setting.value) if setting is not None and setting.value is not None else None
+
+
+def set_device_number(session: Session, number: int) -> None:
+    setting = session.get(Setting, DEVICE_NUMBER_SETTING)
+    if setting is None:
+        session.add(Setting(key=DEVICE_NUMBER_SETTING, value=number))
+    elif setting.value != number:
+        setting.value = number
+
+
+def serial_device(session: Session) -> str:
+    """This PC's segment of the serials it issues (`D02`, or `LK7QDM` while it has no number)."""
+    device = session.scalar(select(Device.id))
+    return device_segment(device_number=device_number(session), device_id=str(device))
+
+
+def next_sequence(session: Session, county_code: str, year: int, *, device: str = "") -> int:
+    prefix = certificate_serial(county_code, year, 1, device=device)[:-5]
     serials = session.scalars(select(Certificate.serial).where(Certificate.serial.startswith(prefix)))
     return max((parse_serial(serial).sequence for serial in serials), default=0) + 1
 
@@ -101,10 +129,11 @@ def issue_for_project(
     """A certificate for every completed trainee of the project that has none; returns their ids."""
     project = session.get_one(Project, project_id)
     private = signing_key(session)
-    sequence = next_sequence(session, county_code, issued_on.year)
+    device = serial_device(session)
+    sequence = next_sequence(session, county_code, issued_on.year, device=device)
     ids = []
     for enrollment, teacher in awaiting_certificates(session, project_id):
-        serial = certificate_serial(county_code, issued_on.year, sequence)
+        serial = certificate_serial(county_code, issued_on.year, sequence, device=device)
         sequence += 1
         claims = CertificateClaims(
             serial=serial,
@@ -156,8 +185,10 @@ def revoke_all(session: Session, serials: Sequence[str], *, reason: str) -> None
 
 
 def verify(session: Session, text: str) -> Verification:
-    """Check a scanned certificate QR against the keys known here and the revocations synced here."""
-    revoked = set(session.scalars(select(Certificate.serial).where(Certificate.revoked.is_(True))))
+    """Check a scanned certificate QR against the keys known here and the revocations synced here
+    (each named by serial and issuing key: another PC's certificate under the same old serial stays valid)."""
+    codes = session.scalars(select(Certificate.verification_code).where(Certificate.revoked.is_(True)))
+    revoked = {identity_of(code) for code in codes}
     return verify_payload(text.strip(), known_public_keys(session), revoked=revoked)
 
 

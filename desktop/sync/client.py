@@ -53,6 +53,7 @@ from guopei_common.protocol import (
     BadPayload,
     Change,
     ConflictPage,
+    DeviceNumberResponse,
     DeviceResponse,
     KeysResponse,
     OpResult,
@@ -950,10 +951,25 @@ class SyncClient:
         if self._divergence_check_due():
             pulled += self.check_divergence()
         self.fetch_province()
+        self.fetch_device_number()
         self.fetch_conflicts()
         self.fetch_transfers()
         self.fetch_app_release()
         return pushed, pulled
+
+    def fetch_device_number(self) -> int | None:
+        """This PC's number within its county (the D02 of the serials it issues from now on), kept in
+        settings; None from a server from before device numbers."""
+        try:
+            body = self._body(self._request("GET", "/v1/device-number"))
+        except ServerRefused as error:
+            if error.status not in (404, 405):
+                raise
+            return None
+        number = DeviceNumberResponse.model_validate(body).number
+        with self.db.write() as session:
+            certificates.set_device_number(session, number)
+        return number
 
     def fetch_transfers(self) -> int:
         """The teacher transfers (调动申请) this county asked for and those for its teachers, as the

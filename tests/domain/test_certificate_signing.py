@@ -16,8 +16,11 @@ from guopei_common.certificate_signing import (
     VALID,
     CertificateClaims,
     Serial,
+    certificate_identity,
     certificate_serial,
+    device_segment,
     generate_key,
+    identity_of,
     key_id,
     parse_serial,
     public_key_of,
@@ -161,12 +164,48 @@ def test_malformed_key_in_the_list_does_not_raise() -> None:
     assert verify_payload(text, {key_id(COUNTY_PUBLIC): b"\x00"}).reason == UNKNOWN_KEY
 
 
-def test_revoked_serial() -> None:
+def test_revoked_certificate() -> None:
     text = sign_payload(CLAIMS, COUNTY_KEY)
-    result = verify_payload(text, KEYS, revoked={"522727-2026-00042"})
+    revoked = {certificate_identity("522727-2026-00042", key_id(COUNTY_PUBLIC))}
+    result = verify_payload(text, KEYS, revoked=revoked)
     # The claims are still shown, so the person sees which certificate was revoked.
     assert (result.valid, result.claims, result.reason) == (False, CLAIMS, REVOKED)
-    assert verify_payload(text, KEYS, revoked={"522727-2026-00043"}).valid
+    assert identity_of(text) in revoked
+    assert verify_payload(
+        text, KEYS, revoked={certificate_identity("522727-2026-00043", key_id(COUNTY_PUBLIC))}
+    ).valid
+
+
+def test_revocation_keys_on_the_issuing_key_not_the_serial() -> None:
+    """Two PCs of a county that both issued 522727-2026-00042 before device segments: revoking one
+    leaves the other valid."""
+    both = {**KEYS, key_id(public_key_of(OTHER_KEY)): public_key_of(OTHER_KEY)}
+    mine, theirs = sign_payload(CLAIMS, COUNTY_KEY), sign_payload(CLAIMS, OTHER_KEY)
+    revoked = {identity_of(mine)}
+    assert verify_payload(mine, both, revoked=revoked).reason == REVOKED
+    assert verify_payload(theirs, both, revoked=revoked).valid
+
+
+@pytest.mark.parametrize(
+    ("county", "year", "device", "sequence", "serial"),
+    [
+        ("522727", 2026, "D02", 42, "522727-2026-D02-00042"),
+        ("522727", 2026, "D123", 1, "522727-2026-D123-00001"),
+        ("110101", 2030, "LK7QDMA", 99999, "110101-2030-LK7QDMA-99999"),
+    ],
+)
+def test_device_serials_round_trip(county: str, year: int, device: str, sequence: int, serial: str) -> None:
+    assert certificate_serial(county, year, sequence, device=device) == serial
+    assert parse_serial(serial) == Serial(county, year, sequence, device)
+
+
+def test_device_segments() -> None:
+    assert device_segment(device_number=2, device_id="x") == "D02"
+    offline = device_segment(device_number=None, device_id="6f0c5a56-3c1e-4e63-9d0e-2a7f1c9b8e41")
+    assert offline.startswith("L") and len(offline) == 7
+    assert parse_serial(f"522727-2026-{offline}-00001").device == offline
+    with pytest.raises(ValueError):
+        certificate_serial("522727", 2026, 1, device="X9")
 
 
 @pytest.mark.parametrize(

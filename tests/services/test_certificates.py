@@ -30,7 +30,8 @@ def test_issue_continues_the_sequence_and_signs_each_certificate(writable_demo):
     db = writable_demo
     project_id = completed_project(db)
     with db.read() as session:
-        highest = certificates.next_sequence(session, "522727", 2026) - 1
+        device = certificates.serial_device(session)
+        highest = certificates.next_sequence(session, "522727", 2026, device=device) - 1
     with db.write() as session:
         issued = certificates.issue_for_project(session, project_id, county_code="522727", issued_on=ISSUED)
         again = certificates.issue_for_project(session, project_id, county_code="522727", issued_on=ISSUED)
