@@ -25,6 +25,7 @@ from desktop.db.models import (
 from desktop.domain.credits import CreditGrant, CreditPolicy, check_credit_transition, credits_for, editable
 from desktop.errors import UserInputError
 from desktop.io.xlsx_writer import write_xlsx
+from desktop.services.selection import find_teacher
 from guopei_common.vocab import CreditStatus, EnrollmentStatus, Program, SessionFormat, TrainingLevel
 
 POLICY_SETTING = "policy.credits"
@@ -124,6 +125,23 @@ def add_manual(
     session.add(entry)
     session.flush()
     return entry.id
+
+
+def add_manual_for(
+    session: Session, *, id_number: str, year: int, level: TrainingLevel, hours: float, reason: str
+) -> str:
+    """A manual entry for the teacher with this ID number, its credits from the county's default rule."""
+    teacher = find_teacher(session, id_number)
+    grant = credits_for(credit_policy(session).default, face_to_face_hours=hours, online_hours=0)
+    return add_manual(
+        session,
+        teacher_id=teacher.id,
+        year=year,
+        level=level,
+        hours=hours,
+        credits=grant.credits,
+        reason=reason,
+    )
 
 
 def change_status(

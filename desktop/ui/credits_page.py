@@ -3,6 +3,7 @@ submission to the province, and the county's summary per school."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -15,18 +16,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
-from desktop.db.models import Project
-from desktop.domain.credits import credits_for
-from desktop.errors import GuopeiError
-from desktop.services import credits
+from desktop.services import credits, project_choices
 from desktop.services.credits import CreditRow
-from desktop.services.selection import find_teacher
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.flow_layout import FlowLayout
+from desktop.ui.operations import Op
 from desktop.ui.widgets import fill_table, read_only_table, selected_keys
-from guopei_common.vocab import CreditStatus, ProjectStatus, TrainingLevel
+from guopei_common.vocab import CreditStatus, TrainingLevel
 
 
 class CreditsPage(QWidget):
@@ -85,12 +82,11 @@ class CreditsPage(QWidget):
             self.reload()
 
     def reload(self) -> None:
-        with self.context.db.read() as session:
-            self.rows = credits.entries(
-                session,
-                year=self.year.currentData(),
-                status=CreditStatus(code) if (code := self.status.currentData()) else None,
-            )
+        self.rows = self.context.read(
+            credits.entries,
+            year=self.year.currentData(),
+            status=CreditStatus(code) if (code := self.status.currentData()) else None,
+        )
         fill_table(
             self.table,
             [
@@ -114,36 +110,27 @@ class CreditsPage(QWidget):
             )
         )
 
-    def _write(self, action, done: str) -> bool:
-        try:
-            with self.context.db.write() as session:
-                count = action(session)
-        except (ValueError, GuopeiError) as error:
-            self.context.report_error(self, error)
-            return False
-        self.context.announce(Changes(frozenset({"credit_entries"})))
-        self.context.inform(self, self.tr("学分登记"), done.format(n=count))
-        return True
+    def _change(self, done: str, work: Callable[..., object], /, *args: object, **kwargs: object) -> bool:
+        """Run a credits operation; `done` tells how many entries it touched ({n}: what `work` returned)."""
+
+        def tell(count: object) -> None:
+            self.context.inform(self, self.tr("学分登记"), done.format(n=count))
+
+        return Op(self, self.context, work, *args, **kwargs).success(tell).run()
 
     def choose_project_to_generate(self) -> None:
-        with self.context.db.read() as session:
-            finished = session.execute(
-                select(Project.id, Project.code, Project.name)
-                .where(Project.status == ProjectStatus.FINISHED.value, Project.deleted.is_(False))
-                .order_by(Project.end_date.desc())
-            ).all()
-        labels = [f"{code} {name}" for _, code, name in finished]
+        finished = self.context.read(project_choices.finished)
+        labels = [choice.label for choice in finished]
         if not labels:
             self.context.inform(self, self.tr("学分登记"), self.tr("还没有已结束的项目。"))
             return
         label, ok = QInputDialog.getItem(self, self.tr("生成学分"), self.tr("项目："), labels, 0, False)
         if ok:
-            self.generate(finished[labels.index(label)][0])
+            self.generate(finished[labels.index(label)].id)
 
     def generate(self, project_id: str) -> bool:
-        return self._write(
-            lambda s: credits.generate_for_project(s, project_id),
-            self.tr("已为 {n} 名结业学员生成学分草稿。"),
+        return self._change(
+            self.tr("已为 {n} 名结业学员生成学分草稿。"), credits.generate_for_project, project_id
         )
 
     def add_manual_entry(self) -> None:
@@ -164,36 +151,25 @@ class CreditsPage(QWidget):
             self.add_manual(number, TrainingLevel(list(TrainingLevel)[levels.index(level)]), hours, reason)
 
     def add_manual(self, id_number: str, level: TrainingLevel, hours: float, reason: str) -> bool:
-        year = self.year.currentData()
-
-        def action(session) -> int:
-            teacher = find_teacher(session, id_number)
-            rule = credits.credit_policy(session).default
-            grant = credits_for(rule, face_to_face_hours=hours, online_hours=0)
-            credits.add_manual(
-                session,
-                teacher_id=teacher.id,
-                year=year,
-                level=level,
-                hours=hours,
-                credits=grant.credits,
-                reason=reason,
-            )
-            return 1
-
-        return self._write(action, self.tr("已登记 {n} 条（草稿，提交后由省级平台审核）。"))
+        return self._change(
+            self.tr("已登记 1 条（草稿，提交后由省级平台审核）。"),
+            credits.add_manual_for,
+            id_number=id_number,
+            year=self.year.currentData(),
+            level=level,
+            hours=hours,
+            reason=reason,
+        )
 
     def submit_selected(self) -> bool:
         ids = selected_keys(self.table)
-        return bool(ids) and self._write(
-            lambda s: credits.change_status(s, ids, CreditStatus.SUBMITTED),
-            self.tr("已提交 {n} 条，等待省级平台审核。"),
+        return bool(ids) and self._change(
+            self.tr("已提交 {n} 条，等待省级平台审核。"), credits.change_status, ids, CreditStatus.SUBMITTED
         )
 
     def submit_year(self) -> bool:
-        year = self.year.currentData()
-        return self._write(
-            lambda s: credits.submit_year(s, year), self.tr("已提交 {n} 条，等待省级平台审核。")
+        return self._change(
+            self.tr("已提交 {n} 条，等待省级平台审核。"), credits.submit_year, self.year.currentData()
         )
 
     def choose_summary_file(self) -> None:
@@ -204,8 +180,7 @@ class CreditsPage(QWidget):
             self.export_summary(Path(chosen))
 
     def export_summary(self, out: Path) -> int:
-        with self.context.db.read() as session:
-            count = credits.county_summary_xlsx(session, self.year.currentData(), out)
+        count = self.context.read(credits.county_summary_xlsx, self.year.currentData(), out)
         self.context.inform(
             self, self.tr("导出"), self.tr("已导出 {n} 所学校的学分汇总到 {path}").format(n=count, path=out)
         )
