@@ -120,6 +120,10 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "stage": _s(10, ""),
         "in_sanqu_sanzhou": _flag(),
         "in_contiguous_poverty_area": _flag(),
+        "in_former_poverty_county": _flag(),
+        "in_key_assistance_county": _flag(),
+        "in_ethnic_area": _flag(),
+        "flags_source": _s(200, ""),
     },
     "teacher": {
         "id_number": _s(18, pattern=_ID_NUMBER),
@@ -156,6 +160,7 @@ COLUMNS: dict[str, dict[str, Column]] = {
         "name": _s(200),
         "program": _choice(_values(Program), 30),
         "project_type": _choice(_values(ProjectType), 30),
+        "topic": _s(50, ""),
         "mode": _choice(_values(DeliveryMode), 10),
         "hours": _number(),
         "credits": _number(),

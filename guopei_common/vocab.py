@@ -143,6 +143,8 @@ class TeacherRole(Labelled):
     TEACHER = ("teacher", "教师")
     PRINCIPAL = ("principal", "校长")
     KINDERGARTEN_DIRECTOR = ("kindergarten_director", "园长")
+    VICE_PRINCIPAL = ("vice_principal", "副校长")
+    VICE_KINDERGARTEN_DIRECTOR = ("vice_kindergarten_director", "副园长")
 
 
 class BackboneLevel(Labelled):

@@ -95,7 +95,7 @@ def revoke_certificate(engine: Engine, serial: str, *, reason: str, code: str = 
 # --- projects -------------------------------------------------------------------------------------
 
 _REQUIRED = ("code", "name", "program", "project_type", "mode", "hours", "credits", "start_date", "end_date")
-_OPTIONAL = ("quota", "institution", "chief_expert", "status", "conditions", "completion_rule")
+_OPTIONAL = ("quota", "topic", "institution", "chief_expert", "status", "conditions", "completion_rule")
 
 
 def _choice(kind: type[Labelled], value: object, field: str) -> str:
@@ -141,6 +141,7 @@ def project_fields(spec: dict[str, Any]) -> dict[str, Any]:
         "name": name,
         "program": _choice(Program, spec["program"], "program"),
         "project_type": _choice(ProjectType, spec["project_type"], "project_type"),
+        "topic": str(spec.get("topic", "")).strip()[:50],
         "mode": _choice(DeliveryMode, spec["mode"], "mode"),
         "hours": hours,
         "credits": credits,

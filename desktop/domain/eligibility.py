@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from desktop.domain import policy_text
 from desktop.domain.codes import code_table
 from guopei_common.conditions import Conditions
-from guopei_common.vocab import EnrollmentStatus, Program, ProjectType, TeacherRole
+from guopei_common.vocab import EnrollmentStatus, Program, ProjectType, TeacherRole, TrainingLevel
 
 # Statuses that hold a place in a project (the seat is taken until the trainee leaves).
 SEAT_HOLDING = frozenset(
@@ -53,6 +54,7 @@ class ProjectFacts:
     end: dt.date
     quota: int
     conditions: Conditions
+    topic: str = ""  # 主题: what the training is about (心理健康教育, 新课标教学 …)
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class PastEnrollment:
     start: dt.date
     end: dt.date
     status: EnrollmentStatus
+    topic: str = ""
+    subjects: tuple[str, ...] = ()  # the project's 学科 condition
 
 
 @dataclass(frozen=True)
@@ -91,11 +95,59 @@ class Ban:
 
 
 @dataclass(frozen=True)
+class LevelLimit:
+    """At most `limit` participations at one level per `years` years."""
+
+    limit: int
+    years: int
+
+    def __post_init__(self) -> None:
+        if self.limit < 1 or self.years < 1:
+            raise ValueError(f"参训次数上限和周期年数应至少为 1，收到 {self.limit} 次/{self.years} 年")
+
+
+@dataclass(frozen=True)
 class Policy:
-    """Province-configurable limits (杜绝重复培训)."""
+    """The province's limits (杜绝重复培训): N 国培 participations per M years, and optionally the same
+    for other levels. The window of the "same training" rule is the level's cycle, else M years."""
 
     guopei_limit: int = 1  # 国培 participations allowed …
     cycle_years: int = 3  # … per this many years
+    # Limits of the other levels (省级, 地市级 …), as the province sets them; none by default.
+    level_limits: dict[TrainingLevel, LevelLimit] = field(default_factory=dict)
+
+    def limit_for(self, level: TrainingLevel) -> LevelLimit | None:
+        if level == TrainingLevel.NATIONAL:
+            return LevelLimit(self.guopei_limit, self.cycle_years)
+        return self.level_limits.get(level)
+
+    def window_years(self, level: TrainingLevel) -> int:
+        limit = self.limit_for(level)
+        return limit.years if limit is not None else self.cycle_years
+
+    def to_dict(self) -> dict:
+        return {
+            "guopei_limit": self.guopei_limit,
+            "cycle_years": self.cycle_years,
+            "level_limits": {
+                level.value: {"limit": rule.limit, "years": rule.years}
+                for level, rule in self.level_limits.items()
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, values: dict) -> Policy:
+        # A level this release does not know comes from a newer province: skipped, as in CreditPolicy.
+        levels = {level.value: level for level in TrainingLevel}
+        return cls(
+            guopei_limit=int(values.get("guopei_limit", 1)),
+            cycle_years=int(values.get("cycle_years", 3)),
+            level_limits={
+                levels[code]: LevelLimit(int(rule["limit"]), int(rule["years"]))
+                for code, rule in (values.get("level_limits") or {}).items()
+                if code in levels and levels[code] != TrainingLevel.NATIONAL
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -103,6 +155,10 @@ class Reason:
     rule: str  # a stable key, e.g. "stage", "ban", "cycle"
     text: str  # Chinese, shown to people and exported
     met: bool
+    source: str = ""  # the rule in the notice's words (policy_text.Source.cite()), shown on a refusal
+
+    def explained(self) -> str:
+        return f"{self.text}（{self.source}）" if self.source and not self.met else self.text
 
 
 @dataclass(frozen=True)
@@ -120,7 +176,12 @@ class Decision:
     def summary(self) -> str:
         if self.eligible:
             return "符合参训条件"
-        return "不符合：" + "；".join(reason.text for reason in self.refusals)
+        sources = dict.fromkeys(reason.source for reason in self.refusals if reason.source)
+        return (
+            "不符合："
+            + "；".join(reason.text for reason in self.refusals)
+            + "".join(f"。{s}" for s in sources)
+        )
 
 
 def years_before(day: dt.date, years: int) -> dt.date:
@@ -221,40 +282,13 @@ def decide(
                     "ban",
                     f"诚信档案：{ban.project_name}{ban.kind_label}，{ban.until:%Y年%m月%d日}前不得参加国培",
                     False,
+                    policy_text.BAN.cite(),
                 )
             )
         if not active_bans:
             reasons.append(Reason("ban", "无限制参加国培的诚信记录", True))
-        window_start = years_before(project.start, policy.cycle_years)
-        counted = [
-            past
-            for past in others
-            if past.program.is_guopei and past.status in PARTICIPATION and past.start > window_start
-        ]
-        ok = len(counted) < policy.guopei_limit
-        names = "、".join(past.project_name for past in counted)
-        reasons.append(
-            Reason(
-                "cycle",
-                f"近 {policy.cycle_years} 年参加国培 {len(counted)} 次"
-                + ("" if ok else f"（{names}），已达上限 {policy.guopei_limit} 次"),
-                ok,
-            )
-        )
-    window_start = years_before(project.start, policy.cycle_years)
-    same_type = [
-        past
-        for past in others
-        if past.project_type == project.project_type
-        and (past.status in ACTIVE or (past.status == EnrollmentStatus.COMPLETED and past.end > window_start))
-    ]
-    for past in same_type:
-        state = "正在参加" if past.status in ACTIVE else "已完成"
-        reasons.append(
-            Reason(
-                "same_type", f"{state}同类培训“{past.project_name}”（{past.end:%Y年}），不得重复培训", False
-            )
-        )
+    reasons += _cycle_reasons(project, others, policy)
+    reasons += _same_training_reasons(project, others, policy)
     overlapping = [
         past
         for past in others
@@ -279,3 +313,74 @@ def decide(
         )
     )
     return Decision(tuple(reasons))
+
+
+def _cycle_reasons(project: ProjectFacts, others: list[PastEnrollment], policy: Policy) -> list[Reason]:
+    """The province's N participations per M years at the project's level (国培 always has one)."""
+    level = project.program.level
+    limit = policy.limit_for(level)
+    if limit is None:
+        return []
+    window_start = years_before(project.start, limit.years)
+    counted = [
+        past
+        for past in others
+        if past.program.level == level and past.status in PARTICIPATION and past.start > window_start
+    ]
+    ok = len(counted) < limit.limit
+    what = "国培" if level == TrainingLevel.NATIONAL else f"{level.label}培训"
+    text = f"近 {limit.years} 年参加{what} {len(counted)} 次"
+    if not ok:
+        names = "、".join(past.project_name for past in counted)
+        text += f"（{names}），已达省定上限：每 {limit.years} 年至多 {limit.limit} 次"
+    return [
+        Reason(
+            "cycle" if level == TrainingLevel.NATIONAL else "level_cycle",
+            text,
+            ok,
+            f"省级政策“每 {limit.years} 年至多参加{what} {limit.limit} 次”，{policy_text.REPEAT.cite()}",
+        )
+    ]
+
+
+def normalise_topic(topic: str) -> str:
+    return "".join(topic.split())
+
+
+def same_training(project: ProjectFacts, past: PastEnrollment) -> bool:
+    """同类培训: the same level, the same type and the same topic (and, where both name subjects, a
+    shared subject). Another level is never a repeat: the notice's 分层递进 runs county → city →
+    province → nation. A project without a topic cannot be told apart from another of its level and
+    type, so it counts as the same."""
+    if past.program.level != project.program.level or past.project_type != project.project_type:
+        return False
+    mine, theirs = normalise_topic(project.topic), normalise_topic(past.topic)
+    if mine and theirs and mine != theirs:
+        return False
+    subjects = project.conditions.subjects
+    return not (subjects and past.subjects and not set(subjects) & set(past.subjects))
+
+
+def _same_training_reasons(
+    project: ProjectFacts, others: list[PastEnrollment], policy: Policy
+) -> list[Reason]:
+    window_start = years_before(project.start, policy.window_years(project.program.level))
+    reasons = []
+    for past in others:
+        if not same_training(project, past):
+            continue
+        if not (
+            past.status in ACTIVE or (past.status == EnrollmentStatus.COMPLETED and past.end > window_start)
+        ):
+            continue
+        state = "正在参加" if past.status in ACTIVE else "已完成"
+        topic = f"主题“{past.topic}”" if past.topic else "未填写主题"
+        reasons.append(
+            Reason(
+                "same_training",
+                f"{state}同级同类同主题的培训“{past.project_name}”（{past.end:%Y年}，{topic}），不得重复培训",
+                False,
+                policy_text.REPEAT.cite(),
+            )
+        )
+    return reasons

@@ -34,6 +34,7 @@ from desktop.db.models import (
     Enrollment,
     EnrollmentEvent,
     IntegrityRecord,
+    OperatorAccount,
     Project,
     ReservePoolEntry,
     School,
@@ -47,6 +48,8 @@ from desktop.domain.codes import code_table
 from desktop.domain.eligibility import ACTIVE, PARTICIPATION, Policy, years_before
 from desktop.domain.enrollment_flow import ban_until
 from desktop.domain.ids import natural_id, new_id
+from desktop.domain.roles import Role
+from desktop.services.accounts import hash_password
 from guopei_common.certificate_signing import certificate_serial
 from guopei_common.conditions import Conditions
 from guopei_common.idnumber import make_id_number
@@ -109,6 +112,7 @@ VILLAGE_TAILS = "青塘岜中寨坝场坡湾冲洞河龙关"
 DEMO_MARK = "county.demo"
 
 CHUNK = 5000  # rows per insert_synced_rows call
+DEMO_FLAGS_SOURCE = "演示数据：按省乡村振兴部门公布的名单标注"
 MIN_TEACHERS = 50
 INACTIVE_SHARE = 20  # one teacher in twenty has retired or moved away
 MAX_CERTIFICATES = 40
@@ -310,7 +314,10 @@ class _Person:
     guopei_start: dt.date | None = None  # start of the latest 国培 project they took part in
     banned_until: dt.date | None = None
     # (end, final status) of their enrollments by project type, for the no-repeated-training rule.
-    by_type: dict[ProjectType, list[tuple[dt.date, EnrollmentStatus]]] = field(default_factory=dict)
+    # Trainings taken, by (level, type, topic), with their end, final status and subject.
+    by_training: dict[tuple[str, ProjectType, str], list[tuple[dt.date, EnrollmentStatus, str]]] = field(
+        default_factory=dict
+    )
 
 
 # --- projects ---------------------------------------------------------------------------------------
@@ -378,6 +385,7 @@ class _Template:
     mode: DeliveryMode
     hours: int  # a multiple of 6: whole face-to-face days
     title: str
+    topic: str  # 主题: with level and type, what counts as the same training
     stages: tuple[str, ...]
     quota: tuple[int, int]
     months: tuple[int, ...]  # when editions start
@@ -401,103 +409,135 @@ KINDERGARTEN_COLLEGE = "黔南民族幼儿师范高等专科学校"
 NATIONAL_UNIVERSITIES = ("北京师范大学", "华东师范大学")
 TEMPLATES = [
     _Template(
-        MIDWEST, BACKBONE, BLENDED, 90, "乡村中小学骨干教师能力提升培训", ("21", "31"), (30, 50),
+        MIDWEST, BACKBONE, BLENDED, 90, "乡村中小学骨干教师能力提升培训", "学科教学能力",
+        ("21", "31"), (30, 50),
         (7, 8, 10), PROVINCIAL_INSTITUTIONS, by_subject=True, min_years=5, max_age=50, rural_only=True,
         poverty_area_only=True,
     ),
     _Template(
-        MIDWEST, NEW_TEACHER, OFFLINE, 60, "乡村新入职教师规范化培训", ("21", "31", "34"), (30, 50),
+        MIDWEST, NEW_TEACHER, OFFLINE, 60, "乡村新入职教师规范化培训", "师德师风与教学规范",
+        ("21", "31", "34"), (30, 50),
         (8, 9), PROVINCIAL_INSTITUTIONS, max_years=3, max_age=35, rural_only=True,
     ),
     _Template(
-        MIDWEST, ProjectType.PRINCIPAL_IMPROVEMENT, OFFLINE, 60, "乡村中小学校长提高培训", ("21", "31"),
+        MIDWEST, ProjectType.PRINCIPAL_IMPROVEMENT, OFFLINE, 60, "乡村中小学校长提高培训", "乡村学校治理",
+        ("21", "31"),
         (6, 12), (10, 11), PROVINCIAL_INSTITUTIONS, roles=PRINCIPALS, min_years=10, rural_only=True,
         poverty_area_only=True,
     ),
     _Template(
-        MIDWEST, ProjectType.YOUNG_TEACHER, ONLINE, 48, "乡村青年教师助力培训", ("21", "31"), (40, 60),
+        MIDWEST, ProjectType.YOUNG_TEACHER, ONLINE, 48, "乡村青年教师助力培训", "青年教师专业成长",
+        ("21", "31"), (40, 60),
         (3, 4, 10), PROVINCIAL_INSTITUTIONS, max_age=35, rural_only=True,
     ),
     _Template(
         MIDWEST, ProjectType.IT_ABILITY, ONLINE, 48, "信息技术应用能力提升工程2.0整校推进培训",
+        "信息技术应用能力",
         ("21", "31", "34"), (50, 80), (3, 9), PROVINCIAL_INSTITUTIONS,
     ),
     _Template(
         MIDWEST, ProjectType.NATIONAL_LANGUAGE, BLENDED, 36, "国家通用语言文字应用能力提升培训",
+        "国家通用语言文字",
         ("10", "21"), (30, 50), (5, 6, 10), PROVINCIAL_INSTITUTIONS, rural_only=True,
     ),
     _Template(
-        MIDWEST, ProjectType.TRAINER_TEAM, BLENDED, 120, "县级培训者团队研修", ("21", "31", "34"), (5, 10),
+        MIDWEST, ProjectType.TRAINER_TEAM, BLENDED, 120, "县级培训者团队研修", "培训者能力",
+        ("21", "31", "34"), (5, 10),
         (7,), PROVINCIAL_INSTITUTIONS, by_subject=True, min_years=8, reserve_pool_only=True,
     ),
     _Template(
-        KINDER, BACKBONE, BLENDED, 72, "乡村幼儿园骨干教师能力提升培训", ("10",), (20, 30), (7, 8),
+        KINDER, BACKBONE, BLENDED, 72, "乡村幼儿园骨干教师能力提升培训", "保教能力",
+        ("10",), (20, 30), (7, 8),
         (KINDERGARTEN_COLLEGE, "贵州师范大学"), min_years=3, max_age=50, rural_only=True,
     ),
     _Template(
-        KINDER, ProjectType.PRINCIPAL_APPOINTMENT, OFFLINE, 48, "乡村幼儿园园长任职培训", ("10",), (5, 10),
+        KINDER, ProjectType.PRINCIPAL_APPOINTMENT, OFFLINE, 48, "乡村幼儿园园长任职培训", "幼儿园管理",
+        ("10",), (5, 10),
         (4, 11), (KINDERGARTEN_COLLEGE,), roles=DIRECTORS, rural_only=True,
     ),
     _Template(
-        KINDER, NEW_TEACHER, OFFLINE, 60, "乡村幼儿园新入职教师培训", ("10",), (15, 30), (8,),
+        KINDER, NEW_TEACHER, OFFLINE, 60, "乡村幼儿园新入职教师培训", "师德师风与保教规范",
+        ("10",), (15, 30), (8,),
         (KINDERGARTEN_COLLEGE,), max_years=3, max_age=35,
     ),
     _Template(
-        DEMONSTRATION, ProjectType.PRINCIPAL_ADVANCED, OFFLINE, 72, "中小学校长高级研修", ("31", "34"),
+        DEMONSTRATION, ProjectType.PRINCIPAL_ADVANCED, OFFLINE, 72, "中小学校长高级研修",
+        "办学思想与学校文化",
+        ("31", "34"),
         (1, 3), (11,), NATIONAL_UNIVERSITIES, roles=PRINCIPALS, min_years=10,
     ),
     _Template(
-        DEMONSTRATION, BACKBONE, ONLINE, 60, "骨干教师示范性网络研修", ("31", "34"), (5, 10), (4, 10),
+        DEMONSTRATION, BACKBONE, ONLINE, 60, "骨干教师示范性网络研修", "学科教学能力",
+        ("31", "34"), (5, 10), (4, 10),
         NATIONAL_UNIVERSITIES, by_subject=True, min_years=8,
     ),
     _Template(
         Program.PROVINCIAL, BACKBONE, OFFLINE, 60, "普通高中骨干教师新课程新教材实施能力提升培训",
+        "新课程新教材",
         ("34",), (15, 30), (7, 8), ("贵州师范大学",), by_subject=True, min_years=5,
     ),
     _Template(
-        Program.PROVINCIAL, THEMATIC, BLENDED, 36, "中小学心理健康教育专题培训", ("21", "31", "34"),
+        Program.PROVINCIAL, THEMATIC, BLENDED, 36, "中小学心理健康教育专题培训", "心理健康教育",
+        ("21", "31", "34"),
         (30, 50), (4, 11), ("贵州省教育科学研究院", "贵州师范学院"),
     ),
     _Template(
-        Program.PROVINCIAL, THEMATIC, OFFLINE, 30, "中小学班主任能力提升培训", ("21", "31", "34"),
+        Program.PROVINCIAL, THEMATIC, OFFLINE, 30, "中小学班主任能力提升培训", "班主任工作",
+        ("21", "31", "34"),
         (30, 50), (5, 9), ("贵州师范学院",),
     ),
     _Template(
-        Program.CITY, THEMATIC, OFFLINE, 30, "初中学科教学能力提升专题培训", ("31",), (30, 50), (4, 10),
+        Program.CITY, THEMATIC, OFFLINE, 30, "初中学科教学能力提升专题培训", "学科教学能力",
+        ("31",), (30, 50), (4, 10),
         ("黔南州教师发展中心", "黔南民族师范学院"), by_subject=True,
     ),
     _Template(
-        Program.CITY, ProjectType.PRINCIPAL_APPOINTMENT, OFFLINE, 36, "中小学校长任职资格培训",
+        Program.CITY, ProjectType.PRINCIPAL_APPOINTMENT, OFFLINE, 36, "中小学校长任职资格培训", "任职资格",
         ("21", "31", "34"), (3, 8), (3, 9), ("黔南州教师发展中心",), roles=PRINCIPALS,
     ),
     _Template(
-        Program.COUNTY, THEMATIC, OFFLINE, 24, "义务教育新课标教学专题培训", ("21", "31"), (80, 120),
+        Program.COUNTY, THEMATIC, OFFLINE, 24, "义务教育新课标教学专题培训", "新课标教学",
+        ("21", "31"), (80, 120),
         (3, 9), (CENTRE,),
     ),
     _Template(
-        Program.COUNTY, BACKBONE, OFFLINE, 30, "县级骨干教师研修", ("21", "31", "34"), (40, 60), (4, 10),
+        Program.COUNTY, BACKBONE, OFFLINE, 30, "县级骨干教师研修", "学科教学能力",
+        ("21", "31", "34"), (40, 60), (4, 10),
         (CENTRE,), by_subject=True, min_years=5,
     ),
     _Template(
-        Program.COUNTY, NEW_TEACHER, OFFLINE, 36, "新教师岗前培训", ("10", "21", "31", "34"), (40, 80), (8,),
+        Program.COUNTY, NEW_TEACHER, OFFLINE, 36, "新教师岗前培训", "师德师风与教学规范",
+        ("10", "21", "31", "34"), (40, 80), (8,),
         (CENTRE,), max_years=1, max_age=35,
     ),
     _Template(
-        Program.COUNTY, THEMATIC, OFFLINE, 24, "幼儿园保教质量提升专题培训", ("10",), (40, 60), (5, 11),
+        Program.COUNTY, THEMATIC, OFFLINE, 24, "幼儿园保教质量提升专题培训", "保教质量",
+        ("10",), (40, 60), (5, 11),
         (CENTRE,),
     ),
     _Template(
         Program.COUNTY, ProjectType.NATIONAL_LANGUAGE, ONLINE, 24, "国家通用语言文字规范化培训",
+        "国家通用语言文字",
         ("10", "21"), (60, 100), (6, 12), (CENTRE,),
     ),
     _Template(
-        Program.SCHOOL, THEMATIC, ONLINE, 24, "校本研修：作业设计与实施", ("21", "31", "34"), (80, 120),
+        Program.SCHOOL, THEMATIC, ONLINE, 24, "校本研修：作业设计与实施", "作业设计",
+        ("21", "31", "34"), (80, 120),
         (3, 10), (CENTRE,),
     ),
 ]  # fmt: skip
 # The project under way today, so that the check-in screen has sessions today and tomorrow.
 CURRENT = _Template(
-    Program.COUNTY, THEMATIC, OFFLINE, 30, "新课标课堂教学实践培训", ("21", "31"), (60, 80), (), (CENTRE,)
+    Program.COUNTY,
+    THEMATIC,
+    OFFLINE,
+    30,
+    "新课标课堂教学实践培训",
+    "新课标教学",
+    ("21", "31"),
+    (60, 80),
+    (),
+    (CENTRE,),
 )
 # Projects placed around today, as (days from today to the start, index in TEMPLATES): an online 国培
 # project half-way through, then one project at each step of two-way selection (公示, 审核, 录取, 报名),
@@ -644,11 +684,14 @@ class _DemoCounty:
                 is_rural=rural,
                 stage=KINDS[kind].stage,
                 in_sanqu_sanzhou=False,  # Guizhou has no 三区三州 county
-                # The whole county lies in the 滇桂黔石漠化区; its rural schools are the ones the
-                # poverty-area coverage target (三.) counts.
-                in_contiguous_poverty_area=rural,
+                # The whole county lies in the 滇桂黔石漠化区 and is a 脱贫县 of 黔南布依族苗族自治州
+                # (a 民族地区); its rural schools are the ones the coverage target (三.) counts.
+                in_contiguous_poverty_area=True,
+                in_former_poverty_county=True,
+                in_ethnic_area=True,
+                flags_source=DEMO_FLAGS_SOURCE,
             )
-            schools.append(_School(row["id"], name, township, kind, KINDS[kind].stage, rural, rural))
+            schools.append(_School(row["id"], name, township, kind, KINDS[kind].stage, rural, True))
         return schools
 
     def teachers(self, schools: list[_School], count: int) -> None:
@@ -879,6 +922,7 @@ class _DemoCounty:
             name=_project_name(program, start.year, title),
             program=program.value,
             project_type=template.project_type.value,
+            topic=template.topic,
             mode=template.mode.value,
             hours=float(template.hours),
             credits=template.hours / 10,
@@ -1008,20 +1052,22 @@ class _DemoCounty:
                 person = pool[rng.randrange(len(pool))]
                 if person not in seen:
                     seen.add(person)
-                    if self._eligible(person, template, start, end):
+                    if self._eligible(person, template, plan.subject, start, end):
                         chosen.append(person)
                         if len(chosen) == target:
                             return chosen
         rest = [person for person in pool if person not in seen]
         rng.shuffle(rest)
         for person in rest:
-            if self._eligible(person, template, start, end):
+            if self._eligible(person, template, plan.subject, start, end):
                 chosen.append(person)
                 if len(chosen) == target:
                     break
         return chosen
 
-    def _eligible(self, person: _Person, template: _Template, start: dt.date, end: dt.date) -> bool:
+    def _eligible(
+        self, person: _Person, template: _Template, subject: str, start: dt.date, end: dt.date
+    ) -> bool:
         """The rules of `desktop.domain.eligibility.decide`, in a form fast enough for 200,000 teachers;
         a little stricter where that is simpler (age by year of birth, any overlap at all)."""
         years = start.year - person.work_start_year
@@ -1046,7 +1092,9 @@ class _DemoCounty:
                 return False
             if person.guopei_start is not None and person.guopei_start > window:
                 return False
-        for past_end, past in person.by_type.get(template.project_type, ()):
+        for past_end, past, past_subject in person.by_training.get(_training_key(template), ()):
+            if subject and past_subject and subject != past_subject:
+                continue  # another subject's edition is another training
             if past in ACTIVE or (past == EnrollmentStatus.COMPLETED and past_end > window):
                 return False
         return all(end < busy_start or busy_end < start for busy_start, busy_end in person.busy)
@@ -1096,7 +1144,7 @@ class _DemoCounty:
                 reason=step_reason,
             )
             previous = status.value
-        person.by_type.setdefault(plan.template.project_type, []).append((end, final))
+        person.by_training.setdefault(_training_key(plan.template), []).append((end, final, plan.subject))
         if final in PARTICIPATION and plan.template.program.is_guopei:
             person.guopei_start = start
         if final not in (EnrollmentStatus.WITHDRAWN, EnrollmentStatus.NO_SHOW):
@@ -1345,6 +1393,10 @@ class _DemoCounty:
             )
 
 
+def _training_key(template: _Template) -> tuple[str, ProjectType, str]:
+    return (template.program.level.value, template.project_type, template.topic)
+
+
 def _female_share(stage: str, head: bool) -> float:
     if stage == "10":
         return 0.95
@@ -1373,6 +1425,30 @@ def _credited(sessions: Sequence[Row], statuses: Sequence[AttendanceStatus]) -> 
     return sum(_session_hours(s, status) for s, status in zip(sessions, statuses, strict=True))
 
 
+# One account per role, so that a newcomer can try each; only a demo county's login page lists them.
+DEMO_PASSWORD = "demo1234"
+DEMO_ACCOUNTS = (
+    ("演示管理员", Role.ADMIN),
+    ("演示培训管理员", Role.STAFF),
+    ("演示签到员", Role.CHECK_IN),
+    ("演示查询", Role.READER),
+)
+
+
+def add_demo_accounts(session: Session) -> None:
+    now = dt.datetime.now()
+    session.add_all(
+        OperatorAccount(
+            name=name,
+            role=role.value,
+            password_hash=hash_password(DEMO_PASSWORD),
+            failed_logins=0,
+            created_at=now + dt.timedelta(microseconds=index),  # listed in this order
+        )
+        for index, (name, role) in enumerate(DEMO_ACCOUNTS)
+    )
+
+
 def is_demo_county(session: Session) -> bool:
     return session.get(Setting, DEMO_MARK) is not None
 
@@ -1384,10 +1460,13 @@ def build_demo_county(
     seed: int = 20201,
     progress: Progress | None = None,
     today: dt.date | None = None,
+    accounts: bool = False,
 ) -> DemoSummary:
     """Create the demo county's database in `data_dir` (which must not hold one yet) and fill it.
 
-    The same `seed`, `teachers` and `today` give the same county; pass `today` for stable tests."""
+    The same `seed`, `teachers` and `today` give the same county; pass `today` for stable tests.
+    `accounts`: one demo account per role (DEMO_ACCOUNTS), as `guopei-desk demo` makes it; without them
+    the county opens without a login, as a county that has created no account does."""
     if teachers < MIN_TEACHERS:
         raise ValueError(f"演示县至少需要 {MIN_TEACHERS} 名教师")
     report = _Report(progress)
@@ -1407,6 +1486,8 @@ def build_demo_county(
             county.certificates()
             report(96, "正在写入数据库…")
             sink.flush()
+            if accounts:
+                add_demo_accounts(session)
     finally:
         db.dispose()
     report(100, "演示县已建立")

@@ -112,7 +112,7 @@ def _filter_conditions(flt: TeacherFilter) -> list[ColumnElement[bool]]:
     if flt.rural is not None:
         conditions.append(School.is_rural.is_(flt.rural))
     if flt.poverty_area is not None:
-        in_area = or_(School.in_sanqu_sanzhou, School.in_contiguous_poverty_area)
+        in_area = School.in_poverty_area
         conditions.append(in_area if flt.poverty_area else ~in_area)
     if flt.reserve_pool is not None:
         pooled = exists().where(

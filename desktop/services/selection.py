@@ -26,6 +26,7 @@ from desktop.db.models import (
     TrainingClass,
 )
 from desktop.domain import enrollment_flow
+from desktop.domain.coverage import covered, in_target_group
 from desktop.domain.eligibility import (
     SEAT_HOLDING,
     Ban,
@@ -38,6 +39,7 @@ from desktop.domain.eligibility import (
     decide,
 )
 from desktop.errors import UserInputError
+from desktop.services.training_cycle import training_cycle
 from guopei_common.idnumber import mask_id_number, normalize_id_number
 from guopei_common.vocab import EmploymentStatus, EnrollmentStatus, IntegrityKind, Program, ProjectType
 
@@ -52,11 +54,11 @@ class NotEligible(UserInputError):
 
 def policy(session: Session) -> Policy:
     setting = session.get(Setting, POLICY_SETTING)
-    return Policy(**setting.value) if setting else Policy()
+    return Policy.from_dict(setting.value) if setting else Policy()
 
 
 def set_policy(session: Session, value: Policy) -> None:
-    values = {"guopei_limit": value.guopei_limit, "cycle_years": value.cycle_years}
+    values = value.to_dict()
     setting = session.get(Setting, POLICY_SETTING)
     if setting is None:
         session.add(Setting(key=POLICY_SETTING, value=values))
@@ -74,6 +76,7 @@ def project_facts(project: Project) -> ProjectFacts:
         end=project.end_date,
         quota=project.quota,
         conditions=Conditions.from_dict(project.conditions or {}),
+        topic=project.topic,
     )
 
 
@@ -123,6 +126,8 @@ def _histories(session: Session, teacher_ids: Sequence[str]) -> dict[str, list[P
                     project.start_date,
                     project.end_date,
                     EnrollmentStatus(status),
+                    project.topic,
+                    Conditions.from_dict(project.conditions or {}).subjects,
                 )
             )
     return histories
@@ -301,14 +306,17 @@ class Candidate:
     rural: bool
     poverty_area: bool
     role: str
-    priority: bool  # rural teacher or principal of a poverty area not yet covered (三.)
+    priority: bool  # ★ rural teacher or head at a poverty-area school, not covered this cycle (三.)
     last_training_end: dt.date | None
     decision: Decision
 
 
-def candidates(session: Session, project_id: str, *, limit: int = 2000) -> list[Candidate]:
-    """Eligible teachers first, ranked as section 三 asks: rural teachers and principals of poverty
-    areas not yet trained come first, then those whose last training is longest ago."""
+def candidates(
+    session: Session, project_id: str, *, limit: int = 2000, today: dt.date | None = None
+) -> list[Candidate]:
+    """Eligible teachers first, ranked as section 三 asks: rural teachers and heads of poverty-area
+    schools not yet covered (no 国培/省培 completion in the current cycle) come first, then those whose
+    last training is longest ago."""
     project = session.get_one(Project, project_id)
     conditions = Conditions.from_dict(project.conditions or {})
     query = (
@@ -327,6 +335,8 @@ def candidates(session: Session, project_id: str, *, limit: int = 2000) -> list[
     ids = list(session.scalars(query))
     decisions = decisions_for(session, ids, project)
     histories = _histories(session, ids)
+    cycle = training_cycle(session)
+    today = today or dt.date.today()
     rows = [
         row
         for first in range(0, len(ids), 500)
@@ -338,23 +348,22 @@ def candidates(session: Session, project_id: str, *, limit: int = 2000) -> list[
                 School.name,
                 School.township,
                 School.is_rural,
-                School.in_sanqu_sanzhou,
-                School.in_contiguous_poverty_area,
+                School.in_poverty_area,
             )
             .join(School, Teacher.school_id == School.id)
             .where(Teacher.id.in_(ids[first : first + 500]))
         )
     ]
     result = []
-    for teacher_id, name, role, school_name, township, rural, sanqu, contiguous in rows:
-        trained = [
-            past.end
+    for teacher_id, name, role, school_name, township, rural, poverty in rows:
+        completed = [
+            past
             for past in histories.get(teacher_id, ())
             if past.project_id != project_id and past.status == EnrollmentStatus.COMPLETED
         ]
-        poverty = sanqu or contiguous
-        uncovered = not trained
-        priority = uncovered and ((rural and role == "teacher") or (poverty and role != "teacher"))
+        priority = in_target_group(rural=rural, poverty_area=poverty, role=role) and not covered(
+            ((past.program, past.end) for past in completed), cycle=cycle, today=today
+        )
         result.append(
             Candidate(
                 teacher_id,
@@ -365,7 +374,7 @@ def candidates(session: Session, project_id: str, *, limit: int = 2000) -> list[
                 poverty,
                 role,
                 priority,
-                max(trained) if trained else None,
+                max(past.end for past in completed) if completed else None,
                 decisions[teacher_id],
             )
         )

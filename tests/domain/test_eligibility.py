@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from desktop.domain import policy_text
 from desktop.domain.eligibility import (
     Ban,
     Conditions,
+    LevelLimit,
     PastEnrollment,
     Policy,
     ProjectFacts,
     TeacherFacts,
     decide,
 )
-from guopei_common.vocab import EnrollmentStatus, Program, ProjectType
+from guopei_common.vocab import EnrollmentStatus, Program, ProjectType, TrainingLevel
 
 START = dt.date(2026, 7, 10)
 PROJECT = ProjectFacts(
@@ -28,6 +31,7 @@ PROJECT = ProjectFacts(
     end=dt.date(2026, 7, 20),
     quota=50,
     conditions=Conditions(stages=("21", "31"), min_years=3, max_age=55, rural_only=True),
+    topic="学科教学能力",
 )
 TEACHER = TeacherFacts(
     id="t",
@@ -52,9 +56,19 @@ def past(
     days: int = 10,
     status: EnrollmentStatus = EnrollmentStatus.COMPLETED,
     project_id: str = "old",
+    topic: str = "学科教学能力",
+    subjects: tuple[str, ...] = (),
 ) -> PastEnrollment:
     return PastEnrollment(
-        project_id, "往年项目", program, project_type, start, start + dt.timedelta(days=days), status
+        project_id,
+        "往年项目",
+        program,
+        project_type,
+        start,
+        start + dt.timedelta(days=days),
+        status,
+        topic,
+        subjects,
     )
 
 
@@ -152,12 +166,88 @@ def test_cycle_window_is_counted_from_the_project_start():
     assert check(history=[outside]).eligible
 
 
-def test_no_second_training_of_the_same_type_within_the_cycle():
-    same = past(program=Program.COUNTY, project_type=ProjectType.BACKBONE, start=dt.date(2025, 4, 1))
-    decision = check(history=[same])
-    assert refusal_rules(decision) == {"same_type"}
-    old = past(program=Program.COUNTY, project_type=ProjectType.BACKBONE, start=dt.date(2022, 4, 1))
-    assert check(history=[old]).eligible
+def test_the_same_training_is_refused_within_the_cycle_with_the_notices_words():
+    same = past(
+        program=Program.GUOPEI_DEMONSTRATION, project_type=ProjectType.BACKBONE, start=dt.date(2025, 4, 1)
+    )
+    policy = Policy(guopei_limit=2, cycle_years=3)  # the 国培 count leaves room: only the repeat refuses
+    decision = check(history=[same], policy=policy)
+    assert refusal_rules(decision) == {"same_training"}
+    refusal = decision.refusals[0]
+    assert "同级同类同主题" in refusal.text and "学科教学能力" in refusal.text
+    assert refusal.source.endswith(policy_text.REPEAT.cite())
+    assert "合理规定周期内教师参加“国培计划”的限制次数，杜绝重复培训。" in decision.summary()
+    # Completed exactly three years before the start: outside the window.
+    old = replace(same, start=dt.date(2023, 6, 30), end=dt.date(2023, 7, 10))
+    assert check(history=[old], policy=policy).eligible
+    inside = replace(same, start=dt.date(2023, 6, 30), end=dt.date(2023, 7, 11))
+    assert not check(history=[inside], policy=policy).eligible
+
+
+@pytest.mark.parametrize(
+    ("change", "repeat"),
+    [
+        ({}, True),
+        ({"topic": "心理健康教育"}, False),  # another topic: 新课标 does not block 心理健康
+        ({"topic": " 学科教学 能力 "}, True),  # spaces do not make another topic
+        ({"topic": ""}, True),  # a project without a topic cannot be told apart: counted as the same
+        ({"project_type": ProjectType.THEMATIC}, False),  # another type
+        ({"program": Program.COUNTY}, False),  # a county 骨干 training does not block the national one
+        ({"program": Program.PROVINCIAL}, False),  # nor a provincial one (分层递进)
+        ({"subjects": ("02",)}, False),  # another subject's edition
+        ({"subjects": ("01", "02")}, True),  # a shared subject
+        ({"status": EnrollmentStatus.WITHDRAWN}, False),
+        ({"status": EnrollmentStatus.ADMITTED, "start": dt.date(2026, 8, 1)}, True),  # active: still the same
+    ],
+)
+def test_the_same_training_is_same_level_same_type_same_topic(change, repeat):
+    project = replace(PROJECT, program=Program.GUOPEI_DEMONSTRATION, conditions=Conditions(subjects=("01",)))
+    earlier = replace(past(project_type=ProjectType.BACKBONE, start=dt.date(2025, 4, 1)), **change)
+    decision = check(project=project, history=[earlier], policy=Policy(guopei_limit=9, cycle_years=3))
+    assert ("same_training" in refusal_rules(decision)) is repeat
+
+
+def test_moving_down_a_level_after_a_national_training_is_not_a_repeat_either():
+    national = past(project_type=ProjectType.BACKBONE, start=dt.date(2025, 4, 1))
+    county = replace(PROJECT, program=Program.COUNTY)
+    assert check(project=county, history=[national]).eligible
+
+
+@pytest.mark.parametrize(("count", "eligible"), [(0, True), (1, True), (2, False)])
+def test_a_province_may_limit_other_levels_too(count, eligible):
+    policy = Policy(level_limits={TrainingLevel.PROVINCIAL: LevelLimit(2, 2)})
+    provincial = replace(PROJECT, program=Program.PROVINCIAL)
+    history = [
+        past(program=Program.PROVINCIAL, start=dt.date(2025, 1 + i, 1), project_id=f"o{i}", topic=f"主题{i}")
+        for i in range(count)
+    ]
+    decision = check(project=provincial, history=history, policy=policy)
+    assert decision.eligible is eligible
+    if not eligible:
+        assert refusal_rules(decision) == {"level_cycle"}
+        assert "每 2 年至多 2 次" in decision.refusals[0].text
+    # A level without a limit set counts nothing.
+    assert "level_cycle" not in {
+        r.rule for r in check(project=replace(PROJECT, program=Program.CITY)).reasons
+    }
+
+
+def test_level_limits_survive_the_settings_round_trip():
+    policy = Policy(guopei_limit=2, cycle_years=5, level_limits={TrainingLevel.PROVINCIAL: LevelLimit(1, 3)})
+    assert Policy.from_dict(policy.to_dict()) == policy
+    assert Policy.from_dict({"guopei_limit": 1, "cycle_years": 3}) == Policy()
+    # A level a newer province knows and this release does not is skipped.
+    assert Policy.from_dict({"level_limits": {"galactic": {"limit": 1, "years": 1}}}) == Policy()
+    with pytest.raises(ValueError):
+        LevelLimit(0, 3)
+
+
+def test_every_quotation_is_the_notices_own_words():
+    notice = (
+        Path(__file__).parents[2] / "resources" / "policy" / "jiaoshiting-2020-1-guopei-notice.txt"
+    ).read_text(encoding="utf-8")
+    for source in policy_text.ALL:
+        assert source.words in notice, source.words
 
 
 def test_overlapping_dates_with_an_active_enrollment():

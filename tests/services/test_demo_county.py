@@ -225,6 +225,7 @@ def test_every_trainee_passes_the_eligibility_engine(demo_db):
             project.end_date,
             project.quota,
             Conditions.from_dict(project.conditions),
+            project.topic,
         )
 
     for enrollment in enrollments:
@@ -244,6 +245,8 @@ def test_every_trainee_passes_the_eligibility_engine(demo_db):
                 projects[other.project_id].start_date,
                 projects[other.project_id].end_date,
                 EnrollmentStatus(other.status),
+                projects[other.project_id].topic,
+                tuple(projects[other.project_id].conditions.get("subjects") or ()),
             )
             for other in earlier
         )

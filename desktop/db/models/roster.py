@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Index, Integer, String, Text, or_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from desktop.db.base import Base, Synced
@@ -26,12 +27,34 @@ class School(Synced, Base):
     stage: Mapped[str] = mapped_column(String(10), default="")  # resources/codes/stage.csv
     in_sanqu_sanzhou: Mapped[bool] = mapped_column(Boolean, default=False)  # 三区三州
     in_contiguous_poverty_area: Mapped[bool] = mapped_column(Boolean, default=False)  # 集中连片特困地区
+    # The designations provinces use since 2021 (desktop.domain.coverage.SCHOOL_FLAGS holds their
+    # sources), and where the county took this school's flags from.
+    in_former_poverty_county: Mapped[bool] = mapped_column(Boolean, default=False)  # 脱贫县
+    in_key_assistance_county: Mapped[bool] = mapped_column(Boolean, default=False)  # 国家乡村振兴重点帮扶县
+    in_ethnic_area: Mapped[bool] = mapped_column(Boolean, default=False)  # 民族地区
+    flags_source: Mapped[str] = mapped_column(String(200), default="")
 
     teachers: Mapped[list[Teacher]] = relationship(back_populates="school")
 
-    @property
+    @hybrid_property
     def in_poverty_area(self) -> bool:
-        return self.in_sanqu_sanzhou or self.in_contiguous_poverty_area
+        """贫困地区 for the coverage goal (三.): any poverty designation; 民族地区 alone is not one."""
+        return (
+            self.in_sanqu_sanzhou
+            or self.in_contiguous_poverty_area
+            or self.in_former_poverty_county
+            or self.in_key_assistance_county
+        )
+
+    @in_poverty_area.inplace.expression
+    @classmethod
+    def _in_poverty_area_expression(cls) -> ColumnElement[bool]:
+        return or_(
+            cls.in_sanqu_sanzhou,
+            cls.in_contiguous_poverty_area,
+            cls.in_former_poverty_county,
+            cls.in_key_assistance_county,
+        )
 
 
 class Teacher(Synced, Base):

@@ -32,6 +32,8 @@ class Project(Synced, Base):
     name: Mapped[str] = mapped_column(String(200))
     program: Mapped[str] = mapped_column(String(30))  # vocab.Program
     project_type: Mapped[str] = mapped_column(String(30))  # vocab.ProjectType
+    # 主题 (心理健康教育, 新课标教学 …): with the level and type it says which trainings are "the same".
+    topic: Mapped[str] = mapped_column(String(50), default="")
     mode: Mapped[str] = mapped_column(String(10))  # vocab.DeliveryMode
     hours: Mapped[float] = mapped_column(Float)  # 学时
     credits: Mapped[float] = mapped_column(Float)  # 学分
