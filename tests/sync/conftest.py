@@ -109,10 +109,14 @@ def server_database(backend: str, directory: Path) -> Iterator[str]:
 
 def start_server(db: str, port: int, *options: str) -> subprocess.Popen[bytes]:
     """`guopei-server serve` (with `options`) in a subprocess, returned once it answers its health check."""
+    # GUOPEI_SERVER_PYTHON: the interpreter of a server-only install (`pip install '.[server]'`, no Qt);
+    # the server is then imported from that installation, not from this checkout
+    # (installer/server-install-check.sh).
+    installed = os.environ.get("GUOPEI_SERVER_PYTHON")
     process = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--db", db, "--port", str(port), *options],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        [installed or sys.executable, "-m", "server.cli", "serve", "--db", db, "--port", str(port), *options],
+        cwd=REPO.parent if installed else REPO,
+        env={**os.environ, "PYTHONPATH": "" if installed else str(REPO)},
     )
     deadline = time.monotonic() + 60  # a loaded 2-core machine can take over 20 s to import and migrate
     while True:
