@@ -106,7 +106,8 @@ def _values(kind: type) -> list[str]:
 
 _COUNTY = r"[0-9]{6}"
 _ID_NUMBER = r"[0-9]{17}[0-9Xx]"
-SERIAL_PATTERN = r"[0-9]{6}-[0-9]{4}-[0-9]{5}"
+# Both forms of certificate_signing.parse_serial: 522727-2026-00042 and 522727-2026-D02-00042 / -LK7QDM-.
+SERIAL_PATTERN = r"[0-9]{6}-[0-9]{4}-(?:(?:D[0-9]{2,3}|L[A-Z2-7]{6})-)?[0-9]{5}"
 _YEAR = {"low": 1900, "high": 2200}
 _STATUSES = _values(EnrollmentStatus)
 
