@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from desktop.domain import policy_text
 from guopei_common.vocab import EnrollmentStatus as S
 from guopei_common.vocab import IntegrityKind
 
@@ -49,3 +50,11 @@ def ban_until(project_end: dt.date) -> dt.date:
         return project_end.replace(year=project_end.year + BAN_YEARS)
     except ValueError:
         return project_end.replace(year=project_end.year + BAN_YEARS, day=28)
+
+
+def arrival_refusal(publicity_end: dt.date | None, day: dt.date) -> str | None:
+    """报到参训 waits until the 公示 period is over (the list may still change while it runs); None when
+    the trainee may arrive on `day`. A project whose period was not recorded is not held back."""
+    if publicity_end is None or day > publicity_end:
+        return None
+    return f"公示期至{publicity_end:%Y年%m月%d日}，公示结束后方可报到参训（{policy_text.PUBLICITY.cite()}）"

@@ -26,11 +26,14 @@ from desktop.db.models import (
     TrainingSession,
 )
 from desktop.domain.badge import InvalidBadge, looks_like_badge, parse_badge
+from desktop.domain.enrollment_flow import arrival_refusal
 from desktop.domain.ids import natural_id
+from desktop.domain.policy_text import EPIDEMIC
 from desktop.domain.presence import Presence, presence
+from desktop.services.projects import offline_suspended
 from desktop.services.roster import normalise_query
 from guopei_common.idnumber import InvalidIdNumber, normalize_id_number, parse_id_number
-from guopei_common.vocab import AttendanceStatus, CaptureMethod, EnrollmentStatus
+from guopei_common.vocab import AttendanceStatus, CaptureMethod, EnrollmentStatus, SessionFormat
 
 GRACE_SETTING = "attendance.grace_minutes"
 DEFAULT_GRACE_MINUTES = 10
@@ -273,6 +276,9 @@ def record(
     if enrollment.class_id and enrollment.class_id != info.class_id:
         other = session.get_one(TrainingClass, enrollment.class_id).name
         return ScanResult(Outcome.OTHER_CLASS, name, f"属于 {other}，请到 {other} 签到", enrollment.id)
+    refusal = None if sign_out else _check_in_refusal(session, info, enrollment, now.date())
+    if refusal is not None:
+        return ScanResult(Outcome.NOT_ALLOWED, name, refusal, enrollment.id)
     attendance_id = natural_id("attendance", info.id, enrollment.id)
     row = find_attendance(session, info.id, enrollment.id)
     if sign_out:
@@ -318,6 +324,20 @@ def record(
             enrollment.id,
         )
     return ScanResult(Outcome.CHECKED_IN, name, f"签到成功 {now:%H:%M}  {school}", enrollment.id)
+
+
+def _check_in_refusal(
+    session: Session, info: SessionInfo, enrollment: Enrollment, day: dt.date
+) -> str | None:
+    """Why the trainee may not check in: a face-to-face session while the province suspends them (一.),
+    or, at the first check-in (报到), a 公示 period not over yet."""
+    if session.get_one(TrainingSession, info.id).format == SessionFormat.FACE_TO_FACE and offline_suspended(
+        session
+    ):
+        return f"疫情防控期间暂停线下集中面授，本课次不能签到（{EPIDEMIC.cite()}）"
+    if enrollment.status == EnrollmentStatus.PUBLICISED:
+        return arrival_refusal(session.get_one(Project, info.project_id).publicity_end, day)
+    return None
 
 
 def _presence(

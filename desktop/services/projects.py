@@ -14,7 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import Enrollment, Project, Setting, TrainingClass, TrainingSession
+from desktop.domain.completion import CompletionRule
 from desktop.domain.eligibility import SEAT_HOLDING
+from desktop.domain.policy_text import EPIDEMIC
 from desktop.errors import UserInputError
 from guopei_common.conditions import Conditions
 from guopei_common.vocab import DeliveryMode, ProjectStatus, ProjectType, SessionFormat
@@ -50,6 +52,8 @@ class ProjectForm:
     institution: str = ""
     chief_expert: str = ""
     conditions: Conditions = field(default_factory=Conditions)
+    topic: str = ""  # 主题: with level and type, which trainings are the same (杜绝重复培训)
+    completion_rule: CompletionRule = field(default_factory=CompletionRule)
 
 
 @dataclass(frozen=True)
@@ -165,10 +169,13 @@ def _apply(project: Project, form: ProjectForm) -> None:
     project.institution = form.institution.strip()
     project.chief_expert = form.chief_expert.strip()
     project.conditions = form.conditions.to_dict()
+    project.topic = form.topic.strip()
+    project.completion_rule = form.completion_rule.to_dict()
 
 
 def create_project(session: Session, form: ProjectForm, *, county_code: str) -> str:
     _validate(session, form, except_id=None)
+    _refuse_offline_while_suspended(session, form, was_offline=False)
     project = Project(owner="county", county_code=county_code, status=ProjectStatus.DRAFT.value)
     _apply(project, form)
     session.add(project)
@@ -186,6 +193,7 @@ def editable_project(session: Session, project_id: str) -> Project:
 def update_project(session: Session, project_id: str, form: ProjectForm) -> None:
     project = editable_project(session, project_id)
     _validate(session, form, except_id=project_id)
+    _refuse_offline_while_suspended(session, form, was_offline=project.mode == DeliveryMode.OFFLINE.value)
     _apply(project, form)
 
 
@@ -205,7 +213,16 @@ def form_of(session: Session, project_id: str) -> ProjectForm:
         p.institution,
         p.chief_expert,
         Conditions.from_dict(p.conditions or {}),
+        p.topic,
+        CompletionRule.from_dict(p.completion_rule or {}),
     )
+
+
+def _refuse_offline_while_suspended(session: Session, form: ProjectForm, *, was_offline: bool) -> None:
+    """No new 线下 project while the province suspends face-to-face training (一.); a project that was
+    already 线下 may still be edited (its sessions are flagged on the 课次 tab)."""
+    if form.mode == DeliveryMode.OFFLINE.value and not was_offline and offline_suspended(session):
+        raise FormInvalid({"mode": f"疫情防控期间暂停线下集中培训，项目只能线上或混合（{EPIDEMIC.cite()}）"})
 
 
 def set_status(session: Session, project_id: str, status: ProjectStatus) -> None:

@@ -264,6 +264,11 @@ def advance(
                 f"{project.name}名额 {project.quota} 人，已录取 {taken} 人，"
                 f"本次最多还能录取 {max(project.quota - taken, 0)} 人（选了 {len(enrollments)} 人）"
             )
+    if to_status == EnrollmentStatus.ATTENDING and enrollments:
+        project = session.get_one(Project, enrollments[0].project_id)
+        refusal = enrollment_flow.arrival_refusal(project.publicity_end, at.date())
+        if refusal is not None:
+            raise UserInputError(f"{project.name}：{refusal}")
     for enrollment in enrollments:
         session.add(
             EnrollmentEvent(
