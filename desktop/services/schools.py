@@ -25,6 +25,10 @@ class SchoolForm:
     is_rural: bool = False
     in_sanqu_sanzhou: bool = False
     in_contiguous_poverty_area: bool = False
+    in_former_poverty_county: bool = False  # 脱贫县
+    in_key_assistance_county: bool = False  # 国家乡村振兴重点帮扶县
+    in_ethnic_area: bool = False  # 民族地区
+    flags_source: str = ""  # where the county took the designations from
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,8 @@ def _validate(session: Session, form: SchoolForm, *, except_id: str | None) -> N
             errors["name"] = f"已有名为“{form.name}”的学校"
     if form.code and not SCHOOL_CODE.match(form.code):
         errors["code"] = f"学校标识码“{form.code}”应为 10 位数字"
+    if len(form.flags_source.strip()) > 200:
+        errors["flags_source"] = "标注依据最长 200 字"
     if form.stage and code_table("stage").code_for(form.stage) != form.stage:
         errors["stage"] = f"学段代码“{form.stage}”不在代码表中"
     if errors:
@@ -111,6 +117,10 @@ def _apply(school: School, form: SchoolForm) -> None:
     school.is_rural = form.is_rural
     school.in_sanqu_sanzhou = form.in_sanqu_sanzhou
     school.in_contiguous_poverty_area = form.in_contiguous_poverty_area
+    school.in_former_poverty_county = form.in_former_poverty_county
+    school.in_key_assistance_county = form.in_key_assistance_county
+    school.in_ethnic_area = form.in_ethnic_area
+    school.flags_source = form.flags_source.strip()
 
 
 def add_school(session: Session, form: SchoolForm, *, county_code: str) -> str:
@@ -130,5 +140,15 @@ def update_school(session: Session, school_id: str, form: SchoolForm) -> None:
 def form_of(session: Session, school_id: str) -> SchoolForm:
     s = session.get_one(School, school_id)
     return SchoolForm(
-        s.name, s.township, s.code, s.stage, s.is_rural, s.in_sanqu_sanzhou, s.in_contiguous_poverty_area
+        s.name,
+        s.township,
+        s.code,
+        s.stage,
+        s.is_rural,
+        s.in_sanqu_sanzhou,
+        s.in_contiguous_poverty_area,
+        s.in_former_poverty_county,
+        s.in_key_assistance_county,
+        s.in_ethnic_area,
+        s.flags_source,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from fractions import Fraction
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.codes import code_table
+from desktop.domain.completion import CompletionRule
 from desktop.services.projects import FormInvalid, ProjectForm
 from desktop.ui.teacher_dialog import select_data, vocab_combo
 from guopei_common import vocab
@@ -73,6 +75,10 @@ class ProjectDialog(QDialog):
         self.program = vocab_combo(vocab.Program)
         self.project_type = vocab_combo(vocab.ProjectType)
         self.mode = vocab_combo(vocab.DeliveryMode)
+        self.topic = QLineEdit(
+            placeholderText=self.tr("如 心理健康教育、新课标教学（同级同类同主题视为同类培训）")
+        )
+        self.topic.setMaxLength(50)
         self.hours = QDoubleSpinBox(maximum=1000, decimals=1, value=24)
         self.credits = QDoubleSpinBox(maximum=100, decimals=1, value=2.4)
         self.start = _date_edit(today)
@@ -88,6 +94,12 @@ class ProjectDialog(QDialog):
         self.rural_only = QCheckBox(self.tr("仅乡村学校"))
         self.poverty_only = QCheckBox(self.tr("仅贫困地区"))
         self.pool_only = QCheckBox(self.tr("仅储备库"))
+        # 结业规则 (六. 严格过程管理): how much absence a trainee may have and what else completion needs.
+        self._rule = CompletionRule()
+        self.max_absence = QSpinBox(maximum=100, suffix=" %", value=20)
+        self.min_hours = QDoubleSpinBox(maximum=1000, decimals=1, specialValueText=self.tr("不限"))
+        self.assessment_required = QCheckBox(self.tr("须考核合格"))
+        self.outcome_required = QCheckBox(self.tr("须提交研修成果"), checked=True)
         self.error = QLabel()
         self.error.setStyleSheet("color: #c0392b;")
         self.error.setWordWrap(True)
@@ -97,6 +109,7 @@ class ProjectDialog(QDialog):
         facts.addRow(self.tr("项目名称"), self.name)
         facts.addRow(self.tr("计划层级"), self.program)
         facts.addRow(self.tr("培训类型"), self.project_type)
+        facts.addRow(self.tr("主题"), self.topic)
         facts.addRow(self.tr("培训方式"), self.mode)
         facts.addRow(self.tr("学时 / 学分"), _row(self.hours, self.credits))
         facts.addRow(self.tr("起止日期"), _row(self.start, self.end))
@@ -109,6 +122,8 @@ class ProjectDialog(QDialog):
         conditions.addRow(self.tr("身份（不选为不限）"), self.roles)
         conditions.addRow(self.tr("最低教龄（年）/ 最高年龄"), _row(self.min_years, self.max_age))
         conditions.addRow("", _row(self.rural_only, self.poverty_only, self.pool_only))
+        conditions.addRow(self.tr("结业：缺勤不超过 / 最低出勤学时"), _row(self.max_absence, self.min_hours))
+        conditions.addRow("", _row(self.assessment_required, self.outcome_required))
         columns = QHBoxLayout()
         columns.addLayout(facts, 1)
         columns.addLayout(conditions, 1)
@@ -152,6 +167,12 @@ class ProjectDialog(QDialog):
         self.rural_only.setChecked(c.rural_only)
         self.poverty_only.setChecked(c.poverty_area_only)
         self.pool_only.setChecked(c.reserve_pool_only)
+        self.topic.setText(form.topic)
+        self._rule = rule = form.completion_rule
+        self.max_absence.setValue(round(float(rule.max_absence_share) * 100))
+        self.min_hours.setValue(rule.min_attendance_hours or 0)
+        self.assessment_required.setChecked(rule.assessment_required)
+        self.outcome_required.setChecked(rule.outcome_required)
 
     def form(self) -> ProjectForm:
         return ProjectForm(
@@ -177,6 +198,20 @@ class ProjectDialog(QDialog):
                 poverty_area_only=self.poverty_only.isChecked(),
                 reserve_pool_only=self.pool_only.isChecked(),
             ),
+            topic=self.topic.text().strip(),
+            completion_rule=self._completion_rule(),
+        )
+
+    def _completion_rule(self) -> CompletionRule:
+        percent = self.max_absence.value()
+        kept = self._rule.max_absence_share
+        # A share the spin box cannot show exactly (1/3) stays as it was unless the percentage changed.
+        share = kept if round(float(kept) * 100) == percent else Fraction(percent, 100)
+        return CompletionRule(
+            max_absence_share=share,
+            min_attendance_hours=self.min_hours.value() or None,
+            assessment_required=self.assessment_required.isChecked(),
+            outcome_required=self.outcome_required.isChecked(),
         )
 
     def try_save(self) -> None:

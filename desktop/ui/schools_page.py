@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.domain.coverage import SCHOOL_FLAGS
 from desktop.services import schools
 from desktop.services.schools import SchoolForm, SchoolInvalid, SchoolRow
 from desktop.ui.context import AppContext, Changes
@@ -42,8 +43,11 @@ class SchoolDialog(QDialog):
         self.code = QLineEdit()
         self.stage = code_combo("stage")
         self.rural = QCheckBox(self.tr("乡村学校"))
-        self.sanqu = QCheckBox(self.tr("三区三州"))
-        self.contiguous = QCheckBox(self.tr("集中连片特困地区"))
+        # One box per designation (三区三州, 集中连片, 脱贫县 …), its defining document as the tooltip.
+        self.flags = {flag.column: QCheckBox(flag.label, toolTip=flag.source) for flag in SCHOOL_FLAGS}
+        self.sanqu = self.flags["in_sanqu_sanzhou"]
+        self.contiguous = self.flags["in_contiguous_poverty_area"]
+        self.flags_source = QLineEdit(placeholderText=self.tr("如 省乡村振兴局公布的名单（年份）"))
         self.error = QLabel()
         self.error.setStyleSheet("color: #c0392b;")
         form = QFormLayout()
@@ -52,8 +56,9 @@ class SchoolDialog(QDialog):
         form.addRow(self.tr("学校标识码"), self.code)
         form.addRow(self.tr("学段"), self.stage)
         form.addRow("", self.rural)
-        form.addRow("", self.sanqu)
-        form.addRow("", self.contiguous)
+        for box in self.flags.values():
+            form.addRow("", box)
+        form.addRow(self.tr("标注依据"), self.flags_source)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -69,8 +74,9 @@ class SchoolDialog(QDialog):
             self.code.setText(initial.code)
             select_data(self.stage, initial.stage)
             self.rural.setChecked(initial.is_rural)
-            self.sanqu.setChecked(initial.in_sanqu_sanzhou)
-            self.contiguous.setChecked(initial.in_contiguous_poverty_area)
+            for column, box in self.flags.items():
+                box.setChecked(getattr(initial, column))
+            self.flags_source.setText(initial.flags_source)
 
     def form(self) -> SchoolForm:
         return SchoolForm(
@@ -79,8 +85,8 @@ class SchoolDialog(QDialog):
             code=self.code.text().strip(),
             stage=self.stage.currentData() or "",
             is_rural=self.rural.isChecked(),
-            in_sanqu_sanzhou=self.sanqu.isChecked(),
-            in_contiguous_poverty_area=self.contiguous.isChecked(),
+            flags_source=self.flags_source.text().strip(),
+            **{column: box.isChecked() for column, box in self.flags.items()},
         )
 
     def try_save(self) -> None:
