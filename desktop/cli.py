@@ -11,7 +11,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop import __version__, build_info
+from desktop import __version__, build_info, cli_exchange
 from desktop.db.instance_lock import InstanceLock
 from desktop.errors import GuopeiError
 
@@ -108,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("file", type=Path, help="备份文件（.gpbak）")
     commands.add_parser("backup-password", help="设置或修改备份密码（修改需要当前密码）")
 
+    cli_exchange.add_parsers(commands)
     shot = commands.add_parser("screenshot", help="把每个页面渲染为 PNG 后退出")
     shot.add_argument("--out", type=Path, required=True, help="输出目录")
     shot.add_argument("--size", default="1366x768", help="窗口大小，如 1366x768")
@@ -170,6 +171,9 @@ def _run_command(args: argparse.Namespace, data_dir: Path, log_path: Path) -> in
         return _backup_password(data_dir)
     if args.command == "screenshot":
         return _screenshot(args, data_dir)
+    if args.command == "exchange":
+        with _database(data_dir) as db:
+            return cli_exchange.run(args, db)
     return _run_gui(data_dir, log_path)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from guopei_common.merge import FIELD_MERGED, Loss, Merged, Version, merge
 from guopei_common.protocol import (
     ENTITIES,
     REFERENCES,
@@ -30,7 +31,6 @@ from guopei_common.protocol import (
 from guopei_common.schema import PayloadRefused, completed, normalized
 from server import rules, scope, transfers
 from server.db import ConflictEntry, RowAlias, SyncedRow, TransferRequest
-from server.merge import FIELD_MERGED, Loss, Merged, Version, merge
 
 # A stamp more than this far ahead of the server's clock is clamped to the clock. Generous, so that
 # a PC a few minutes fast is left alone; one set to next year is not.
