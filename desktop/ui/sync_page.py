@@ -9,17 +9,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QTableWidget, QVBoxLayout, QWidget
 
-from desktop.db.models import Setting
-from desktop.sync.client import (
-    CONFLICT_LOG_KEY,
-    CONFLICTS_KEY,
-    CURSOR_KEY,
-    DIGEST_CHECKED_KEY,
-    REJECTED_KEY,
-    REPAIRS_KEY,
-    SET_ASIDE_KEY,
-    TRANSFERS_KEY,
-)
+from desktop.services import sync_state
 from desktop.sync.credentials import load_credentials
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.widgets import fill_table, read_only_table
@@ -145,19 +135,17 @@ class SyncPage(QWidget):
             self.reload()
 
     def reload(self) -> None:
-        with self.context.db.read() as session:
-            keys = (REJECTED_KEY, CONFLICTS_KEY, CONFLICT_LOG_KEY, REPAIRS_KEY, TRANSFERS_KEY, SET_ASIDE_KEY)
-            kept = {key: session.get(Setting, key) for key in (*keys, CURSOR_KEY, DIGEST_CHECKED_KEY)}
+        kept = self.context.read(sync_state.review)
         credentials = load_credentials(self.context.db.path.parent)
         self.connection.setText(
             connection_text(
                 registered=credentials is not None,
-                synced=kept[CURSOR_KEY] is not None,
+                synced=kept.synced,
                 server_url=credentials.server_url if credentials else "",
             )
         )
-        self._show_transfers(list(kept[TRANSFERS_KEY].value) if kept[TRANSFERS_KEY] is not None else [])
-        aside = list(kept[SET_ASIDE_KEY].value) if kept[SET_ASIDE_KEY] is not None else []
+        self._show_transfers(kept.transfers)
+        aside = kept.set_aside
         fill_table(
             self.set_aside,
             [
@@ -172,9 +160,8 @@ class SyncPage(QWidget):
         )
         for widget in (self.set_aside_title, self.set_aside):
             widget.setVisible(bool(aside))
-        repairs = list(kept[REPAIRS_KEY].value) if kept[REPAIRS_KEY] is not None else []
-        self.repairs.setText(_repairs_text(repairs, checked=kept[DIGEST_CHECKED_KEY] is not None))
-        notes = list(kept[CONFLICT_LOG_KEY].value) if kept[CONFLICT_LOG_KEY] is not None else []
+        self.repairs.setText(_repairs_text(kept.repairs, checked=kept.digest_checked))
+        notes = kept.province_log
         fill_table(
             self.province_log,
             [
@@ -190,8 +177,7 @@ class SyncPage(QWidget):
                 for note in reversed(notes)  # newest first
             ],
         )
-        for table, key in ((self.rejected, REJECTED_KEY), (self.conflicts, CONFLICTS_KEY)):
-            items = list(kept[key].value) if kept[key] is not None else []
+        for table, items in ((self.rejected, kept.rejected), (self.conflicts, kept.conflicts)):
             fill_table(
                 table,
                 [

@@ -23,12 +23,11 @@ from PySide6.QtWidgets import (
     QPushButton,
     QWidget,
 )
-from sqlalchemy import func, select
 
-from desktop.db.models import OutboxEntry, Setting
 from desktop.errors import GuopeiError
-from desktop.sync.app_release import APP_RELEASE_KEY, NewerRelease, newer_release
-from desktop.sync.client import CLOCK_SKEW_KEY, SyncClient, register
+from desktop.services import sync_state
+from desktop.sync.app_release import NewerRelease, newer_release
+from desktop.sync.client import SyncClient, register
 from desktop.sync.credentials import Credentials, load_credentials, save_credentials
 from desktop.sync.schedule import next_delay_ms
 from desktop.ui.context import AppContext, Changes
@@ -180,14 +179,11 @@ class SyncStatus(QWidget):
         return self.context.db.path.parent
 
     def refresh(self) -> None:
-        with self.context.db.read() as session:
-            count = session.scalar(select(func.count()).select_from(OutboxEntry)) or 0
-            skew = session.get(Setting, CLOCK_SKEW_KEY)
-            published = session.get(Setting, APP_RELEASE_KEY)
-        warning = clock_warning(skew.value if skew is not None else None)
+        facts = self.context.read(sync_state.status_facts)
+        warning = clock_warning(facts.clock_skew)
         self.clock.setText(warning)
         self.clock.setVisible(bool(warning))
-        release = newer_release(published.value if published is not None else None)
+        release = newer_release(facts.published_release)
         self.release.setVisible(release is not None)
         if release is not None:
             self.release.setText(release_notice(release))
@@ -197,7 +193,7 @@ class SyncStatus(QWidget):
                     "安装包请向省级平台或县教师发展中心索取（U 盘），安装新版本不会删除本县的数据和备份。"
                 ).format(v=release.version, notes=release.notes)
             )
-        self.waiting.setText(self.tr("待同步 {n} 条").format(n=f"{count:,}"))
+        self.waiting.setText(self.tr("待同步 {n} 条").format(n=f"{facts.waiting:,}"))
         self.waiting.setToolTip(
             self.tr(
                 "本机尚未上传到省级平台的修改（新增、修改、签到……）。连接省级平台后自动上传；"
