@@ -353,6 +353,24 @@ class PolicyResponse(_Message):
     updated_at: str | None = None  # ISO time of the province's last change, for display and support
 
 
+class LevelLimitWire(_Message):
+    limit: int = Field(ge=1, le=100)
+    years: int = Field(ge=1, le=100)
+
+
+class PolicyRulesResponse(_Message):
+    """`GET /v1/policy/rules`: the province's rules for the caller's county, fetched with the policy
+    switches: participation limits of other levels than 国培 (per TrainingLevel code), the versions of
+    the credit rules (guopei_common.credit_rules.CreditRuleVersion.to_dict) and the training cycle
+    (guopei_common.training_cycle.TrainingCycle.to_dict). Its own endpoint, like the app version, so a
+    PC from before it never meets fields it does not know. None: not set, the county's own stays."""
+
+    level_limits: dict[str, LevelLimitWire] | None = None
+    credit_rules: list[dict[str, Any]] | None = Field(default=None, max_length=100)
+    training_cycle: dict[str, Any] | None = None
+    updated_at: str | None = None
+
+
 class AppReleaseResponse(_Message):
     """`GET /v1/app-version`: the desktop version the province has published (`guopei-server
     app-version`), which a county PC compares with its own to say that a newer one exists. Its own

@@ -34,6 +34,7 @@ from guopei_common.protocol import (
     KeysResponse,
     PayloadTooLarge,
     PolicyResponse,
+    PolicyRulesResponse,
     PushBatch,
     RegisterRequest,
     RegisterResponse,
@@ -46,6 +47,7 @@ from server.conflicts import conflicts_since
 from server.db import create_server_engine
 from server.device_numbers import device_number
 from server.feed import CURSOR_EXPIRED, HORIZON_HEADER, county_digest, current_horizon, cursor_expired
+from server.policy_rules import rules_for
 from server.province import policy_for, public_keys
 from server.proxy import Network, client_address, trusted_networks
 from server.ratelimit import (
@@ -274,6 +276,11 @@ def create_app(db: str | Path, *, trusted_proxies: tuple[Network, ...] | None = 
     def policy(device: CurrentDevice) -> PolicyResponse:
         """The province's policy switches for the caller's county."""
         return policy_for(engine, device.county_code)
+
+    @app.get("/v1/policy/rules")
+    def policy_rules(device: CurrentDevice) -> PolicyRulesResponse:
+        """The province's level limits, credit rule versions and training cycle for the caller's county."""
+        return rules_for(engine, device.county_code)
 
     @app.get("/v1/app-version")
     def app_version(_device: CurrentDevice) -> AppReleaseResponse:

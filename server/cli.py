@@ -115,6 +115,53 @@ def _province_commands(
     policy.add_argument("--offline-training", choices=("suspended", "allowed"), help="暂停/恢复线下集中培训")
     policy.add_argument("--guopei-limit", type=int, help="周期内最多参加国培次数")
     policy.add_argument("--cycle-years", type=int, help="周期年数")
+    policy.add_argument(
+        "--level-limit",
+        action="append",
+        default=[],
+        metavar="层级=次数/年数",
+        help="国培以外层级的参训次数限制，如 provincial=1/3（可重复）",
+    )
+    policy.add_argument(
+        "--credit-rules", metavar="JSON", help="学分规则的一个版本：version、effective_from、rules"
+    )
+    policy.add_argument(
+        "--training-cycle", metavar="JSON", help="培训周期：first_year、years、required_hours、categories"
+    )
+
+
+def _policy(engine: Engine, args: argparse.Namespace, counties: list[str] | None) -> None:
+    """The switches (offline training, 国培 limit) and the rules (other levels' limits, credit rule
+    versions, training cycle), each set only when given."""
+    from guopei_common.credit_rules import CreditRuleVersion
+    from guopei_common.training_cycle import TrainingCycle
+    from server import policy_rules, province
+
+    offline = None if args.offline_training is None else args.offline_training == "suspended"
+    rules = args.level_limit or args.credit_rules or args.training_cycle
+    if offline is not None or args.guopei_limit is not None or args.cycle_years is not None or not rules:
+        done = province.set_policy(
+            engine,
+            counties,
+            offline_training_suspended=offline,
+            guopei_limit=args.guopei_limit,
+            cycle_years=args.cycle_years,
+        )
+    if rules:
+        credit_rules = args.credit_rules and CreditRuleVersion.from_dict(
+            policy_rules.read_json_file(args.credit_rules, "学分规则")
+        )
+        cycle = args.training_cycle and TrainingCycle.from_dict(
+            policy_rules.read_json_file(args.training_cycle, "培训周期")
+        )
+        done = policy_rules.set_rules(
+            engine,
+            counties,
+            level_limits=dict(policy_rules.parse_level_limit(text) for text in args.level_limit) or None,
+            credit_rules=credit_rules or None,
+            training_cycle=cycle or None,
+        )
+    print(f"已为 {len(done)} 个区县设置政策，下次同步后生效")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -380,15 +427,7 @@ def _province(engine: Engine, args: argparse.Namespace) -> int:
             new = sum(p.new for p in done)
             print(f"已向 {len(done)} 个区县发布项目 {spec['code']}（新增 {new}，更新 {len(done) - new}）")
         else:
-            offline = None if args.offline_training is None else args.offline_training == "suspended"
-            done = province.set_policy(
-                engine,
-                counties,
-                offline_training_suspended=offline,
-                guopei_limit=args.guopei_limit,
-                cycle_years=args.cycle_years,
-            )
-            print(f"已为 {len(done)} 个区县设置政策，下次同步后生效")
+            _policy(engine, args, counties)
     except (LookupError, ValueError) as error:
         print(f"错误：{error}", file=sys.stderr)
         return 2

@@ -102,6 +102,11 @@ class CountyPolicy(Base):
     guopei_limit: Mapped[int | None] = mapped_column(Integer)
     cycle_years: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    # Served by `GET /v1/policy/rules` (JSON text): limits of other levels, credit rule versions,
+    # the training cycle.
+    level_limits: Mapped[str | None] = mapped_column(Text)
+    credit_rules: Mapped[str | None] = mapped_column(Text)
+    training_cycle: Mapped[str | None] = mapped_column(Text)
 
 
 class AppRelease(Base):

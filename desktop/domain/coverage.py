@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from desktop.domain.cycle import TrainingCycle
+from guopei_common.training_cycle import TrainingCycle
 from guopei_common.vocab import Program, TeacherRole
 
 

@@ -1,18 +1,20 @@
 """Hours into credits (学分), and the life of a credit entry (六. 规范、精细管理教师培训学分).
 
 The province sets how many hours make a credit, per training level and, where a program differs, per
-program; online hours may weigh less than face-to-face ones. Credits are rounded down: a teacher is
-never granted more than the hours earned, and the province refuses entries that overstate them.
+program; online hours may weigh less than face-to-face ones (guopei_common.credit_rules, sent with the
+policy). Credits are rounded down: a teacher is never granted more than the hours earned, and the
+province refuses entries that overstate them.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from guopei_common.vocab import CreditStatus, Program, TrainingLevel
+from guopei_common.credit_rules import CreditRule
+from guopei_common.vocab import CreditStatus
 
 
 def _exact(value: float) -> Fraction:
@@ -22,79 +24,6 @@ def _exact(value: float) -> Fraction:
 
 def _number(value: float | Fraction) -> str:
     return f"{float(value):g}"
-
-
-@dataclass(frozen=True)
-class CreditRule:
-    hours_per_credit: float = 10
-    online_ratio: float = 1.0  # an online hour counts as this many hours
-    max_credits: float | None = None  # per entry (one project)
-    rounding: float = 0.1  # credits are granted in steps of this size, rounded down
-
-    def __post_init__(self) -> None:
-        if self.hours_per_credit <= 0:
-            raise ValueError(f"每学分学时数必须大于 0，收到 {self.hours_per_credit:g}")
-        if not 0 <= self.online_ratio <= 1:
-            raise ValueError(f"线上学时折算比例应在 0 到 1 之间，收到 {self.online_ratio:g}")
-        if self.max_credits is not None and self.max_credits < 0:
-            raise ValueError(f"学分上限不能为负数，收到 {self.max_credits:g}")
-        if self.rounding <= 0:
-            raise ValueError(f"学分取整单位必须大于 0，收到 {self.rounding:g}")
-
-    def to_dict(self) -> dict:
-        return {
-            "hours_per_credit": self.hours_per_credit,
-            "online_ratio": self.online_ratio,
-            "max_credits": self.max_credits,
-            "rounding": self.rounding,
-        }
-
-    @classmethod
-    def from_dict(cls, values: dict) -> CreditRule:
-        """Missing keys take the defaults."""
-        known = {name: values[name] for name in cls.__dataclass_fields__ if name in values}
-        return cls(**{name: None if value is None else float(value) for name, value in known.items()})
-
-
-@dataclass(frozen=True)
-class CreditPolicy:
-    """The province's credit rules: a program's own rule beats its level's, which beats the default."""
-
-    default: CreditRule = field(default_factory=CreditRule)
-    by_level: dict[TrainingLevel, CreditRule] = field(default_factory=dict)
-    by_program: dict[Program, CreditRule] = field(default_factory=dict)
-
-    def rule_for(self, program: Program) -> CreditRule:
-        if program in self.by_program:
-            return self.by_program[program]
-        return self.by_level.get(program.level, self.default)
-
-    def to_dict(self) -> dict:
-        return {
-            "default": self.default.to_dict(),
-            "by_level": {level.value: rule.to_dict() for level, rule in self.by_level.items()},
-            "by_program": {program.value: rule.to_dict() for program, rule in self.by_program.items()},
-        }
-
-    @classmethod
-    def from_dict(cls, values: dict) -> CreditPolicy:
-        # Codes this release does not know come from a newer province policy; no project of this
-        # release can be under them, so they are skipped rather than refusing the whole policy.
-        levels = {level.value: level for level in TrainingLevel}
-        programs = {program.value: program for program in Program}
-        return cls(
-            default=CreditRule.from_dict(values.get("default") or {}),
-            by_level={
-                levels[code]: CreditRule.from_dict(rule)
-                for code, rule in (values.get("by_level") or {}).items()
-                if code in levels
-            },
-            by_program={
-                programs[code]: CreditRule.from_dict(rule)
-                for code, rule in (values.get("by_program") or {}).items()
-                if code in programs
-            },
-        )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -22,13 +22,15 @@ from desktop.db.models import (
     Teacher,
     TrainingSession,
 )
-from desktop.domain.credits import CreditGrant, CreditPolicy, check_credit_transition, credits_for, editable
+from desktop.domain.credits import CreditGrant, check_credit_transition, credits_for, editable
 from desktop.errors import UserInputError
 from desktop.io.xlsx_writer import write_xlsx
 from desktop.services.selection import find_teacher
+from guopei_common.credit_rules import CreditPolicy, CreditRule, CreditRuleVersion, in_force
 from guopei_common.vocab import CreditStatus, EnrollmentStatus, Program, SessionFormat, TrainingLevel
 
-POLICY_SETTING = "policy.credits"
+POLICY_SETTING = "policy.credits"  # the county's own rule, until the province sends versions
+VERSIONS_SETTING = "policy.credit_rule_versions"  # the province's, as sync last received them
 
 
 def credit_policy(session: Session) -> CreditPolicy:
@@ -54,12 +56,39 @@ def grant_for(session: Session, enrollment: Enrollment, project: Project) -> Cre
             .group_by(TrainingSession.format)
         ).all()
     )
-    rule = credit_policy(session).rule_for(Program(project.program))
-    return credits_for(
+    rule, version = rule_for_project(session, project)
+    grant = credits_for(
         rule,
         face_to_face_hours=float(hours.get(SessionFormat.FACE_TO_FACE.value, 0.0)),
         online_hours=float(hours.get(SessionFormat.ONLINE.value, 0.0)),
     )
+    return replace(grant, explanation=f"{grant.explanation}（{version}）")
+
+
+def rule_versions(session: Session) -> list[CreditRuleVersion]:
+    setting = session.get(Setting, VERSIONS_SETTING)
+    return [CreditRuleVersion.from_dict(value) for value in setting.value] if setting else []
+
+
+def set_rule_versions(session: Session, versions: list[CreditRuleVersion]) -> None:
+    """The province's versions as the sync received them (the province's word: no permission asked)."""
+    values = [version.to_dict() for version in versions]
+    setting = session.get(Setting, VERSIONS_SETTING)
+    if setting is None:
+        session.add(Setting(key=VERSIONS_SETTING, value=values))
+    else:
+        setting.value = values
+
+
+def rule_for_project(session: Session, project: Project) -> tuple[CreditRule, str]:
+    """The rule for the project's program in force on its end date, and which one it is: the province's
+    version that applies then, else the county's own setting."""
+    version = in_force(rule_versions(session), project.end_date)
+    if version is not None:
+        return version.policy.rule_for(Program(project.program)), (
+            f"省学分规则 {version.version}，{version.effective_from:%Y-%m-%d} 起"
+        )
+    return credit_policy(session).rule_for(Program(project.program)), "本县学分规则"
 
 
 def generate_for_project(session: Session, project_id: str) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import CreditEntry, Enrollment, Project, Setting
-from desktop.domain.cycle import CycleHours, CycleTotal, TrainingCycle, cycle_total
+from guopei_common.training_cycle import CycleHours, CycleTotal, TrainingCycle, cycle_total
 from guopei_common.vocab import CreditStatus
 
 CYCLE_SETTING = "policy.training_cycle"

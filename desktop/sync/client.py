@@ -17,7 +17,7 @@ import socket
 import urllib.parse
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import requests
@@ -34,13 +34,15 @@ from desktop.db.models import Device, OutboxEntry, Setting
 from desktop.domain.eligibility import Policy
 from desktop.domain.hlc import Hlc
 from desktop.errors import EnvironmentFailure, GuopeiError, UserInputError
-from desktop.services import certificates, projects, selection
+from desktop.services import certificates, credits, projects, selection
 from desktop.services.demo_county import is_demo_county
+from desktop.services.training_cycle import set_training_cycle
 from desktop.sync.app_release import APP_RELEASE_KEY
 from desktop.sync.link_errors import CAPTIVE_PORTAL, link_problem
 from desktop.sync.rekey import rekey, rekey_same_things
 from desktop.sync.repair import RowKey, as_exclusions, local_digest, sweep_absent, unsettled_rows
 from guopei_common.certificate_signing import key_id, public_key_of
+from guopei_common.credit_rules import CreditRuleVersion
 from guopei_common.digest import MAX_DIGEST_EXCLUDED, DigestRequest, DigestResponse, StreamDigest
 from guopei_common.protocol import (
     DEFAULT_PULL_LIMIT,
@@ -59,6 +61,7 @@ from guopei_common.protocol import (
     OpResult,
     PayloadTooLarge,
     PolicyResponse,
+    PolicyRulesResponse,
     PullPage,
     PushBatch,
     PushOp,
@@ -73,6 +76,7 @@ from guopei_common.protocol import (
     split_pin,
 )
 from guopei_common.schema import PayloadRefused, pulled_row
+from guopei_common.training_cycle import TrainingCycle
 
 CURSOR_KEY = "sync.cursor"
 REJECTED_KEY = "sync.rejected"
@@ -908,6 +912,7 @@ class SyncClient:
         transaction; returns how many keys were new here."""
         keys = KeysResponse.model_validate(self._body(self._request("GET", "/v1/keys")))
         policy = PolicyResponse.model_validate(self._body(self._request("GET", "/v1/policy")))
+        rules = self._policy_rules()
         with self.db.write() as session:
             known = certificates.known_public_keys(session)
             added = 0
@@ -920,7 +925,18 @@ class SyncClient:
                 certificates.register_public_key(session, public)
                 added += 1
             apply_policy(session, policy)
+            if rules is not None:
+                apply_policy_rules(session, rules)
         return added
+
+    def _policy_rules(self) -> PolicyRulesResponse | None:
+        """The province's level limits, credit rule versions and cycle; None from a server before them."""
+        try:
+            return PolicyRulesResponse.model_validate(self._body(self._request("GET", "/v1/policy/rules")))
+        except ServerRefused as error:
+            if error.status not in (404, 405):
+                raise
+            return None
 
     def fetch_conflicts(self) -> int:
         """Bring home the province's conflict log entries for this county that are new since the last
@@ -1039,6 +1055,30 @@ def apply_policy(session: Session, policy: PolicyResponse) -> None:
                 cycle_years=policy.cycle_years if policy.cycle_years is not None else current.cycle_years,
             ),
         )
+
+
+def apply_policy_rules(session: Session, rules: PolicyRulesResponse) -> None:
+    """The province's rules over the county's own; what the province has not set stays as it is. A
+    credit rule version this release cannot read is left out (logged) rather than refusing the rest."""
+    if rules.level_limits is not None:
+        current = selection.policy(session)
+        limits = Policy.from_dict(
+            {"level_limits": {level: rule.model_dump() for level, rule in rules.level_limits.items()}}
+        ).level_limits
+        selection.set_policy(session, replace(current, level_limits=limits))
+    if rules.credit_rules is not None:
+        versions = []
+        for value in rules.credit_rules:
+            try:
+                versions.append(CreditRuleVersion.from_dict(value))
+            except (ValueError, TypeError, KeyError) as error:
+                log.warning("省学分规则的一个版本无法读取，已跳过：%s", error)
+        credits.set_rule_versions(session, versions)
+    if rules.training_cycle is not None:
+        try:
+            set_training_cycle(session, TrainingCycle.from_dict(rules.training_cycle))
+        except (ValueError, TypeError, KeyError) as error:
+            log.warning("省培训周期无法读取，沿用原设置：%s", error)
 
 
 def _append_setting(

@@ -6,12 +6,11 @@ import pytest
 
 from desktop.domain.credits import (
     CREDIT_TRANSITIONS,
-    CreditPolicy,
-    CreditRule,
     check_credit_transition,
     credits_for,
     editable,
 )
+from guopei_common.credit_rules import CreditPolicy, CreditRule
 from guopei_common.vocab import CreditStatus, Program, TrainingLevel
 
 DEFAULT = CreditRule(hours_per_credit=10)

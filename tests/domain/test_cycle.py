@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from desktop.domain.coverage import SCHOOL_FLAGS, covered
-from desktop.domain.cycle import CycleHours, RequiredCategory, TrainingCycle, cycle_total
+from guopei_common.training_cycle import CycleHours, RequiredCategory, TrainingCycle, cycle_total
 from guopei_common.vocab import Program
 
 CYCLE = TrainingCycle()

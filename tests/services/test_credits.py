@@ -17,11 +17,11 @@ from desktop.db.models import (
     TrainingClass,
     TrainingSession,
 )
-from desktop.domain.credits import CreditPolicy, CreditRule
 from desktop.domain.ids import natural_id
 from desktop.errors import UserInputError
 from desktop.io.spreadsheet import read_sheet
 from desktop.services import checkin, credits
+from guopei_common.credit_rules import CreditPolicy, CreditRule, CreditRuleVersion
 from guopei_common.vocab import CreditStatus, Program, TrainingLevel
 
 
@@ -108,6 +108,32 @@ def test_drafts_from_completed_trainees_with_the_explanation(trained):
         "draft",
     )
     assert "线上 3 学时 × 0.5" in entry.description
+
+
+@pytest.mark.parametrize(
+    ("effective_from", "expected", "source"),
+    [
+        (dt.date(2026, 5, 3), 1.5, "省学分规则 黔教师〔2026〕1号，2026-05-03 起"),  # in force on the end date
+        (dt.date(2026, 5, 4), 0.7, "本县学分规则"),  # a day later: the county's own rule still applies
+    ],
+)
+def test_drafts_take_the_province_rule_in_force_on_the_projects_end_date(
+    trained, effective_from, expected, source
+):
+    db, project_id, _ = trained
+    province = CreditRuleVersion(
+        "黔教师〔2026〕1号", effective_from, CreditPolicy(CreditRule(hours_per_credit=6))
+    )
+    older = CreditRuleVersion(
+        "黔教师〔2020〕9号", dt.date(2020, 1, 1), CreditPolicy(CreditRule(hours_per_credit=1))
+    )
+    with db.write() as session:
+        credits.set_rule_versions(session, [province] if effective_from.day == 4 else [older, province])
+        credits.generate_for_project(session, project_id)
+    with db.read() as session:
+        entry = session.scalars(select(CreditEntry)).one()
+    assert entry.credits == expected
+    assert entry.description.endswith(f"（{source}）")
 
 
 def test_late_arrival_costs_credited_hours(trained):

@@ -1,5 +1,6 @@
 """The teacher's continuing-education cycle (继续教育周期): five years and 360 学时 by default, with the
-province's required categories (师德, 信息技术应用能力 …), and a teacher's total in it.
+province's required categories (师德, 信息技术应用能力 …), and a teacher's total in it. Shared: the
+province sets the cycle (guopei-server policy --training-cycle) and each county computes with it.
 
 Cycles are counted from `first_year` in steps of `years` (2021–2025, 2026–2030 …). A category is met by
 hours of projects whose type is one of its types or whose topic contains one of its words.
