@@ -84,6 +84,17 @@ def _parser() -> argparse.ArgumentParser:
     release = with_db(commands.add_parser("app-version", help="发布桌面端的最新版本：各县同步后提示有新版本"))
     release.add_argument("version", nargs="?", help="版本号，如 1.2.0（不写则显示当前发布的版本）")
     release.add_argument("--notes", default="", help="更新说明，显示在各县程序的状态栏")
+    bundle_in = with_db(
+        commands.add_parser("import-bundle", help="导入区县用U盘带来的交换文件（如同该设备推送）")
+    )
+    bundle_in.add_argument("file", type=Path, help="交换文件（.gpx）")
+    bundle_out = with_db(commands.add_parser("export-bundle", help="为区县的一台电脑导出省级数据的交换文件"))
+    bundle_out.add_argument("county", help="区县代码")
+    bundle_out.add_argument(
+        "--for-device", required=True, metavar="设备ID", help="接收文件的设备（见 devices）"
+    )
+    bundle_out.add_argument("--out", type=Path, required=True, help="交换文件路径")
+    bundle_out.add_argument("--since", type=int, help="从该变更序号之后（默认：该设备上次交换文件所到之处）")
     return parser
 
 
@@ -167,6 +178,7 @@ def _policy(engine: Engine, args: argparse.Namespace, counties: list[str] | None
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # Imported late so that `--help` works without the server's dependencies installed.
+    from server import bundles
     from server.admin import add_county, issue_code
     from server.db import create_server_engine
 
@@ -187,6 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _app_version(engine, args)
         elif args.command == "transfers":
             return _transfers(engine, args)
+        elif args.command in bundles.COMMANDS:
+            return bundles.run(engine, args)
         elif args.command in _PROVINCE_COMMANDS:
             return _province(engine, args)
         else:
