@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from guopei_common.protocol import ConflictNote, ConflictPage
 from server.db import ConflictEntry
+from server.scope import county_names
 
 # Fields whose values are personal data: shown masked in the review list (full values stay in the DB).
 _SENSITIVE = {"id_number", "phone", "emergency_phone"}
@@ -84,6 +85,7 @@ def conflicts_since(engine: Engine, county_code: str, after: int, limit: int) ->
     """The county's own log after entry `after`, for its devices (the county's own data: values whole;
     the app masks personal fields when it shows them)."""
     with Session(engine) as session:
+        names = county_names(session, county_code)  # a privately aliased row: the county's own id
         entries = session.scalars(
             select(ConflictEntry)
             .where(ConflictEntry.county_code == county_code, ConflictEntry.id > after)
@@ -94,7 +96,7 @@ def conflicts_since(engine: Engine, county_code: str, after: int, limit: int) ->
             ConflictNote(
                 id=entry.id,
                 entity=entry.entity,
-                row_id=entry.row_id,
+                row_id=names.get(entry.row_id, entry.row_id),
                 field=entry.field,
                 kept=json.loads(entry.kept_value),
                 lost=json.loads(entry.lost_value),

@@ -20,10 +20,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
     create_engine,
     event,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -155,16 +157,24 @@ class SyncedRow(Base):
 
 
 class RowAlias(Base):
-    """An id a device created for a row the server already had under another id (same natural key).
-    Ops on the alias are applied to the canonical row; references to it in other payloads are rewritten."""
+    """A county's id for a row the server keeps under another id. Ops on the alias are applied to the
+    canonical row; references to it in other payloads are rewritten.
+
+    Two kinds. A row the server already had under another id (same natural key): the device is told
+    the canonical id and re-keys its row. A private one: the county's id was already another county's
+    row id, so its row is kept under an id of the server's making, and the county is never told: its
+    feed shows the row under the county's own id (server.scope.county_names). Aliases are per county,
+    so one county's ids never collide with, or say anything about, another's."""
 
     __tablename__ = "row_aliases"
+    __table_args__ = (PrimaryKeyConstraint("county_code", "entity", "alias_id", name="pk_row_aliases"),)
 
-    entity: Mapped[str] = mapped_column(String(40), primary_key=True)
-    alias_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    alias_id: Mapped[str] = mapped_column(String(36))
     canonical_id: Mapped[str] = mapped_column(String(36))
     county_code: Mapped[str] = mapped_column(String(6))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ConflictEntry(Base):

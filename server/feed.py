@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from guopei_common.digest import Accumulator, DigestResponse
 from guopei_common.protocol import ENTITIES
 from server.db import FeedHorizon, SyncedRow, lock_change_counter
-from server.scope import visible
+from server.scope import county_names, visible
 
 CURSOR_EXPIRED = "cursor_expired"  # the protocol error code of a 410 on /v1/pull
 HORIZON_HEADER = "X-Guopei-Horizon"  # on every pull page: the purge horizon read before its rows
@@ -99,6 +99,8 @@ def county_digest(engine: Engine, county_code: str, exclude: dict[str, list[str]
     """Count and hash of the county's live rows per entity (see guopei_common.digest), streamed in one
     statement so that the rows and `seq` come from the same snapshot."""
     left_out = {(entity, row_id) for entity, ids in exclude.items() for row_id in ids}
+    with Session(engine.execution_options(readonly=True)) as session, session.begin():
+        names = county_names(session, county_code)  # privately aliased rows, under the county's ids
     accumulators = {entity: Accumulator() for entity in ENTITIES}
     highest = 0
     statement = select(
@@ -109,6 +111,7 @@ def county_digest(engine: Engine, county_code: str, exclude: dict[str, list[str]
             statement
         ):
             highest = max(highest, seq)
+            row_id = names.get(row_id, row_id)
             if deleted or (entity, row_id) in left_out:
                 continue
             accumulators.setdefault(entity, Accumulator()).add(row_id, hlc)

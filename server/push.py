@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,7 +61,12 @@ class BatchApplier:
     # by an approved transfer (read-only there).
     granted: set[tuple[str, str]] = field(default_factory=set)
     transferred: set[str] = field(default_factory=set)
+    shared: set[str] = field(default_factory=set)
+    # The county's private aliases met so far (entity, its id), and server id → its id for answers.
+    private: set[tuple[str, str]] = field(default_factory=set)
+    names: dict[str, str] = field(default_factory=dict)
     _pending_transfers: int | None = None
+    _made: dict[tuple[str, str, str], RowAlias] = field(default_factory=dict)
 
     def preload(self, ops: list[PushOp]) -> None:
         """Fetch, in a few queries, every row, alias and natural key the batch may touch."""
@@ -78,6 +84,9 @@ class BatchApplier:
                 )
             ):
                 self.aliases[(alias.entity, alias.alias_id)] = alias.canonical_id
+                if alias.private:
+                    self.private.add((alias.entity, alias.alias_id))
+                    self.names[alias.canonical_id] = alias.alias_id
         wanted = {self.aliases.get((op.entity, op.row_id), op.row_id) for op in ops}
         for op in ops:
             for column, target in REFERENCES.get(op.entity, {}).items():
@@ -99,6 +108,15 @@ class BatchApplier:
         self.granted = scope.granted_rows(self.session, self.device.county_code, elsewhere)
         teachers = sorted(row_id for entity, row_id in self.rows if entity == "teacher")
         self.transferred = transfers.transferred_out(self.session, teachers)
+        # Enrollments of a moved teacher's history that late rows of the batch hang off (share_late).
+        enrollments = {
+            op.payload.get("enrollment_id")
+            for op in ops
+            if op.entity in transfers.LATE and op.entity != "enrollment"
+        }
+        self.shared = transfers.shared_rows(
+            self.session, "enrollment", sorted(e for e in enrollments if isinstance(e, str))
+        )
 
     def _remember(self, row: SyncedRow) -> None:
         self.rows[(row.entity, row.row_id)] = row
@@ -128,14 +146,23 @@ class BatchApplier:
         payload = self._rewrite_references(op.entity, payload)
         row_id = self.aliases.get((op.entity, op.row_id), op.row_id)
         row = self.rows.get((op.entity, row_id))
+        foreign = row is not None and row.county_code != self.device.county_code
+        if foreign and (op.entity, row_id) not in self.granted:
+            # An id names a row only within its county: another county's row id is, for this county, an
+            # id the province does not know, and the op goes on exactly as for one (the same answers, the
+            # same work). Nothing of the other row is read or written.
+            row = None
         if row is None:
             row = self._same_thing(op.entity, payload)
             if row is not None:
                 row_id = row.row_id
                 self._alias(op.entity, op.row_id, row_id)
+            elif foreign:
+                # The county's new row, under an id of the server's making it is never told of.
+                row_id = str(uuid.uuid4())
+                self._alias(op.entity, op.row_id, row_id, private=True)
         if row is not None and row.county_code != self.device.county_code:
-            granted = (row.entity, row.row_id) in self.granted
-            return reject(rules.READ_ONLY if granted else rules.NOT_OURS)
+            return reject(rules.READ_ONLY)  # granted to it by a transfer: it reads them, never writes
         payload["id"] = row_id
         stored = json.loads(row.payload) if row is not None else None
         try:
@@ -171,8 +198,12 @@ class BatchApplier:
         self._log_losses(op.entity, row_id, merged)
         if merged.outcome != "same" and (row is None or merged.hlc != row.hlc):
             self._store(op.entity, row_id, row, merged)
-        canonical = row_id if row_id != op.row_id else None
-        server_row = merged.payload if merged.outcome == "conflict" else None
+            if row is None and self._late(op.entity, merged.payload):
+                stored_row = self.rows[(op.entity, row_id)]
+                self.seq = transfers.share_late(self.session, row=stored_row, seq=self.seq, now=self.now)
+        private = (op.entity, op.row_id) in self.private
+        canonical = row_id if row_id != op.row_id and not private else None
+        server_row = self._as_known(op.entity, merged.payload) if merged.outcome == "conflict" else None
         return OpResult(
             op_id=op.op_id,
             outcome="conflict" if merged.outcome == "conflict" else "applied",
@@ -181,6 +212,12 @@ class BatchApplier:
             canonical_id=canonical,
             hlc=stamp if clamped else None,
         )
+
+    def _late(self, entity: str, payload: dict[str, Any]) -> bool:
+        """Whether a new row belongs to the history of a teacher who has moved on (share_late)."""
+        if entity not in transfers.LATE:
+            return False
+        return payload.get("teacher_id") in self.transferred or payload.get("enrollment_id") in self.shared
 
     def _rewrite_references(self, entity: str, payload: dict[str, Any]) -> dict[str, Any]:
         for column, target in REFERENCES.get(entity, {}).items():
@@ -207,7 +244,15 @@ class BatchApplier:
         """Why a teacher op is not applied, or None. A county gives up a teacher by a transfer, and a
         person (ID number) held by another county comes only by a transfer request."""
         if row is not None and row.row_id in self.transferred:
-            return rules.TRANSFERRED_OUT
+            # Read-only there, but for asking the teacher back: an edit that has them serve in the county
+            # again (任职状态 anything but 调出) while another county holds them is a transfer request.
+            back = payload.get("employment_status") not in (None, "transferred") and not payload.get(
+                "deleted"
+            )
+            holder = self._holder(natural_key("teacher", {**(stored or {}), **payload})) if back else None
+            if holder is None:
+                return rules.TRANSFERRED_OUT
+            return self._request_transfer(op, row, payload, stored, holder)
         if payload.get("deleted"):
             if row is None:
                 self._withdraw(payload["id"])
@@ -218,18 +263,32 @@ class BatchApplier:
         key = natural_key("teacher", payload)
         if key is None or (row is not None and not row.deleted and row.natural_key == key):
             return None  # the county already holds this person
-        holder = next(
+        holder = self._holder(key)
+        if holder is None:
+            return None
+        return self._request_transfer(op, row, payload, stored, holder)
+
+    def _holder(self, key: str | None) -> SyncedRow | None:
+        """Another county's live teacher row for this person (ID number), not given up by a transfer."""
+        return next(
             (
                 found
-                for found in self.by_key.get(("teacher", key), [])
+                for found in self.by_key.get(("teacher", key or ""), [])
                 if found.county_code != self.device.county_code
                 and not found.deleted
                 and found.row_id not in self.transferred
             ),
             None,
         )
-        if holder is None:
-            return None
+
+    def _request_transfer(
+        self,
+        op: PushOp,
+        row: SyncedRow | None,
+        payload: dict[str, Any],
+        stored: dict[str, Any] | None,
+        holder: SyncedRow,
+    ) -> str:
         # The request must be applicable when approved: the whole row (an edit sends only what it set),
         # its school checked now like any reference.
         whole = {**(stored or {}), **payload}
@@ -314,19 +373,33 @@ class BatchApplier:
         current = json.loads(row.payload)
         loss = Loss("*", current, payload, row.hlc, op.hlc, self.device.id, refusal.reason)
         self._log_losses(op.entity, row.row_id, Merged("conflict", current, row.hlc, row.origin, {}, [loss]))
-        return OpResult(op_id=op.op_id, outcome="conflict", reason=refusal.reason, server_row=current)
+        server_row = self._as_known(op.entity, current)
+        return OpResult(op_id=op.op_id, outcome="conflict", reason=refusal.reason, server_row=server_row)
 
-    def _alias(self, entity: str, alias_id: str, canonical_id: str) -> None:
+    def _as_known(self, entity: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """A row as the county knows it: privately aliased ids under the county's own."""
+        return scope.row_as_seen_by(entity, payload.get("id", ""), payload, self.names)[1]
+
+    def _alias(self, entity: str, alias_id: str, canonical_id: str, *, private: bool = False) -> None:
         self.aliases[(entity, alias_id)] = canonical_id
-        self.session.add(
-            RowAlias(
-                entity=entity,
-                alias_id=alias_id,
-                canonical_id=canonical_id,
-                county_code=self.device.county_code,
-                created_at=self.now,
-            )
+        if private:
+            self.private.add((entity, alias_id))
+            self.names[canonical_id] = alias_id
+        key = (self.device.county_code, entity, alias_id)
+        # One made earlier in the batch, or whose row never came (a transfer request): it now says this.
+        kept = self._made.get(key) or self.session.get(RowAlias, key)
+        if kept is not None:
+            kept.canonical_id, kept.private = canonical_id, private
+            return
+        self._made[key] = RowAlias(
+            entity=entity,
+            alias_id=alias_id,
+            canonical_id=canonical_id,
+            county_code=self.device.county_code,
+            created_at=self.now,
+            private=private,
         )
+        self.session.add(self._made[key])
 
     def _guard_clock(self, stamp: str, row: SyncedRow | None) -> tuple[str, bool]:
         """The op's stamp, or the server's clock when the stamp is too far ahead (and True)."""

@@ -14,9 +14,9 @@ from typing import Any, Literal
 
 from guopei_common.certificate_signing import parse_serial
 
-# Answers a county reads on its 同步 page. The same words whether a row outside the county exists or
-# not: none of them says which.
-NOT_OURS = "该记录不属于本县"
+# Answers a county reads on its 同步 page. None says whether a row outside the county's scope exists:
+# an id of another county's row is an unknown id there (server.push), and READ_ONLY names only rows the
+# county may read anyway.
 READ_ONLY = "该记录属于其他区县，本县只能查看"
 TRANSFERRED_OUT = "该教师已调往其他区县，本县的记录只读"
 TRANSFER_REQUESTED = "该教师属于其他区县，已提交调动申请"

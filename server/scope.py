@@ -5,6 +5,10 @@ it (`row_grants`: after an approved transfer, the teacher's past trainings in th
 never anything else, and no answer says whether a row outside that scope exists. Granted rows reach
 it with the teacher they name (and a province project both counties hold) rewritten to the county's
 own ids (see `rewrites`), because its database holds each of them once, under its own id.
+
+A row id names a row only within its county: an id the county uses that is another county's row id is
+taken as a new row of its own, kept under an id of the server's making (a private alias, server.push)
+and shown to it under its own id (`county_names`), so that such an id is answered like any unknown one.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from guopei_common.protocol import REFERENCES
-from server.db import RowGrant, SyncedRow, TransferRequest
+from server.db import RowAlias, RowGrant, SyncedRow, TransferRequest
 
 APPROVED = "approved"
 PENDING = "pending"
@@ -62,6 +66,38 @@ def rewrites(session: Session, county_code: str) -> dict[str, str]:
     ):
         found.update(json.loads(text or "{}"))
     return found
+
+
+def county_names(session: Session, county_code: str) -> dict[str, str]:
+    """The county's private aliases, server id → the county's own id (almost always none)."""
+    return dict(
+        session.execute(
+            select(RowAlias.canonical_id, RowAlias.alias_id).where(
+                RowAlias.county_code == county_code, RowAlias.private.is_(True)
+            )
+        ).all()
+    )
+
+
+def feed_names(session: Session, county_code: str, *, granted: bool) -> dict[str, str]:
+    """Every id the county's feed shows under another name: the ids granted rows name (`rewrites`, when
+    `granted`) and the server's ids of its privately aliased rows, each mapped to the county's own id."""
+    names = county_names(session, county_code)
+    renamed = rewrites(session, county_code) if granted else {}
+    return {**{old: names.get(new, new) for old, new in renamed.items()}, **names}
+
+
+def row_as_seen_by(
+    entity: str, row_id: str, payload: dict[str, Any], names: dict[str, str]
+) -> tuple[str, dict[str, Any]]:
+    """A row's id and payload as the county knows them (`names` from `feed_names`)."""
+    if not names:
+        return row_id, payload
+    seen = as_seen_by(entity, payload, names)
+    if row_id in names:
+        row_id = names[row_id]
+        seen = {**seen, "id": row_id}
+    return row_id, seen
 
 
 def as_seen_by(entity: str, payload: dict[str, Any], rewrites: dict[str, str]) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from guopei_common.protocol import (
 from server.db import AppliedOp, County, Device, RegistrationCode, SyncedRow, lock_change_counter, secret_hash
 from server.device_numbers import assign_number
 from server.push import BatchApplier, Pusher, feed_filter
-from server.scope import as_seen_by, rewrites
+from server.scope import feed_names, row_as_seen_by
 
 LAST_SEEN_EVERY = dt.timedelta(minutes=1)  # how stale `devices.last_seen_at` may be
 
@@ -180,20 +180,22 @@ class SyncService:
                 else None
             )
             # Rows granted by a transfer name the teacher (and a province project) by the other
-            # county's ids; this county's database holds them under its own.
+            # county's ids, and a privately aliased row is kept under the server's id; this county's
+            # database holds each under its own.
             granted = any(row.county_code != device.county_code for row in page)
-            renamed = rewrites(session, device.county_code) if granted else {}
+            names = feed_names(session, device.county_code, granted=granted)
         changes = [
             Change(
                 seq=row.seq,
                 entity=row.entity,
-                row_id=row.row_id,
+                row_id=row_id,
                 hlc=row.hlc,
                 origin=row.origin,
                 deleted=row.deleted,
-                payload=as_seen_by(row.entity, json.loads(row.payload), renamed),
+                payload=payload,
             )
             for row in page
             if own or row.origin != device.id
+            for row_id, payload in [row_as_seen_by(row.entity, row.row_id, json.loads(row.payload), names)]
         ]
         return PullPage(changes=changes, next_cursor=after, has_more=len(found) > limit, remaining=left)

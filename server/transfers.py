@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from guopei_common.idnumber import mask_id_number
 from guopei_common.protocol import PROVINCE_NODE, REFERENCES, TransferNote, TransferPage, stamp_after
 from server.db import County, RowGrant, SyncedRow, TransferRequest, lock_change_counter
-from server.scope import APPROVED, PENDING
+from server.scope import APPROVED, PENDING, county_names
 
 REJECTED = "rejected"
 # A county with this many requests waiting has its new teachers held back altogether (see server.push):
@@ -42,6 +42,9 @@ IDENTITY = ("id_number", "name", "gender", "birth_date", "ethnicity")
 _HISTORY = ("enrollment", "credit_entry", "integrity_record", "certificate")
 # Rows that hang off an enrollment.
 _OF_ENROLLMENT = ("completion", "enrollment_event")
+# A new row of these, naming a teacher who moved on or an enrollment shared with another county, is
+# shared there too (share_late).
+LATE = frozenset(_HISTORY + _OF_ENROLLMENT)
 
 
 def _now() -> dt.datetime:
@@ -64,18 +67,117 @@ def pending_count(session: Session, county_code: str) -> int:
 
 
 def transferred_out(session: Session, row_ids: list[str]) -> set[str]:
-    """Which of these teacher rows their county has given up by an approved transfer (read-only there)."""
+    """Which of these teacher rows their county has given up by an approved transfer (read-only there)
+    and not taken back by a later one (the teacher returned: the row is the one asked for again)."""
+    last: dict[str, tuple[tuple[dt.datetime, int], bool]] = {}
+    for start in range(0, len(row_ids), 500):
+        chunk = row_ids[start : start + 500]
+        for request in session.scalars(
+            select(TransferRequest).where(
+                TransferRequest.status == APPROVED,
+                or_(TransferRequest.from_row_id.in_(chunk), TransferRequest.requested_row_id.in_(chunk)),
+            )
+        ):
+            order = (request.decided_at or request.created_at, request.id)
+            for row_id, out in ((request.from_row_id, True), (request.requested_row_id, False)):
+                if row_id in chunk and (row_id not in last or last[row_id][0] < order):
+                    last[row_id] = (order, out)
+    return {row_id for row_id, (_order, out) in last.items() if out}
+
+
+def shared_rows(session: Session, entity: str, row_ids: list[str]) -> set[str]:
+    """Which of these rows of a county are granted to another county (a moved teacher's history)."""
     found: set[str] = set()
     for start in range(0, len(row_ids), 500):
         found.update(
             session.scalars(
-                select(TransferRequest.from_row_id).where(
-                    TransferRequest.status == APPROVED,
-                    TransferRequest.from_row_id.in_(row_ids[start : start + 500]),
+                select(RowGrant.row_id).where(
+                    RowGrant.entity == entity, RowGrant.row_id.in_(row_ids[start : start + 500])
                 )
             )
         )
     return found
+
+
+def share_late(session: Session, *, row: SyncedRow, seq: int, now: dt.datetime) -> int:
+    """A row a county stored after the teacher it names moved on (a completion, credits, a certificate
+    of a training it ran, pushed late): shared like the history the approval shared, with every county
+    the teacher went to since (through the teacher it names, or the enrollment it hangs off), with what
+    it names that a county cannot read yet. Returns the last change sequence number used (parents newly
+    granted take new ones, so that they enter the feed after any cursor)."""
+    payload = json.loads(row.payload)
+    if payload.get("teacher_id"):
+        targets = _moves_after(session, payload["teacher_id"])
+    else:
+        transfer_ids = session.scalars(
+            select(RowGrant.transfer_id).where(
+                RowGrant.entity == "enrollment", RowGrant.row_id == payload.get("enrollment_id", "")
+            )
+        ).all()
+        targets = [found for found in map(lambda i: session.get(TransferRequest, i), transfer_ids) if found]
+    for request in targets:
+        if request.to_county == row.county_code:
+            continue  # back where it was made: its own row
+        parents = _ungranted_parents(session, row, request.to_county)
+        rows, renamed, left_out = _fit(session, {(r.entity, r.row_id): r for r in (row, *parents)}, request)
+        if left_out or row not in rows:
+            continue  # its project's code is another project there (as at the approval)
+        if renamed:
+            request.rewrites = _json({**json.loads(request.rewrites or "{}"), **renamed})
+        for shared in rows:
+            session.add(
+                RowGrant(
+                    county_code=request.to_county,
+                    entity=shared.entity,
+                    row_id=shared.row_id,
+                    transfer_id=request.id,
+                    granted_at=now,
+                )
+            )
+            if shared is not row:
+                seq += 1
+                shared.seq = seq
+        session.flush()  # the next late row of the batch finds these grants
+    return seq
+
+
+def _moves_after(session: Session, teacher_id: str) -> list[TransferRequest]:
+    """The approved transfers that took this teacher row's person on, each from the row the last one
+    left them in (A→B, then B→C …), in order; back where they started, the list ends."""
+    found: list[TransferRequest] = []
+    current, after = teacher_id, None
+    while True:
+        query = select(TransferRequest).where(
+            TransferRequest.status == APPROVED, TransferRequest.from_row_id == current
+        )
+        moves = [m for m in session.scalars(query) if after is None or (m.decided_at or m.created_at) > after]
+        if not moves or len(found) > 50:
+            return found
+        move = min(moves, key=lambda m: (m.decided_at or m.created_at, m.id))
+        found.append(move)
+        current, after = move.requested_row_id, move.decided_at or move.created_at
+
+
+def _ungranted_parents(session: Session, row: SyncedRow, county_code: str) -> list[SyncedRow]:
+    """What the row names (its project, class, enrollment …, and what they name; never a teacher) that
+    the county cannot read yet."""
+    found: dict[tuple[str, str], SyncedRow] = {}
+    frontier = [row]
+    while frontier:
+        current = frontier.pop()
+        payload = json.loads(current.payload)
+        for column, target in REFERENCES.get(current.entity, {}).items():
+            value = payload.get(column)
+            if target == "teacher" or not isinstance(value, str) or (target, value) in found:
+                continue
+            parent = session.get(SyncedRow, (target, value))
+            if parent is None or parent.county_code == county_code:
+                continue
+            granted = session.get(RowGrant, (county_code, target, value))
+            if granted is None:
+                found[(target, value)] = parent
+                frontier.append(parent)
+    return list(found.values())
 
 
 def pending_requested(session: Session, county_code: str, row_id: str) -> bool:
@@ -209,7 +311,12 @@ def approve_transfer(engine: Engine, transfer_id: int) -> Approved:
         counter = lock_change_counter(session)
         request = _pending(session, transfer_id)
         holder = session.get(SyncedRow, ("teacher", request.from_row_id))
-        if holder is None or holder.deleted or holder.county_code != request.from_county:
+        if (
+            holder is None
+            or holder.deleted
+            or holder.county_code != request.from_county
+            or transferred_out(session, [holder.row_id])
+        ):
             raise ValueError("原区县的这名教师已被删除或已调出，不能再调动")
         asked = json.loads(request.payload)
         school = session.get(SyncedRow, ("school", asked.get("school_id", "")))
@@ -292,14 +399,52 @@ def _shared_history(
     """The rows of the teacher's past trainings to grant to the joining county, the ids its feed names
     by its own, and how many rows are left out.
 
+    The history is the whole of it: the trainings in the county they leave, and in every county they
+    were in before (A→B→C brings A's and B's to C), but the rows the joining county holds itself (a
+    teacher coming back, B→A, finds A's own records where they were). Every teacher row of theirs
+    along the way is named by the joining county's id."""
+    links = _earlier_rows(session, request.from_county, request.from_row_id)
+    history = {
+        (row.entity, row.row_id): row
+        for county_code, teacher_id in links
+        for row in _history(session, county_code, teacher_id)
+        if row.county_code != request.to_county
+    }
+    rows, renamed, left_out = _fit(session, history, request)
+    renamed.update({teacher_id: request.requested_row_id for _county, teacher_id in links})
+    return rows, renamed, left_out
+
+
+def _earlier_rows(session: Session, county_code: str, teacher_id: str) -> list[tuple[str, str]]:
+    """(county, teacher row) for the teacher here and in every county an approved transfer brought them
+    from, however far back."""
+    links = [(county_code, teacher_id)]
+    seen = {teacher_id}
+    frontier = [teacher_id]
+    while frontier:
+        earlier = session.execute(
+            select(TransferRequest.from_county, TransferRequest.from_row_id).where(
+                TransferRequest.status == APPROVED, TransferRequest.requested_row_id.in_(frontier)
+            )
+        ).all()
+        frontier = [row_id for _county, row_id in earlier if row_id not in seen]
+        links += [(county, row_id) for county, row_id in earlier if row_id not in seen]
+        seen.update(frontier)
+    return links
+
+
+def _fit(
+    session: Session, history: dict[tuple[str, str], SyncedRow], request: TransferRequest
+) -> tuple[list[SyncedRow], dict[str, str], int]:
+    """The rows the joining county can take, the project ids its feed names by its own, and how many
+    rows are left out.
+
     A county's database holds one project per code. A province project both counties hold (published to
     each under its own id) is named by the joining county's id instead of being granted; a project
     whose code is one of the joining county's own projects is a different project under the same code:
     it and the rows that name it are left out."""
-    history = {
-        (row.entity, row.row_id): row for row in _history(session, request.from_county, request.from_row_id)
-    }
-    renamed = {request.from_row_id: request.requested_row_id}
+    history = dict(history)
+    renamed: dict[str, str] = {}
     dropped: set[str] = set()
     for key, row in list(history.items()):
         if row.entity != "project":
@@ -386,7 +531,8 @@ def county_transfers(engine: Engine, county_code: str) -> TransferPage:
     """The county's requests (its own rows) and the requests for its teachers (its own rows, and which
     county asks): nothing of the other county's data."""
     with Session(engine.execution_options(readonly=True)) as session, session.begin():
-        names = dict(session.execute(select(County.code, County.name)).all())
+        counties = dict(session.execute(select(County.code, County.name)).all())
+        names = county_names(session, county_code)
         notes: list[TransferNote] = []
         for request in session.scalars(
             select(TransferRequest)
@@ -396,15 +542,15 @@ def county_transfers(engine: Engine, county_code: str) -> TransferPage:
             incoming = request.to_county == county_code
             if incoming:
                 row_id, name, other = (
-                    request.requested_row_id,
+                    names.get(request.requested_row_id, request.requested_row_id),
                     json.loads(request.payload).get("name", ""),
                     "",
                 )
             else:
                 holder = session.get(SyncedRow, ("teacher", request.from_row_id))
-                row_id = request.from_row_id
+                row_id = names.get(request.from_row_id, request.from_row_id)
                 name = json.loads(holder.payload).get("name", "") if holder is not None else ""
-                other = f"{request.to_county} {names.get(request.to_county, '')}".strip()
+                other = f"{request.to_county} {counties.get(request.to_county, '')}".strip()
             notes.append(
                 TransferNote(
                     id=request.id,

@@ -242,35 +242,93 @@ def test_an_id_number_of_another_county_reveals_nothing_and_becomes_a_transfer_r
     _a_goes_on(counties, server)
 
 
-def test_another_countys_teacher_cannot_be_rewritten_or_named(server: Server, counties: Counties) -> None:
-    victim = counties.victim
-    before = _state(server)
-    forged = _teacher(victim.school_id, victim.id_number, id=victim.id, name="假名字", phone="13999999999")
-    results = _send(
-        counties.b,
-        # The issue's second op: the other county's row id, with `changed` name and phone.
-        _op(counties.b, "teacher", forged, changed={"name": victim.name, "phone": victim.phone}),
-        # A tombstone is no more allowed than an edit.
-        _op(counties.b, "teacher", {**forged, "deleted": True}),
-    )
-    assert [(r.outcome, r.reason) for r in results] == [("rejected", rules.NOT_OURS)] * 2
-    assert all(r.server_row is None and r.canonical_id is None for r in results)
-    # Naming it from B's own rows: the same words as for a teacher nobody has.
-    named = [
-        _op(
-            counties.b,
-            "credit_entry",
-            {"teacher_id": teacher, "year": 2026, "level": "county", "hours": 3, "credits": 1},
+def _same_answer(known: OpResult, unknown: OpResult) -> None:
+    assert known.model_dump(exclude={"op_id"}) == unknown.model_dump(exclude={"op_id"})
+    assert known.canonical_id is None and known.server_row is None
+
+
+def test_another_countys_row_ids_are_answered_as_unknown_ids(
+    server: Server, counties: Counties, tmp_path: Path
+) -> None:
+    """An id names a row only within its county: every op of B's on an id of A's rows gets exactly the
+    answer the same op gets on an id nobody has, and nothing of A's is read or written."""
+    victim, b = counties.victim, counties.b
+    a_before = server_dump(server.query, A)
+    conflicts_before = server.query("SELECT count(*) FROM conflict_log")[0][0]
+    with counties.a.db.read() as session:
+        a_school = session.get_one(School, victim.school_id)
+        other, named = session.scalars(
+            select(Teacher.id).where(Teacher.id.not_in([victim.id, counties.holder.id])).order_by(Teacher.id)
+        ).all()[:2]
+        session.expunge_all()
+
+    def pair(
+        entity: str, payload: dict[str, Any], known_id: str, twin: dict[str, Any] | None = None, **more: Any
+    ) -> tuple[OpResult, OpResult]:
+        """The op on A's id and on an id nobody has (`twin`: its payload, for another natural key)."""
+        known, unknown = _send(
+            b,
+            _op(b, entity, {**payload, "id": known_id}, **more),
+            _op(b, entity, {**(twin or payload), "id": str(uuid.uuid4())}, **more),
         )
-        for teacher in (victim.id, str(uuid.uuid4()))
-    ]
-    known, unknown = _send(counties.b, *named)
-    assert known.outcome == unknown.outcome == "rejected" and known.reason == unknown.reason
-    assert _state(server) == before  # not a field changed, not a conflict logged
+        _same_answer(known, unknown)
+        return known, unknown
+
+    # The issue's second op: A's teacher id with `changed` name and phone (and A's school): refused for
+    # the school, in the same words as for a teacher id nobody has.
+    forged = _teacher(victim.school_id, victim.id_number, name="假名字", phone="13999999999")
+    changed = {"changed": {"name": victim.name, "phone": victim.phone}}
+    known, _ = pair("teacher", forged, victim.id, **changed)
+    assert (known.outcome, known.reason) == ("rejected", "引用的学校不存在或不属于本县（school_id）")
+    # With B's own school: a transfer request either way (the ID number is A's).
+    known, _ = pair("teacher", {**forged, "school_id": counties.b_school}, victim.id, **changed)
+    assert (known.outcome, known.reason) == ("rejected", rules.TRANSFER_REQUESTED)
+    # A teacher of B's own under A's teacher id, A's school's id, a tombstone on A's teacher id: B's
+    # own rows, applied like any new ones, no id sent back.
+    mine = _teacher(counties.b_school, "522728199203040012", name="罗新人")
+    twin = {**mine, "id_number": "522728199203040039"}
+    assert pair("teacher", mine, victim.id, twin)[0].outcome == "applied"
+    school = {"name": "罗甸县二中", "county_code": B}
+    assert pair("school", school, a_school.id)[0].outcome == "applied"
+    tombstone = {**_teacher(counties.b_school, "522728199203040020"), "deleted": True}
+    twin = {**tombstone, "id_number": "522728199203040047"}
+    assert pair("teacher", tombstone, other, twin)[0].outcome == "applied"
+    # Naming A's teacher from B's rows: the same words as for a teacher nobody has.
+    credit = {"year": 2026, "level": "county", "hours": 3, "credits": 1}
+    known, unknown = _send(
+        b,
+        *(_op(b, "credit_entry", {**credit, "teacher_id": t}) for t in (named, str(uuid.uuid4()))),
+    )
+    assert known.outcome == "rejected" and (known.reason, known.model_dump(exclude={"op_id"})) == (
+        unknown.reason,
+        unknown.model_dump(exclude={"op_id"}),
+    )
+
+    # Nothing of A's was touched, nothing logged; A's sync goes on.
+    assert server_dump(server.query, A) == a_before
+    assert server.query("SELECT count(*) FROM conflict_log")[0][0] == conflicts_before
     _a_goes_on(counties, server)
     with counties.a.db.read() as session:
         kept = session.get_one(Teacher, victim.id)
-    assert (kept.name, kept.phone) == (victim.name, victim.phone)
+        assert (kept.name, kept.phone) == (victim.name, victim.phone)
+    # A new PC of B gets B's rows under the ids B gave them, and holds exactly what the province holds.
+    new_db = create_database(tmp_path / "b-new", county_code=B, county_name="罗甸县")
+    newcomer = SyncClient(new_db, server.url, register(new_db, server.url, server.code(B)))
+    newcomer.pull()
+    with new_db.read() as session:
+        assert session.get_one(Teacher, victim.id).name == "罗新人"
+        assert session.get_one(School, a_school.id).name == "罗甸县二中"
+    assert newcomer.check_divergence() == 0 and newcomer.last_pull is not None
+    assert newcomer.last_pull.check == "与省级平台一致"
+    new_db.dispose()
+    # Its transfer requests name its own ids too; the province rejects them (the next tests want none).
+    assert b.fetch_transfers() >= 0
+    with b.db.read() as session:
+        notes = session.get_one(Setting, TRANSFERS_KEY).value
+    assert victim.id in {n["row_id"] for n in notes if n["status"] == "pending"}
+    for (transfer_id,) in server.query("SELECT id FROM transfer_requests WHERE status = 'pending'"):
+        args = ["transfers", "--db", server.db, "--reject", str(transfer_id), "--reason", "测试"]
+        assert server_cli(args) == 0
 
 
 # --- 2. nothing B pushes may stop A's (or B's own) sync ---------------------------------------------
@@ -732,7 +790,7 @@ def behind_proxy(
 ) -> Iterator[Server]:
     """A server whose trusted reverse proxy is 127.0.0.1 (the tests play the proxy)."""
     with running_server(
-        request.param, tmp_path_factory.mktemp("proxied"), "--trusted-proxy", "127.0.0.1"
+        request.param, tmp_path_factory.mktemp("proxied"), trusted_proxy="127.0.0.1"
     ) as started:
         yield started
 
