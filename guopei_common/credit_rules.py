@@ -29,6 +29,15 @@ class CreditRule:
         if self.rounding <= 0:
             raise ValueError(f"学分取整单位必须大于 0，收到 {self.rounding:g}")
 
+    def describe(self) -> str:
+        """The rule in words, as the app shows it (read-only) beside its version."""
+        text = f"每 {self.hours_per_credit:g} 学时 1 学分"
+        if self.online_ratio != 1:
+            text += f"，线上 1 学时按 {self.online_ratio:g} 学时计"
+        if self.max_credits is not None:
+            text += f"，每个项目至多 {self.max_credits:g} 学分"
+        return text + f"，按 {self.rounding:g} 学分向下取整"
+
     def to_dict(self) -> dict:
         return {
             "hours_per_credit": self.hours_per_credit,
@@ -51,6 +60,13 @@ class CreditPolicy:
     default: CreditRule = field(default_factory=CreditRule)
     by_level: dict[TrainingLevel, CreditRule] = field(default_factory=dict)
     by_program: dict[Program, CreditRule] = field(default_factory=dict)
+
+    def lines(self) -> list[tuple[str, str]]:
+        """(what it applies to, the rule in words): the default, then each level and program of its own."""
+        found = [("其他", self.default.describe())]
+        found += [(level.label, rule.describe()) for level, rule in self.by_level.items()]
+        found += [(program.label, rule.describe()) for program, rule in self.by_program.items()]
+        return found
 
     def rule_for(self, program: Program) -> CreditRule:
         if program in self.by_program:

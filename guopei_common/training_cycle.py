@@ -111,6 +111,14 @@ class CycleTotal:
     required_hours: float
     by_category: tuple[tuple[str, float, float], ...]  # (label, hours, required)
 
+    def summary(self) -> str:
+        """The total in words, for the teacher's file and the reports."""
+        parts = [f"已 {self.hours:g}/{self.required_hours:g} 学时，{self.credits:g} 学分"]
+        parts += [f"{label} {have:g}/{need:g} 学时" for label, have, need in self.by_category]
+        missing = self.shortfalls
+        parts.append("尚缺：" + "、".join(missing) if missing else "已达周期要求")
+        return "；".join(parts)
+
     @property
     def shortfalls(self) -> tuple[str, ...]:
         """What is still missing, in words (empty: the cycle's requirement is met)."""

@@ -4,6 +4,7 @@ summary per school and year."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -78,6 +79,30 @@ def set_rule_versions(session: Session, versions: list[CreditRuleVersion]) -> No
         session.add(Setting(key=VERSIONS_SETTING, value=values))
     else:
         setting.value = values
+
+
+@dataclass(frozen=True)
+class RuleTable:
+    """One set of credit rules as the app shows it, read-only: where it comes from and its lines."""
+
+    source: str
+    effective_from: dt.date | None
+    lines: list[tuple[str, str]]  # (what it applies to, the rule in words)
+    in_force: bool  # the one a project ending today is credited by
+
+
+def rule_tables(session: Session, *, today: dt.date) -> list[RuleTable]:
+    """The province's versions, oldest first, then the county's own rule (used while none applies)."""
+    versions = rule_versions(session)
+    current = in_force(versions, today)
+    tables = [
+        RuleTable(f"省学分规则 {v.version}", v.effective_from, v.policy.lines(), v is current)
+        for v in versions
+    ]
+    tables.append(
+        RuleTable("本县学分规则（无省规则适用时）", None, credit_policy(session).lines(), current is None)
+    )
+    return tables
 
 
 def rule_for_project(session: Session, project: Project) -> tuple[CreditRule, str]:

@@ -19,6 +19,8 @@ from desktop.db.models import (
     TrainingSession,
 )
 from desktop.domain.teacher_rules import TeacherForm, TeacherInvalid, ValidTeacher, validate_teacher
+from desktop.services import training_cycle
+from guopei_common.training_cycle import CycleTotal
 from guopei_common.vocab import AttendanceStatus, EmploymentStatus
 
 PRESENT = (AttendanceStatus.PRESENT.value, AttendanceStatus.LATE.value, AttendanceStatus.LEFT_EARLY.value)
@@ -145,6 +147,8 @@ class TeacherFile:
     enrollments: tuple[EnrollmentLine, ...]
     credits: tuple[CreditLine, ...]
     integrity: tuple[IntegrityLine, ...]
+    cycle_label: str = ""  # e.g. 2026—2030年周期
+    cycle: CycleTotal | None = None  # 学时 and 学分 in the cycle, against its requirement
 
 
 def teacher_file(session: Session, teacher_id: str, *, today: dt.date) -> TeacherFile:
@@ -208,4 +212,6 @@ def teacher_file(session: Session, teacher_id: str, *, today: dt.date) -> Teache
             IntegrityLine(record.kind, project_name, record.ban_until, record.reason)
             for record, project_name in integrity
         ),
+        cycle_label=training_cycle.training_cycle(session).label(today.year),
+        cycle=training_cycle.totals(session, [teacher.id], year=today.year)[teacher.id],
     )

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from desktop.services import credits, project_choices
 from desktop.services.credits import CreditRow
 from desktop.ui.context import AppContext, Changes
+from desktop.ui.credit_rules_dialog import CreditRulesDialog
 from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.operations import Op
 from desktop.ui.widgets import fill_table, read_only_table, selected_keys
@@ -64,6 +65,7 @@ class CreditsPage(QWidget):
             (self.tr("提交所选"), self.submit_selected),
             (self.tr("提交本年度全部草稿"), self.submit_year),
             (self.tr("导出全县学分汇总…"), self.choose_summary_file),
+            (self.tr("学分规则…"), self.show_rules),
         ):
             button = QPushButton(caption)
             button.clicked.connect(slot)
@@ -171,6 +173,13 @@ class CreditsPage(QWidget):
         return self._change(
             self.tr("已提交 {n} 条，等待省级平台审核。"), credits.submit_year, self.year.currentData()
         )
+
+    def show_rules(self) -> CreditRulesDialog:
+        """The rules read-only, with their versions (the province's, as the last sync brought them)."""
+        tables = self.context.read(credits.rule_tables, today=self.context.today())
+        self.rules_dialog = CreditRulesDialog(self, tables)
+        self.rules_dialog.open()
+        return self.rules_dialog
 
     def choose_summary_file(self) -> None:
         chosen, _ = QFileDialog.getSaveFileName(

@@ -47,6 +47,8 @@ class TeacherFileDialog(QDialog):
         facts.addRow(self.tr("手机"), QLabel(record.phone or "—"))
         facts.addRow(self.tr("学校/单位"), QLabel(record.school_name))
         facts.addRow(self.tr("状态"), QLabel(vocab_label("EmploymentStatus", record.employment_status)))
+        if record.cycle is not None:
+            facts.addRow(record.cycle_label, QLabel(record.cycle.summary()))
 
         tabs = QTabWidget()
         self.enrollments = _table(

@@ -11,10 +11,10 @@ from fractions import Fraction
 import pytest
 from sqlalchemy import select
 
-from desktop.db.models import Enrollment, Project, School, Teacher
+from desktop.db.models import CreditEntry, Enrollment, Project, School, Teacher
 from desktop.domain.completion import CompletionRule
 from desktop.errors import UserInputError
-from desktop.services import checkin, projects, selection
+from desktop.services import checkin, projects, selection, teachers
 from desktop.services.projects import FormInvalid, ProjectForm
 from guopei_common.conditions import Conditions
 from guopei_common.idnumber import make_id_number
@@ -211,3 +211,31 @@ def test_a_projects_topic_and_completion_rule_are_kept_with_it(county):
         kept = projects.form_of(session, project_id)
     assert kept.topic == "心理健康教育"
     assert kept.completion_rule == rule
+
+
+def test_the_teachers_file_shows_the_cycle_total_against_its_requirement(county):
+    with county.write() as session:
+        teacher_id = ids(session)["罗春燕"]
+        for year, hours, status in (
+            (2026, 300, "approved"),
+            (2030, 20, "submitted"),
+            (2025, 100, "approved"),
+            (2027, 40, "draft"),
+        ):
+            session.add(
+                CreditEntry(
+                    teacher_id=teacher_id,
+                    year=year,
+                    level="county",
+                    hours=hours,
+                    credits=hours / 10,
+                    status=status,
+                )
+            )
+    with county.write() as session:
+        record = teachers.teacher_file(session, teacher_id, today=TODAY)
+    # 2025 is the last cycle's, a draft is not yet the county's word: 300 + 20 of the 360 学时.
+    assert record.cycle_label == "2026—2030年周期"
+    assert (record.cycle.hours, record.cycle.credits) == (320, 32)
+    assert record.cycle.summary().startswith("已 320/360 学时，32 学分；师德 0/6 学时")
+    assert "尚缺：总学时差 40、师德差 6 学时、信息技术应用能力差 50 学时" in record.cycle.summary()

@@ -8,10 +8,15 @@ from fractions import Fraction
 
 from desktop.domain.completion import CompletionRule
 from desktop.domain.coverage import SCHOOL_FLAGS
+from desktop.services import credits
 from desktop.services.projects import ProjectForm
 from desktop.services.schools import SchoolForm
+from desktop.ui.context import AppContext
+from desktop.ui.credits_page import CreditsPage
 from desktop.ui.project_dialog import ProjectDialog
 from desktop.ui.schools_page import SchoolDialog
+from guopei_common.credit_rules import CreditPolicy, CreditRule, CreditRuleVersion
+from guopei_common.vocab import TrainingLevel
 
 FORM = ProjectForm(
     code="XP2026-PT-009",
@@ -67,3 +72,31 @@ def test_school_dialog_carries_every_designation_with_its_source(qtbot):
     dialog.try_save()
     assert saved[0].in_key_assistance_county and saved[0].in_former_poverty_county
     assert saved[0].flags_source == "省乡村振兴局名单"
+
+
+def test_credit_rules_are_shown_read_only_with_their_versions(qtbot, empty_db):
+    province = CreditRuleVersion(
+        "黔教师〔2026〕1号",
+        dt.date(2026, 1, 1),
+        CreditPolicy(
+            CreditRule(hours_per_credit=12, online_ratio=0.5), by_level={TrainingLevel.SCHOOL: CreditRule(20)}
+        ),
+    )
+    with empty_db.write() as session:
+        credits.set_rule_versions(session, [province])
+    page = CreditsPage(AppContext(empty_db, today=lambda: dt.date(2026, 6, 1)))
+    qtbot.addWidget(page)
+    dialog = page.show_rules()
+    qtbot.addWidget(dialog)
+    table = dialog.table
+    rows = [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+    assert rows[0] == [
+        "省学分规则 黔教师〔2026〕1号",
+        "2026-01-01",
+        "其他",
+        "每 12 学时 1 学分，线上 1 学时按 0.5 学时计，按 0.1 学分向下取整",
+        "现行",
+    ]
+    assert rows[1][2:4] == ["校级", "每 20 学时 1 学分，按 0.1 学分向下取整"]
+    assert rows[-1][0].startswith("本县学分规则") and rows[-1][4] == ""
+    assert table.editTriggers() == table.EditTrigger.NoEditTriggers
