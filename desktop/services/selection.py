@@ -39,6 +39,7 @@ from desktop.domain.eligibility import (
     decide,
 )
 from desktop.errors import UserInputError
+from desktop.services.projects import set_publicity
 from desktop.services.training_cycle import training_cycle
 from guopei_common.idnumber import mask_id_number, normalize_id_number
 from guopei_common.vocab import EmploymentStatus, EnrollmentStatus, IntegrityKind, Program, ProjectType
@@ -430,6 +431,42 @@ def enrollment_rows(session: Session, project_id: str) -> list[EnrollmentRow]:
         )
         for e, name, id_number, school, class_name in rows
     ]
+
+
+def enroll_all(
+    session: Session,
+    *,
+    teacher_ids: Sequence[str],
+    project_id: str,
+    at: dt.datetime,
+    actor: str | None = None,
+    override_reason: str = "",
+) -> int:
+    """报名 several teachers at once, all of them or none; returns how many."""
+    for teacher_id in teacher_ids:
+        enroll(
+            session,
+            teacher_id=teacher_id,
+            project_id=project_id,
+            at=at,
+            actor=actor,
+            override_reason=override_reason,
+        )
+    return len(teacher_ids)
+
+
+def publicise(
+    session: Session, project_id: str, *, start: dt.date, days: int, at: dt.datetime, actor: str | None = None
+) -> int:
+    """公示: the project's publicity period from `start` for `days` days, and every approved trainee
+    moves to publicised; returns how many."""
+    set_publicity(session, project_id, start, start + dt.timedelta(days=days - 1))
+    rows = enrollment_rows(session, project_id)
+    approved = [r.id for r in rows if r.status == EnrollmentStatus.APPROVED.value]
+    if not approved:
+        raise UserInputError("没有“已审核”的学员可以公示：请先录取并审核通过")
+    advance(session, approved, EnrollmentStatus.PUBLICISED, actor=actor, at=at)
+    return len(approved)
 
 
 def find_teacher(session: Session, id_number: str) -> Teacher:

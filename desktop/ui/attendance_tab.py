@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QPushButton
-from sqlalchemy.orm import Session
 
 from desktop.services import attendance_summary, online_hours
 from desktop.services.attendance_summary import TraineeSummary
@@ -46,10 +45,9 @@ class AttendanceTab(ProjectTab):
         self.arrange(self.table, buttons)
 
     def show_project(self, project: ProjectRow) -> None:
-        with self.context.db.read() as session:
-            self.summary_rows = attendance_summary.project_summary(
-                session, project.id, today=self.context.today()
-            )
+        self.summary_rows = self.context.read(
+            attendance_summary.project_summary, project.id, today=self.context.today()
+        )
         fill_table(
             self.table,
             [
@@ -80,8 +78,10 @@ class AttendanceTab(ProjectTab):
     def import_online_hours(self, path: Path) -> PreviewDialog | None:
         return self.preview_file(path, self._online_hours_spec)
 
-    def _online_hours_spec(self, session: Session, project: ProjectRow, path: Path) -> PreviewSpec:
-        preview = online_hours.preview_online_hours(session, project.id, path, today=self.context.today())
+    def _online_hours_spec(self, project: ProjectRow, path: Path) -> PreviewSpec:
+        preview = self.context.read(
+            online_hours.preview_online_hours, project.id, path, today=self.context.today()
+        )
         return PreviewSpec(
             title=self.tr("导入线上学时 — {name}").format(name=preview.project_name),
             summary=preview.summary(),
@@ -102,9 +102,9 @@ class AttendanceTab(ProjectTab):
                 for r in preview.rows
             ],
             apply_label=self.tr("登记 {n} 人次").format(n=len(preview.credits)),
-            apply=lambda session: online_hours.apply_online_hours(session, preview),
+            apply=online_hours.apply_online_hours,
+            apply_args=(preview,),
             done_message=self.tr("已登记 {n} 人次的线上学时。"),
-            changes=frozenset({"attendance"}),
             save_refused=lambda out: online_hours.save_refused(preview, out),
         )
 
@@ -122,8 +122,7 @@ class AttendanceTab(ProjectTab):
         project = self.current_project()
         if project is None:
             return 0
-        with self.context.db.read() as session:
-            rows = attendance_summary.project_summary(session, project.id, today=self.context.today())
+        rows = self.context.read(attendance_summary.project_summary, project.id, today=self.context.today())
         count = attendance_summary.export_summary_xlsx(rows, out)
         self.context.inform(
             self, self.tr("导出考勤汇总"), self.tr("已导出 {n} 人到 {path}").format(n=count, path=out)

@@ -37,8 +37,7 @@ class CandidatesTab(ProjectTab):
         self.arrange(self.table, buttons)
 
     def show_project(self, project: ProjectRow) -> None:
-        with self.context.db.read() as session:
-            self.found = selection.candidates(session, project.id, limit=500)
+        self.found = self.context.read(selection.candidates, project.id, limit=500)
         fill_table(
             self.table,
             [
@@ -60,20 +59,14 @@ class CandidatesTab(ProjectTab):
         project = self.current_project()
         if project is None or not teacher_ids:
             return False
-        at = dt.datetime.now()
-
-        def action(session) -> None:
-            for teacher_id in teacher_ids:
-                selection.enroll(
-                    session,
-                    teacher_id=teacher_id,
-                    project_id=project.id,
-                    actor=ACTOR,
-                    at=at,
-                    override_reason=override_reason,
-                )
-
-        return self._write({"enrollments"}, action)
+        return self._change(
+            selection.enroll_all,
+            teacher_ids=teacher_ids,
+            project_id=project.id,
+            actor=ACTOR,
+            at=dt.datetime.now(),
+            override_reason=override_reason,
+        )
 
     def enroll_top(self) -> bool:
         eligible = [c.teacher_id for c in self.found if c.decision.eligible]

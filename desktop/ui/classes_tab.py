@@ -34,9 +34,8 @@ class ClassesTab(ProjectTab):
         self.arrange(splitter, buttons)
 
     def show_project(self, project: ProjectRow) -> None:
-        with self.context.db.read() as session:
-            classes = projects.class_rows(session, project.id)
-            sessions = projects.session_rows(session, project.id, today=self.context.today())
+        classes = self.context.read(projects.class_rows, project.id)
+        sessions = self.context.read(projects.session_rows, project.id, today=self.context.today())
         fill_table(
             self.classes, [[n, t, v, str(c)] for _, n, t, v, c in classes], keys=[c[0] for c in classes]
         )
@@ -70,19 +69,20 @@ class ClassesTab(ProjectTab):
             return
         venue, ok = QInputDialog.getText(self, self.tr("新增班级"), self.tr("培训地点："))
         if ok:
-            self._write(
-                {"training_classes"},
-                lambda s: projects.add_class(
-                    s, project.id, name=name, class_teacher=teacher, venue=venue, capacity=project.quota
-                ),
+            self._change(
+                projects.add_class,
+                project.id,
+                name=name,
+                class_teacher=teacher,
+                venue=venue,
+                capacity=project.quota,
             )
 
     def schedule(self) -> None:
         project = self.current_project()
         if project is None:
             return
-        with self.context.db.read() as session:
-            classes = [(c[0], c[1]) for c in projects.class_rows(session, project.id)]
+        classes = [(c[0], c[1]) for c in self.context.read(projects.class_rows, project.id)]
         if not classes:
             self.context.inform(self, self.tr("排课"), self.tr("请先新增班级。"))
             return
@@ -91,4 +91,4 @@ class ClassesTab(ProjectTab):
         )
         if dialog.exec():
             request = dialog.request()
-            self._write({"training_sessions"}, lambda s: projects.schedule_sessions(s, **request))
+            self._change(projects.schedule_sessions, **request)

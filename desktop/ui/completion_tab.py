@@ -5,10 +5,10 @@ recorded; proposals confirmed, or overridden with a written reason, after saying
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QInputDialog, QLabel, QPushButton
-from sqlalchemy.orm import Session
 
 from desktop.errors import GuopeiError
 from desktop.services import completion
@@ -54,9 +54,8 @@ class CompletionTab(ProjectTab):
     def show_project(self, project: ProjectRow) -> None:
         self.project_id = project_id = project.id
         now = self.context.now()
-        with self.context.db.read() as session:
-            self.lines = completion.proposals(session, project_id, now=now)
-            last = completion.last_session_end(session, project_id)
+        self.lines = self.context.read(completion.proposals, project_id, now=now)
+        last = self.context.read(completion.last_session_end, project_id)
         running = now < last
         for button in self.decide_buttons:
             button.setEnabled(not running)
@@ -85,8 +84,8 @@ class CompletionTab(ProjectTab):
             good = line.proposal.outcome == CompletionOutcome.COMPLETED
             self.table.item(row, 4).setForeground(QColor("#1e8449" if good else "#b03a2e"))
 
-    def _decide(self, action: Callable[[Session], object]) -> bool:
-        if not self._write({"enrollments", "completions", "integrity_records"}, action):
+    def _decide(self, work: Callable[..., object], /, *args: Any, **kwargs: Any) -> bool:
+        if not self._change(work, *args, **kwargs):
             return False
         project = self.current_project()
         if project is not None:
@@ -96,7 +95,7 @@ class CompletionTab(ProjectTab):
     def record(self, *, passed: bool | None = None, outcome_submitted: bool | None = None) -> bool:
         ids = selected_keys(self.table)
         return bool(ids) and self._decide(
-            lambda s: completion.record_assessment(s, ids, passed=passed, outcome_submitted=outcome_submitted)
+            completion.record_assessment, ids, passed=passed, outcome_submitted=outcome_submitted
         )
 
     def _confirm(
@@ -107,25 +106,22 @@ class CompletionTab(ProjectTab):
         project_id, at = self.project_id, self.context.now()
         assert project_id is not None
         try:
-            with self.context.db.read() as session:
-                plan = completion.plan(
-                    session, project_id, ids, now=at, override=override, override_reason=override_reason
-                )
-        except (ValueError, GuopeiError) as error:
+            plan = self.context.read(
+                completion.plan, project_id, ids, now=at, override=override, override_reason=override_reason
+            )
+        except GuopeiError as error:
             self.context.report_error(self, error)
             return False
         if not self.context.confirm(self, self.tr("确认结业结论"), plan.text(), self.tr("确认结论")):
             return False
         return self._decide(
-            lambda s: completion.confirm(
-                s,
-                project_id,
-                ids,
-                decided_by=ACTOR,
-                at=at,
-                override=override,
-                override_reason=override_reason,
-            )
+            completion.confirm,
+            project_id,
+            ids,
+            decided_by=ACTOR,
+            at=at,
+            override=override,
+            override_reason=override_reason,
         )
 
     def confirm_selected(self) -> bool:
@@ -157,5 +153,4 @@ class CompletionTab(ProjectTab):
         text = self.tr("将撤销 {n} 人尚未同步的结业结论（及其诚信档案），恢复为“参训中”。").format(n=len(ids))
         if not self.context.confirm(self, self.tr("撤销结业结论"), text, self.tr("撤销结论")):
             return False
-        at = self.context.now()
-        return self._decide(lambda s: completion.undo(s, ids, actor=ACTOR, at=at))
+        return self._decide(completion.undo, ids, actor=ACTOR, at=self.context.now())

@@ -68,6 +68,13 @@ class Op(Generic[T]):
         self._succeeded(done)
         return True
 
+    def run_or_raise(self) -> T:
+        """Now, on the UI thread, for a form that shows a refusal beside its own fields: an error is
+        raised to the caller instead of shown; the changes are announced as by `run()`."""
+        done = self._execute(self._args, self._kwargs)
+        self._succeeded(done)
+        return done.value
+
     def run_in_background(self, title: str, *, with_progress: bool = False) -> None:
         """On the write lane, with a progress dialog after half a second. With `with_progress`, the work
         is also given `progress=` and `cancelled=` (Cancel sets the flag it checks)."""

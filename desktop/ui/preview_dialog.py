@@ -4,16 +4,16 @@ online-learning hours."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
-from sqlalchemy.orm import Session
 
-from desktop.errors import GuopeiError
-from desktop.ui.context import AppContext, Changes
+from desktop.ui.context import AppContext
+from desktop.ui.operations import Op
 from desktop.ui.widgets import fill_table, read_only_table
 
 
@@ -24,10 +24,13 @@ class PreviewSpec:
     headers: Sequence[str]
     rows: Sequence[tuple[Sequence[str], bool]]  # cells, accepted
     apply_label: str
-    apply: Callable[[Session], int]  # writes the accepted rows, returns how many
+    # The service function that writes the accepted rows and returns how many, run as an operation
+    # with these arguments after the session.
+    apply: Callable[..., int]
+    apply_args: Sequence[Any]
     done_message: str  # with {n}
-    changes: frozenset[str]
     save_refused: Callable[[Path], int] | None = None
+    apply_kwargs: Mapping[str, Any] = field(default_factory=dict)
 
 
 class PreviewDialog(QDialog):
@@ -66,15 +69,13 @@ class PreviewDialog(QDialog):
         layout.addLayout(buttons)
 
     def apply(self) -> None:
-        try:
-            with self.context.db.write() as session:
-                count = self.spec.apply(session)
-        except (ValueError, GuopeiError) as error:  # e.g. the data changed since the preview
-            self.context.report_error(self, error)
-            return
-        self.context.announce(Changes(self.spec.changes))
-        self.context.inform(self, self.spec.title, self.spec.done_message.format(n=count))
-        self.accept()
+        def applied(count: int) -> None:
+            self.context.inform(self, self.spec.title, self.spec.done_message.format(n=count))
+            self.accept()
+
+        # A refusal (the data changed since the preview, say) is shown and the dialog stays open.
+        spec = self.spec
+        Op(self, self.context, spec.apply, *spec.apply_args, **spec.apply_kwargs).success(applied).run()
 
     def choose_refused_file(self) -> None:
         chosen, _ = QFileDialog.getSaveFileName(

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import QVBoxLayout, QWidget
-from sqlalchemy.orm import Session
 
 from desktop.errors import GuopeiError
 from desktop.services.projects import ProjectRow
-from desktop.ui.context import AppContext, Changes
+from desktop.ui.context import AppContext
 from desktop.ui.flow_layout import FlowLayout
+from desktop.ui.operations import Op
 from desktop.ui.preview_dialog import PreviewDialog, PreviewSpec
 
 ACTOR = "县教师发展中心"
@@ -36,26 +37,19 @@ class ProjectTab(QWidget):
         layout.addWidget(main, 1)
         layout.addLayout(buttons)
 
-    def _write(self, tables: set[str], action: Callable[[Session], object]) -> bool:
-        try:
-            with self.context.db.write() as session:
-                action(session)
-        except (ValueError, GuopeiError) as error:
-            self.context.report_error(self, error)
-            return False
-        self.context.announce(Changes(frozenset(tables)))
-        return True
+    def _change(self, work: Callable[..., object], /, *args: Any, **kwargs: Any) -> bool:
+        """Run a service function as an operation now; True when it was done (a refusal is shown)."""
+        return Op(self, self.context, work, *args, **kwargs).run()
 
     def preview_file(
-        self, path: Path, make_spec: Callable[[Session, ProjectRow, Path], PreviewSpec]
+        self, path: Path, make_spec: Callable[[ProjectRow, Path], PreviewSpec]
     ) -> PreviewDialog | None:
         """Check a file against the current project (nothing written) and show the row-by-row verdict."""
         project = self.current_project()
         if project is None:
             return None
         try:
-            with self.context.db.read() as session:
-                spec = make_spec(session, project, path)
+            spec = make_spec(project, path)
         except GuopeiError as error:
             self.context.report_error(self, error)
             return None

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.errors import GuopeiError
 from desktop.services import projects
 from desktop.services.projects import ProjectForm, ProjectRow
 from desktop.ui.attendance_tab import AttendanceTab
@@ -23,6 +22,7 @@ from desktop.ui.candidates_tab import CandidatesTab
 from desktop.ui.classes_tab import ClassesTab
 from desktop.ui.completion_tab import CompletionTab
 from desktop.ui.context import AppContext, Changes
+from desktop.ui.operations import Op
 from desktop.ui.project_dialog import ProjectDialog
 from desktop.ui.trainees_tab import TraineesTab
 from desktop.ui.widgets import fill_table, read_only_table, selected_keys
@@ -119,8 +119,9 @@ class ProjectsPage(QWidget):
 
     # --- the project list ---------------------------------------------------------------------
     def _fill_years(self) -> None:
-        with self.context.db.read() as session:
-            years = sorted({row.start_date.year for row in projects.project_rows(session)}, reverse=True)
+        years = sorted(
+            {row.start_date.year for row in self.context.read(projects.project_rows)}, reverse=True
+        )
         self.year.blockSignals(True)
         self.year.addItem(self.tr("全部"), None)
         for year in years:
@@ -134,9 +135,8 @@ class ProjectsPage(QWidget):
 
     def reload(self) -> None:
         current = self.current_project()
-        with self.context.db.read() as session:
-            self.rows = projects.project_rows(session, year=self.year.currentData())
-            suspended = projects.offline_suspended(session)
+        self.rows = self.context.read(projects.project_rows, year=self.year.currentData())
+        suspended = self.context.read(projects.offline_suspended)
         self.policy_banner.setVisible(suspended)
         fill_table(
             self.table,
@@ -177,25 +177,13 @@ class ProjectsPage(QWidget):
             self.tabs.currentWidget().show_project(project)
 
     # --- project actions ----------------------------------------------------------------------
-    def _write(self, tables: set[str], action) -> bool:
-        try:
-            with self.context.db.write() as session:
-                action(session)
-        except (ValueError, GuopeiError) as error:
-            self.context.report_error(self, error)
-            return False
-        self.context.announce(Changes(frozenset(tables)))
-        return True
-
     def new_project(self) -> None:
         county = self.context.db.device.county_code
 
         def save(form: ProjectForm) -> None:
-            with self.context.db.write() as session:
-                projects.create_project(session, form, county_code=county)
+            Op(self, self.context, projects.create_project, form, county_code=county).run_or_raise()
 
-        if ProjectDialog(self, save=save, initial=None, today=self.context.today()).exec():
-            self.context.announce(Changes(frozenset({"projects"})))
+        ProjectDialog(self, save=save, initial=None, today=self.context.today()).exec()
 
     def edit_project(self) -> None:
         project = self.current_project()
@@ -204,19 +192,16 @@ class ProjectsPage(QWidget):
         if project.owner == "province":
             self.context.report_error(self, projects.ProjectReadOnly(project.name))
             return
-        with self.context.db.read() as session:
-            initial = projects.form_of(session, project.id)
+        initial = self.context.read(projects.form_of, project.id)
 
         def save(form: ProjectForm) -> None:
-            with self.context.db.write() as session:
-                projects.update_project(session, project.id, form)
+            Op(self, self.context, projects.update_project, project.id, form).run_or_raise()
 
-        if ProjectDialog(self, save=save, initial=initial, today=self.context.today()).exec():
-            self.context.announce(Changes(frozenset({"projects"})))
+        ProjectDialog(self, save=save, initial=initial, today=self.context.today()).exec()
 
     def advance_project(self) -> None:
         project = self.current_project()
         if project is None or project.status == "finished":
             return
         following = list(ProjectStatus)[list(ProjectStatus).index(ProjectStatus(project.status)) + 1]
-        self._write({"projects"}, lambda s: projects.set_status(s, project.id, following))
+        Op(self, self.context, projects.set_status, project.id, following).run()

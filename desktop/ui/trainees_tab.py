@@ -8,18 +8,16 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QPushButton
-from sqlalchemy.orm import Session
 
 from desktop.domain.enrollment_flow import INTEGRITY
-from desktop.errors import UserInputError
-from desktop.services import projects, selection
+from desktop.services import selection
 from desktop.services.application_import import apply_applications, preview_applications
 from desktop.services.projects import ProjectRow
 from desktop.services.selection_documents import WrittenDocuments, write_selection_documents
 from desktop.ui.flow_layout import FlowLayout
+from desktop.ui.operations import Op
 from desktop.ui.preview_dialog import PreviewDialog, PreviewSpec
 from desktop.ui.project_tab import ACTOR, ProjectTab
-from desktop.ui.tasks import Reporter
 from desktop.ui.widgets import choose_spreadsheet, fill_table, read_only_table, selected_keys
 from guopei_common.vocab import EnrollmentStatus, Program
 
@@ -60,8 +58,7 @@ class TraineesTab(ProjectTab):
         self.arrange(self.table, buttons)
 
     def show_project(self, project: ProjectRow) -> None:
-        with self.context.db.read() as session:
-            rows = selection.enrollment_rows(session, project.id)
+        rows = self.context.read(selection.enrollment_rows, project.id)
         fill_table(
             self.table,
             [
@@ -101,10 +98,8 @@ class TraineesTab(ProjectTab):
             and not self._confirm_final(ids, status, reason or "")
         ):
             return False
-        at = dt.datetime.now()
-        return self._write(
-            {"enrollments", "integrity_records"},
-            lambda s: selection.advance(s, ids, status, actor=ACTOR, at=at, reason=reason or ""),
+        return self._change(
+            selection.advance, ids, status, actor=ACTOR, at=dt.datetime.now(), reason=reason or ""
         )
 
     def _confirm_final(self, ids: list[str], status: EnrollmentStatus, reason: str) -> bool:
@@ -135,19 +130,14 @@ class TraineesTab(ProjectTab):
             days, ok = QInputDialog.getInt(self, self.tr("公示"), self.tr("公示期（天）："), 5, 1, 30)
             if not ok:
                 return False
-        start = self.context.today()
-        at = dt.datetime.now()
-
-        def action(session) -> None:
-            projects.set_publicity(session, project.id, start, start + dt.timedelta(days=days - 1))
-            approved = [
-                r.id for r in selection.enrollment_rows(session, project.id) if r.status == "approved"
-            ]
-            if not approved:
-                raise UserInputError("没有“已审核”的学员可以公示：请先录取并审核通过")
-            selection.advance(session, approved, EnrollmentStatus.PUBLICISED, actor=ACTOR, at=at)
-
-        return self._write({"enrollments", "projects"}, action)
+        return self._change(
+            selection.publicise,
+            project.id,
+            start=self.context.today(),
+            days=days,
+            at=dt.datetime.now(),
+            actor=ACTOR,
+        )
 
     def choose_applications_file(self) -> None:
         path = choose_spreadsheet(self, self.tr("选择报名名单"))
@@ -157,9 +147,8 @@ class TraineesTab(ProjectTab):
     def import_applications(self, path: Path) -> PreviewDialog | None:
         return self.preview_file(path, self._applications_spec)
 
-    def _applications_spec(self, session: Session, project: ProjectRow, path: Path) -> PreviewSpec:
-        preview = preview_applications(session, project.id, path, today=self.context.today())
-        at = dt.datetime.now()
+    def _applications_spec(self, project: ProjectRow, path: Path) -> PreviewSpec:
+        preview = self.context.read(preview_applications, project.id, path, today=self.context.today())
         return PreviewSpec(
             title=self.tr("导入报名名单 — {name}").format(name=preview.project_name),
             summary=preview.summary(),
@@ -178,9 +167,10 @@ class TraineesTab(ProjectTab):
                 for r in preview.rows
             ],
             apply_label=self.tr("报名 {n} 人").format(n=len(preview.accepted)),
-            apply=lambda session: apply_applications(session, preview, actor=ACTOR, at=at),
+            apply=apply_applications,
+            apply_args=(preview,),
+            apply_kwargs={"actor": ACTOR, "at": dt.datetime.now()},
             done_message=self.tr("已报名 {n} 人。"),
-            changes=frozenset({"enrollments"}),
         )
 
     def choose_documents_folder(self) -> None:
@@ -192,11 +182,6 @@ class TraineesTab(ProjectTab):
         project = self.current_project()
         if project is None:
             return
-        db, county, today = self.context.db, self.context.db.device.county_name, self.context.today()
-
-        def work(_reporter: Reporter) -> WrittenDocuments:
-            with db.read() as session:
-                return write_selection_documents(session, project.id, folder, county_name=county, today=today)
 
         def done(written: WrittenDocuments) -> None:
             names = "\n".join(path.name for path in written.files)
@@ -208,10 +193,12 @@ class TraineesTab(ProjectTab):
                 ),
             )
 
-        self.context.runner.run(
+        Op(
             self,
-            title=self.tr("正在生成文件…"),
-            work=work,
-            on_done=done,
-            on_error=lambda error: self.context.report_error(self, error),
-        )
+            self.context,
+            write_selection_documents,
+            project.id,
+            folder,
+            county_name=self.context.db.device.county_name,
+            today=self.context.today(),
+        ).read_only().success(done).run_in_background(self.tr("正在生成文件…"))
