@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("backup-password", help="设置或修改备份密码（修改需要当前密码）")
 
     cli_exchange.add_parsers(commands)
-    shot = commands.add_parser("screenshot", help="把每个页面渲染为 PNG 后退出")
+    shot = commands.add_parser("screenshot", help="把每个页面（窗口大小）和每个对话框渲染为 PNG 后退出")
     shot.add_argument("--out", type=Path, required=True, help="输出目录")
     shot.add_argument("--size", default="1366x768", help="窗口大小，如 1366x768")
     return parser
@@ -437,7 +437,7 @@ def _screenshot(args: argparse.Namespace, data_dir: Path) -> int:
     from desktop.db.engine import DB_FILENAME
     from desktop.ui.app import create_application
     from desktop.ui.first_start import FirstStartPage
-    from desktop.ui.screenshot import render_first_start, render_pages
+    from desktop.ui.screenshot import render_dialogs, render_first_start, render_pages
 
     try:
         width, height = (int(part) for part in args.size.lower().split("x"))
@@ -452,7 +452,8 @@ def _screenshot(args: argparse.Namespace, data_dir: Path) -> int:
             print(path)
         return 0
     _, window = _open_window(data_dir)
-    for path in render_pages(window, args.out, width=width, height=height):
+    pages = render_pages(window, args.out, width=width, height=height)
+    for path in pages + render_dialogs(window, args.out, first_index=len(pages) + 1):
         print(path)
     window.context.db.dispose()
     return 0

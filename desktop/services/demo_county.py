@@ -48,11 +48,14 @@ from desktop.domain.codes import code_table
 from desktop.domain.eligibility import ACTIVE, PARTICIPATION, Policy, years_before
 from desktop.domain.enrollment_flow import ban_until
 from desktop.domain.ids import natural_id, new_id
+from desktop.domain.presence import presence
 from desktop.domain.roles import Role
 from desktop.services.accounts import hash_password
-from guopei_common.certificate_signing import certificate_serial
+from desktop.services.certificates import signing_key
+from desktop.services.checkin import DEFAULT_GRACE_MINUTES
+from guopei_common.certificate_signing import CertificateClaims, certificate_serial, sign_payload
 from guopei_common.conditions import Conditions
-from guopei_common.idnumber import make_id_number
+from guopei_common.idnumber import make_id_number, mask_id_number
 from guopei_common.vocab import (
     AttendanceStatus,
     BackboneLevel,
@@ -305,6 +308,7 @@ class _Person:
     work_start_year: int
     id: str = field(default_factory=new_id)
     name: str = ""
+    id_number: str = ""  # kept for the certificates' signed claims
     subject: str = ""
     status: EmploymentStatus = EmploymentStatus.ACTIVE
     emergency_contact: str = ""
@@ -759,6 +763,7 @@ class _DemoCounty:
             if number not in id_numbers:
                 id_numbers.add(number)
                 break
+        person.id_number = number
         phone = self._phone()
         while phone in phones:
             phone = self._phone()
@@ -1263,9 +1268,10 @@ class _DemoCounty:
             ]
             while missed and _credited(held, statuses) < PASS_RATE * total:
                 statuses[missed.pop()] = AttendanceStatus.PRESENT
-        for session, status in zip(held, statuses, strict=True):
+        return sum(
             self._attendance_row(enrollment, session, status)
-        return _credited(held, statuses)
+            for session, status in zip(held, statuses, strict=True)
+        )
 
     def _attendance_status(self, session: Row) -> AttendanceStatus:
         roll = self.rng.random()
@@ -1281,7 +1287,8 @@ class _DemoCounty:
             return AttendanceStatus.LEFT_EARLY
         return AttendanceStatus.PRESENT
 
-    def _attendance_row(self, enrollment: Row, session: Row, status: AttendanceStatus) -> None:
+    def _attendance_row(self, enrollment: Row, session: Row, status: AttendanceStatus) -> float:
+        """One trainee at one session, with the times the door recorded; returns the hours credited."""
         rng = self.rng
         begin = dt.datetime.combine(session["date"], session["start_time"])
         finish = dt.datetime.combine(session["date"], session["end_time"])
@@ -1289,10 +1296,10 @@ class _DemoCounty:
         there = status not in (AttendanceStatus.ABSENT, AttendanceStatus.EXCUSED)
         checked_in = checked_out = None
         if there:
-            minutes = rng.randint(6, 40) if status == AttendanceStatus.LATE else -rng.randint(0, 25)
+            minutes = rng.randint(*LATE_MINUTES) if status == AttendanceStatus.LATE else -rng.randint(0, 25)
             checked_in = begin + dt.timedelta(minutes=minutes)
             if status == AttendanceStatus.LEFT_EARLY:
-                checked_out = finish - dt.timedelta(minutes=rng.randint(40, 80))
+                checked_out = finish - dt.timedelta(minutes=rng.randint(*EARLY_MINUTES))
             elif session["requires_sign_out"]:
                 checked_out = finish + dt.timedelta(minutes=rng.randint(0, 15))
         if online:
@@ -1300,6 +1307,7 @@ class _DemoCounty:
         else:
             methods = [CaptureMethod.BADGE, CaptureMethod.ID_NUMBER, CaptureMethod.NAME, CaptureMethod.PAPER]
             method = rng.choices(methods, [85, 8, 4, 3])[0]
+        hours = _presence_hours(session, checked_in, checked_out) if there else 0.0
         self.sink.add(
             Attendance,
             id=natural_id("attendance", session["id"], enrollment["id"]),
@@ -1309,9 +1317,10 @@ class _DemoCounty:
             checked_in_at=checked_in,
             checked_out_at=checked_out,
             method=method.value,
-            hours=_session_hours(session, status),
+            hours=hours,
             note=rng.choice(EXCUSES) if status == AttendanceStatus.EXCUSED else "",
         )
+        return hours
 
     def _completion(
         self,
@@ -1379,12 +1388,26 @@ class _DemoCounty:
         # Completed enrollments only exist in finished projects; the latest projects come first.
         latest = sorted(self.certifiable, key=lambda item: item[0]["end_date"], reverse=True)
         sequences: dict[int, int] = {}
+        # Signed as the 证书 page signs them, so that a demo certificate previews, prints and verifies.
+        private = signing_key(self.sink.session)
         for project, enrollment, person, decided_on in latest[:MAX_CERTIFICATES]:
             issued = min(decided_on + dt.timedelta(days=4), self.today - dt.timedelta(days=1))
             sequences[issued.year] = sequences.get(issued.year, 0) + 1
+            serial = certificate_serial(COUNTY_CODE, issued.year, sequences[issued.year])
+            claims = CertificateClaims(
+                serial=serial,
+                holder_name=person.name,
+                masked_id_number=mask_id_number(person.id_number),
+                project_code=project["code"],
+                project_name=project["name"],
+                hours=project["hours"],
+                credits=project["credits"],
+                issued_on=issued,
+            )
             self.sink.add(
                 Certificate,
-                serial=certificate_serial(COUNTY_CODE, issued.year, sequences[issued.year]),
+                serial=serial,
+                verification_code=sign_payload(claims, private),
                 enrollment_id=enrollment["id"],
                 teacher_id=person.id,
                 project_id=project["id"],
@@ -1412,13 +1435,33 @@ def _project_name(program: Program, year: int, title: str) -> str:
     return f"{year}年{prefix.get(program, '')}{title}"
 
 
+def _presence_hours(session: Row, checked_in: dt.datetime | None, checked_out: dt.datetime | None) -> float:
+    """The presence rule the check-in page applies: the minutes missed past the grace period cost."""
+    return presence(
+        starts=dt.datetime.combine(session["date"], session["start_time"]),
+        ends=dt.datetime.combine(session["date"], session["end_time"]),
+        hours=session["hours"],
+        checked_in_at=checked_in,
+        checked_out_at=checked_out,
+        grace_minutes=DEFAULT_GRACE_MINUTES,
+    ).hours
+
+
 def _session_hours(session: Row, status: AttendanceStatus) -> float:
-    hours: float = session["hours"]
-    return {
-        AttendanceStatus.PRESENT: hours,
-        AttendanceStatus.LATE: hours - 0.5,
-        AttendanceStatus.LEFT_EARLY: hours - 1.0,
-    }.get(status, 0.0)
+    """The fewest hours a status can earn here (the latest arrival, the earliest departure the demo
+    makes), so a trainee the demo lets complete has the hours whatever times the door records."""
+    begin = dt.datetime.combine(session["date"], session["start_time"])
+    finish = dt.datetime.combine(session["date"], session["end_time"])
+    if status == AttendanceStatus.LATE:
+        return _presence_hours(session, begin + dt.timedelta(minutes=LATE_MINUTES[1]), None)
+    if status == AttendanceStatus.LEFT_EARLY:
+        return _presence_hours(session, begin, finish - dt.timedelta(minutes=EARLY_MINUTES[1]))
+    return session["hours"] if status == AttendanceStatus.PRESENT else 0.0
+
+
+# Minutes late (always past the grace period: within it a trainee is present) and left early.
+LATE_MINUTES = (DEFAULT_GRACE_MINUTES + 1, 40)
+EARLY_MINUTES = (40, 80)
 
 
 def _credited(sessions: Sequence[Row], statuses: Sequence[AttendanceStatus]) -> float:

@@ -7,11 +7,12 @@ bottom left). So the preview cannot drift from what is printed, and no PDF rende
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPixmap, QTransform
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from desktop.printing.certificates import PAGE_HEIGHT, PAGE_WIDTH, CertificateData, draw_certificate
+from desktop.ui import dialog_fit
 from desktop.ui.app import register_cjk_font
 
 
@@ -118,17 +119,22 @@ def render_certificate(item: CertificateData, *, width: int) -> QImage:
         painter.end()
     return image
 
+PREVIEW_WIDTH = 1000
+
 
 class CertificatePreviewDialog(QDialog):
     def __init__(self, parent: QWidget | None, item: CertificateData) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("证书预览 — {name}").format(name=item.holder_name))
         self.item = item
-        self.image = render_certificate(item, width=1000)
+        # As large as the screen allows (1,000 px at most), so the whole page shows without scrolling.
+        room = dialog_fit.available_size(self) - QSize(40, 100)
+        width = min(PREVIEW_WIDTH, room.width(), int(room.height() * PAGE_WIDTH / PAGE_HEIGHT))
+        self.image = render_certificate(item, width=width)
         picture = QLabel()
         picture.setPixmap(QPixmap.fromImage(self.image))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout()
         layout.addWidget(picture)
-        layout.addWidget(buttons)
+        dialog_fit.lay_out(self, layout, buttons)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -35,6 +35,7 @@ from desktop.services.roster_import import (
     preview_teacher_import,
     save_refused_rows,
 )
+from desktop.ui import dialog_fit
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.tasks import Reporter
 
@@ -96,7 +97,6 @@ class ImportDialog(QDialog):
         self._mapping_shown = False
         self.result_summary: ImportResult | None = None
         self.setWindowTitle(self.tr("导入教师 — {name}").format(name=path.name))
-        self.resize(1180, 680)
 
         self.summary = QLabel()
         self.summary.setObjectName("sectionTitle")
@@ -153,13 +153,13 @@ class ImportDialog(QDialog):
         buttons.addWidget(self.apply_button)
         buttons.addWidget(close)
 
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout()
         layout.addWidget(self.summary)
         layout.addWidget(QLabel(self.tr("列对应（带 * 的必须对应到文件中的一列）：")))
         layout.addLayout(mapping_box)
         layout.addLayout(options)
         layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
+        dialog_fit.lay_out(self, layout, buttons, preferred=QSize(1180, 680))
         self._update_buttons()
         self.refresh_preview()
 

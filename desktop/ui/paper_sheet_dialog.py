@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop.printing.attendance_docs import SignInSheet
 from desktop.services.attendance_documents import PAPER_MARKS
+from desktop.ui import dialog_fit
 from guopei_common.vocab import AttendanceStatus
 
 KEYS = {
@@ -57,7 +58,6 @@ class PaperSheetDialog(QDialog):
     def __init__(self, parent: QWidget | None, sheet: SignInSheet, order: list[str]) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("补录纸质签到表 — {c} {d}").format(c=sheet.class_name, d=sheet.date))
-        self.resize(760, 640)
         self.order = order
         self.marks: dict[str, AttendanceStatus] = {}
         self.table = MarksTable(len(order), self.set_mark)
@@ -86,10 +86,10 @@ class PaperSheetDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(save)
         buttons.addWidget(cancel)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout()
         layout.addWidget(help_text)
         layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
+        dialog_fit.lay_out(self, layout, buttons, preferred=QSize(760, 640))
         self._update_count()
 
     def set_mark(self, row: int, status: AttendanceStatus | None) -> None:

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialog, QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from desktop.ui import dialog_fit
 from desktop.ui.context import AppContext
 from desktop.ui.operations import Op
 from desktop.ui.widgets import fill_table, read_only_table
@@ -39,7 +41,6 @@ class PreviewDialog(QDialog):
         self.context = context
         self.spec = spec
         self.setWindowTitle(spec.title)
-        self.resize(1000, 580)
         summary = QLabel(spec.summary)
         summary.setObjectName("sectionTitle")
         self.table = read_only_table([self.tr(h) for h in spec.headers], stretch=len(spec.headers) - 1)
@@ -63,10 +64,10 @@ class PreviewDialog(QDialog):
         close.clicked.connect(self.reject)
         buttons.addWidget(self.apply_button)
         buttons.addWidget(close)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout()
         layout.addWidget(summary)
         layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
+        dialog_fit.lay_out(self, layout, buttons, preferred=QSize(1000, 580))
 
     def apply(self) -> None:
         def applied(count: int) -> None:

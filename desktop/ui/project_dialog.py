@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.codes import code_table
 from desktop.domain.completion import CompletionRule
 from desktop.services.projects import FormInvalid, ProjectForm
+from desktop.ui import dialog_fit
 from desktop.ui.teacher_dialog import select_data, vocab_combo
 from guopei_common import vocab
 from guopei_common.conditions import Conditions
@@ -132,10 +133,10 @@ class ProjectDialog(QDialog):
         )
         buttons.accepted.connect(self.try_save)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout()
         layout.addLayout(columns)
         layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        dialog_fit.lay_out(self, layout, buttons)
         if initial:
             self.set_form(initial)
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui import dialog_fit
 from guopei_common.vocab import SessionFormat
 
 WEEKDAYS = "一二三四五六日"
@@ -49,7 +50,7 @@ class ScheduleDialog(QDialog):
         row.setContentsMargins(0, 0, 0, 0)
         for box in self.weekdays:
             row.addWidget(box)
-        form = QFormLayout(self)
+        form = QFormLayout()
         form.addRow(self.tr("班级"), self.training_class)
         form.addRow(self.tr("首次日期"), self.first_day)
         form.addRow(self.tr("开始 / 结束"), _pair(self.start, self.end))
@@ -63,7 +64,7 @@ class ScheduleDialog(QDialog):
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        dialog_fit.lay_out(self, form, buttons)
 
     def request(self) -> dict:
         """Keyword arguments for `projects.schedule_sessions`."""

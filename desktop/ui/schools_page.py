@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.coverage import SCHOOL_FLAGS
 from desktop.services import schools
 from desktop.services.schools import SchoolForm, SchoolInvalid, SchoolRow
+from desktop.ui import dialog_fit
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.labels import code_label
 from desktop.ui.teacher_dialog import code_combo, select_data
@@ -64,10 +65,10 @@ class SchoolDialog(QDialog):
         )
         buttons.accepted.connect(self.try_save)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout()
         layout.addLayout(form)
         layout.addWidget(self.error)
-        layout.addWidget(buttons)
+        dialog_fit.lay_out(self, layout, buttons)
         if initial:
             self.name.setText(initial.name)
             self.township.setText(initial.township)

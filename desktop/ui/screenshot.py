@@ -1,8 +1,10 @@
-"""Render every page of the main window to PNG (or, for a folder with no county yet, the first-start
-page's steps), to look at the work and illustrate the README."""
+"""Render every page of the main window to PNG, then every dialog at the size it opens with on this
+screen (or, for a folder with no county yet, the first-start page's steps), to look at the work and
+illustrate the README."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -15,6 +17,26 @@ from desktop.ui.main_window import MainWindow
 def render_pages(window: MainWindow, out_dir: Path, *, width: int, height: int) -> list[Path]:
     views = [(spec.key, lambda key=spec.key: window.show_page(key)) for spec in window.specs]
     return _render(window, views, out_dir, width=width, height=height)
+
+
+def render_dialogs(window: MainWindow, out_dir: Path, *, first_index: int) -> list[Path]:
+    """Each dialog of `dialog_gallery`, as `NN-dialog-name.png`, numbered on from the pages."""
+    from desktop.ui.dialog_gallery import sample_dialogs
+
+    written = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for index, (name, dialog) in enumerate(sample_dialogs(window, Path(scratch)), start=first_index):
+            dialog.show()
+            window.context.runner.settle()  # e.g. the import dialog's preview of the file
+            QApplication.processEvents()
+            path = out_dir / f"{index:02d}-{name}.png"
+            saved = dialog.grab().save(str(path))
+            dialog.done(0)
+            dialog.deleteLater()
+            if not saved:
+                raise OSError(f"无法写入截图 {path}")
+            written.append(path)
+    return written
 
 
 def render_first_start(page: FirstStartPage, out_dir: Path, *, width: int, height: int) -> list[Path]:

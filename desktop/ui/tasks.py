@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from desktop.errors import Cancelled
@@ -118,3 +118,8 @@ class TaskRunner:
         signals.failed.connect(failed)
         self._live.add(signals)  # keep the signal object alive until the job reports back
         self._pool.start(_Job(work, reporter, signals))
+
+    def settle(self, timeout_ms: int = 5000) -> None:
+        """Let queued work finish and its results reach the widgets (a screenshot waits for this)."""
+        self._pool.waitForDone(timeout_ms)
+        QCoreApplication.processEvents()

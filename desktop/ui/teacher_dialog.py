@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.codes import code_table
 from desktop.domain.teacher_rules import TeacherForm, TeacherInvalid
+from desktop.ui import dialog_fit
 from guopei_common import vocab
 
 
@@ -112,9 +113,7 @@ class TeacherDialog(QDialog):
         )
         buttons.accepted.connect(self.try_save)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form_layout)
-        layout.addWidget(buttons)
+        dialog_fit.lay_out(self, form_layout, buttons)
         if initial:
             self.set_form(initial)
 

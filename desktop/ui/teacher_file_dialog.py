@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.teachers import TeacherFile
+from desktop.ui import dialog_fit
 from desktop.ui.labels import code_label, vocab_label
 
 
@@ -37,7 +39,6 @@ class TeacherFileDialog(QDialog):
     def __init__(self, parent: QWidget | None, record: TeacherFile) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("教师档案 — {name}").format(name=record.name))
-        self.resize(980, 600)
         facts = QFormLayout()
         facts.addRow(self.tr("姓名"), QLabel(record.name))
         facts.addRow(self.tr("身份证号"), QLabel(record.id_number))
@@ -95,7 +96,7 @@ class TeacherFileDialog(QDialog):
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout()
         layout.addLayout(facts)
         layout.addWidget(tabs, 1)
-        layout.addWidget(buttons)
+        dialog_fit.lay_out(self, layout, buttons, preferred=QSize(980, 600))

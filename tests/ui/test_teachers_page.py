@@ -55,10 +55,9 @@ def test_search_by_id_digits_then_open_the_file(qtbot, demo_db, monkeypatch):
     qtbot.keyClicks(page.search, teacher.id_number[-8:])
     qtbot.keyClick(page.search, Qt.Key.Key_Return)
     assert page.model.rowCount() == 1 and page.model.row_at(0).name == teacher.name
-    opened: list[TeacherFileDialog] = []
-    monkeypatch.setattr(TeacherFileDialog, "exec", lambda self: opened.append(self) or 0)
-    page.open_file()
-    dialog = opened[0]
+    page.table.selectRow(0)
+    dialog = page.open_file()
+    assert isinstance(dialog, TeacherFileDialog)
     shown_texts = [label.text() for label in dialog.findChildren(QLabel)]
     assert teacher.id_number in shown_texts  # the detail view shows the full number
 

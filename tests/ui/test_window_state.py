@@ -13,7 +13,7 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.tasks import TaskRunner
 from desktop.ui.window_state import GEOMETRY_KEY, PAGE_KEY
 
-# Within the offscreen platform's 800×600 screen (restoreGeometry pulls a window back onto the screen).
+# Within the offscreen platform's 800×800 screen (restoreGeometry pulls a window back onto the screen).
 SPOT = QRect(12, 40, 780, 500)
 
 
