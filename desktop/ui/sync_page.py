@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QTableWidget, QVBoxLayout, QWidget
 from desktop.services import sync_state
 from desktop.sync.credentials import load_credentials
 from desktop.ui.context import AppContext, Changes
+from desktop.ui.exchange_panel import ExchangePanel
 from desktop.ui.widgets import fill_table, read_only_table
 from guopei_common.idnumber import mask_id_number, mask_phone
 from guopei_common.vocab import ENTITY_LABELS, CreditStatus, EnrollmentStatus
@@ -98,6 +99,8 @@ class SyncPage(QWidget):
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addWidget(title)
         layout.addWidget(self.connection)
+        self.exchange = ExchangePanel(context)
+        layout.addWidget(self.exchange)
         layout.addWidget(QLabel(self.tr("省级平台拒绝的修改（未被采用，需要时请在本机改正后重新保存）")))
         layout.addWidget(self.rejected, 1)
         layout.addWidget(QLabel(self.tr("冲突：平台上已有更新的版本（以平台为准，下次同步时取回）")))
