@@ -69,7 +69,7 @@ class ProjectRow:
     hours: float
     quota: int
     seats_taken: int
-    applicants: int
+    applicants: int  # every application, admitted or not
     status: str
     owner: str
 
@@ -96,12 +96,14 @@ def project_rows(session: Session, *, year: int | None = None) -> list[ProjectRo
     )
     applied = (
         select(Enrollment.project_id, func.count().label("n"))
-        .where(Enrollment.deleted.is_(False), Enrollment.status == "applied")
+        .where(Enrollment.deleted.is_(False))
         .group_by(Enrollment.project_id)
         .subquery()
     )
     query = (
         select(Project, func.coalesce(seats.c.n, 0), func.coalesce(applied.c.n, 0))
+    # 报名: everyone who applied, whatever became of it since (admitted, refused, withdrawn …); counting
+    # only those still waiting showed 0 beside 97/113 admitted.
         .outerjoin(seats, seats.c.project_id == Project.id)
         .outerjoin(applied, applied.c.project_id == Project.id)
         .where(Project.deleted.is_(False))
