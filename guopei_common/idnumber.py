@@ -11,6 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from guopei_common.errors import UserError
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"  # ISO 7064 MOD 11-2: indexed by the weighted sum mod 11
 
@@ -36,7 +38,7 @@ _EXCEL_LOSS = "被 Excel 当作数字存储，末几位已丢失：请将该列�
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 
-class InvalidIdNumber(ValueError):
+class InvalidIdNumber(UserError):
     """A number that is not a valid 居民身份证号; `reason` says why, in words a clerk can act on."""
 
     def __init__(self, reason: str) -> None:

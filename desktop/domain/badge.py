@@ -12,12 +12,14 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 
+from guopei_common.errors import RuleViolation
+
 PREFIX = "GPB1"
 CHECK_LENGTH = 6
 
 
-class InvalidBadge(ValueError):
-    pass
+class InvalidBadge(RuleViolation):
+    """A scanned text that starts like a badge code but is not a whole one."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from fractions import Fraction
 
 from desktop.domain.eligibility import Reason
 from desktop.errors import UserInputError
+from guopei_common.errors import RuleViolation
 from guopei_common.vocab import CompletionOutcome
 
 _CHINESE_DIGITS = "零一二三四五六七八九十"
@@ -40,9 +41,9 @@ class CompletionRule:
 
     def __post_init__(self) -> None:
         if not 0 <= self.max_absence_share <= 1:
-            raise ValueError(f"缺勤上限应在 0 到 1 之间，收到 {self.max_absence_share}")
+            raise RuleViolation(f"缺勤上限应在 0 到 1 之间，收到 {self.max_absence_share}")
         if self.min_attendance_hours is not None and self.min_attendance_hours < 0:
-            raise ValueError(f"最低出勤学时不能为负数，收到 {self.min_attendance_hours:g}")
+            raise RuleViolation(f"最低出勤学时不能为负数，收到 {self.min_attendance_hours:g}")
 
     def to_dict(self) -> dict:
         # The share travels as "1/5" so that a JSON round trip keeps it exact.

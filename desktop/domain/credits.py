@@ -14,6 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from guopei_common.credit_rules import CreditRule
+from guopei_common.errors import RuleViolation
 from guopei_common.vocab import CreditStatus
 
 
@@ -43,7 +44,7 @@ def _credit_text(credits: Fraction, rounding: float) -> str:
 def credits_for(rule: CreditRule, *, face_to_face_hours: float, online_hours: float) -> CreditGrant:
     """The credits `rule` grants for the attended hours, with the arithmetic spelt out."""
     if face_to_face_hours < 0 or online_hours < 0:
-        raise ValueError("学时不能为负数")
+        raise RuleViolation("学时不能为负数")
     face, online, ratio = _exact(face_to_face_hours), _exact(online_hours), _exact(rule.online_ratio)
     hours = face + online * ratio
 
@@ -86,9 +87,9 @@ def check_credit_transition(current: CreditStatus, wanted: CreditStatus, reason:
     allowed = CREDIT_TRANSITIONS.get(current, frozenset())
     if wanted not in allowed:
         names = "、".join(status.label for status in CreditStatus if status in allowed) or "无"
-        raise ValueError(f"学分登记目前为“{current.label}”，不能改为“{wanted.label}”（可改为：{names}）")
+        raise RuleViolation(f"学分登记目前为“{current.label}”，不能改为“{wanted.label}”（可改为：{names}）")
     if wanted == CreditStatus.REJECTED and not reason.strip():
-        raise ValueError("退回学分登记须填写原因，以便县里更正后重新提交")
+        raise RuleViolation("退回学分登记须填写原因，以便县里更正后重新提交")
 
 
 def editable(status: CreditStatus) -> bool:

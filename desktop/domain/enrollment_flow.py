@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from desktop.domain import policy_text
+from guopei_common.errors import RuleViolation
 from guopei_common.vocab import EnrollmentStatus as S
 from guopei_common.vocab import IntegrityKind
 
@@ -31,7 +32,7 @@ INTEGRITY: dict[S, IntegrityKind] = {
 BAN_YEARS = 3
 
 
-class InvalidTransition(ValueError):
+class InvalidTransition(RuleViolation):
     def __init__(self, name: str, current: S, wanted: S) -> None:
         allowed = "、".join(s.label for s in sorted(TRANSITIONS.get(current, ()), key=list(S).index)) or "无"
         super().__init__(f"{name}目前为“{current.label}”，不能改为“{wanted.label}”（可改为：{allowed}）")
@@ -41,7 +42,7 @@ def check_transition(name: str, current: S, wanted: S, reason: str) -> None:
     if wanted not in TRANSITIONS.get(current, frozenset()):
         raise InvalidTransition(name, current, wanted)
     if wanted in NEEDS_REASON and not reason.strip():
-        raise ValueError(f"将{name}改为“{wanted.label}”须填写原因")
+        raise RuleViolation(f"将{name}改为“{wanted.label}”须填写原因")
 
 
 def ban_until(project_end: dt.date) -> dt.date:

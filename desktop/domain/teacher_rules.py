@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from desktop.domain.codes import code_table
+from guopei_common.errors import RuleViolation
 from guopei_common.idnumber import IdNumber, InvalidIdNumber, parse_id_number
 from guopei_common.vocab import BackboneLevel, TeacherRole
 
@@ -43,7 +44,7 @@ class ValidTeacher:
     work_start_year: int | None
 
 
-class TeacherInvalid(ValueError):
+class TeacherInvalid(RuleViolation):
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("；".join(errors.values()))
         self.errors = errors  # field -> message

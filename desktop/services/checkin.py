@@ -32,6 +32,7 @@ from desktop.domain.policy_text import EPIDEMIC
 from desktop.domain.presence import Presence, presence
 from desktop.services.projects import offline_suspended
 from desktop.services.roster import normalise_query
+from guopei_common.errors import UserError
 from guopei_common.idnumber import InvalidIdNumber, normalize_id_number, parse_id_number
 from guopei_common.vocab import AttendanceStatus, CaptureMethod, EnrollmentStatus, SessionFormat
 
@@ -383,7 +384,7 @@ def excuse(
 ) -> ScanResult:
     """请假: an excused absence with its reason."""
     if not reason.strip():
-        raise ValueError("请假须填写原因")
+        raise UserError("请假须填写原因")
     attendance_id = natural_id("attendance", session_id, enrollment_id)
     row = find_attendance(session, session_id, enrollment_id)
     if row is None:

@@ -1,4 +1,10 @@
-"""The one place where errors become messages a person can act on (anki `aqt/errors.py`)."""
+"""The one place where errors become messages a person can act on (anki `aqt/errors.py`).
+
+Two kinds, as the error tree (`guopei_common.errors`) has them: what the application expects — a
+`UserError` (bad input, a rule refused, a missing permission) or the machine failing us (an
+`EnvironmentFailure`) — is shown as a warning with its own message and logged without a traceback;
+anything else is a bug, shown with the crash dialog that says where the log is, and logged whole.
+A cancellation shows nothing."""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from types import TracebackType
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from desktop.errors import EnvironmentFailure, GuopeiError
+from desktop.errors import Cancelled, GuopeiError
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +33,7 @@ def error_box(parent: QWidget | None, error: BaseException, *, log_path: Path | 
     box = QMessageBox(parent)
     box.setWindowTitle(_tr("国培桌面端"))
     if isinstance(error, GuopeiError):
-        icon = (
-            QMessageBox.Icon.Warning
-            if isinstance(error, EnvironmentFailure)
-            else QMessageBox.Icon.Information
-        )
-        box.setIcon(icon)
+        box.setIcon(QMessageBox.Icon.Warning)
         box.setText(str(error))
     else:
         box.setIcon(QMessageBox.Icon.Critical)
@@ -44,7 +45,13 @@ def error_box(parent: QWidget | None, error: BaseException, *, log_path: Path | 
 
 
 def show_error(parent: QWidget | None, error: BaseException, *, log_path: Path | None) -> None:
-    if not isinstance(error, GuopeiError):
+    if isinstance(error, Cancelled):
+        return
+    if isinstance(error, GuopeiError):
+        # Expected: the message is the whole story. Only its kind is logged (the message may quote an
+        # ID number as it was typed), and no traceback.
+        log.info("shown to the user: %s", type(error).__name__)
+    else:
         log.error("unexpected error", exc_info=error)
     error_box(parent, error, log_path=log_path).exec()
 

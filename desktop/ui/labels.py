@@ -24,8 +24,5 @@ def code_label(table: str, code: str) -> str:
 
 @cache
 def vocab_label(enum_name: str, code: str) -> str:
-    enum = getattr(vocab, enum_name)
-    try:
-        return QCoreApplication.translate("vocab", enum(code).label)
-    except ValueError:
-        return code
+    member = getattr(vocab, enum_name)._value2member_map_.get(code)
+    return QCoreApplication.translate("vocab", member.label) if member is not None else code

@@ -16,6 +16,7 @@ from desktop.domain.completion import (
     propose,
 )
 from desktop.errors import UserInputError
+from guopei_common.errors import RuleViolation
 from guopei_common.vocab import CompletionOutcome
 
 # 60 scheduled hours: one fifth is 12 hours.
@@ -172,7 +173,7 @@ def test_rule_from_dict_reads_share_exactly(stored: object, share: Fraction) -> 
     ],
 )
 def test_rule_refuses_nonsense(kwargs: dict) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(RuleViolation):
         CompletionRule(**kwargs)
 
 

@@ -11,6 +11,7 @@ from desktop.domain.credits import (
     editable,
 )
 from guopei_common.credit_rules import CreditPolicy, CreditRule
+from guopei_common.errors import RuleViolation
 from guopei_common.vocab import CreditStatus, Program, TrainingLevel
 
 DEFAULT = CreditRule(hours_per_credit=10)
@@ -129,7 +130,7 @@ def test_cap(face: float, credits: float, capped: bool) -> None:
 
 
 def test_negative_hours_refused() -> None:
-    with pytest.raises(ValueError, match="学时不能为负数"):
+    with pytest.raises(RuleViolation, match="学时不能为负数"):
         credits_for(CreditRule(), face_to_face_hours=-1, online_hours=0)
 
 
@@ -170,14 +171,14 @@ def test_transitions(current: S, wanted: S, reason: str, allowed: bool) -> None:
     if allowed:
         check_credit_transition(current, wanted, reason)
     else:
-        with pytest.raises(ValueError):
+        with pytest.raises(RuleViolation):
             check_credit_transition(current, wanted, reason)
 
 
 def test_transition_errors_are_in_chinese() -> None:
-    with pytest.raises(ValueError, match="学分登记目前为“已审核通过”，不能改为“草稿”（可改为：无）"):
+    with pytest.raises(RuleViolation, match="学分登记目前为“已审核通过”，不能改为“草稿”（可改为：无）"):
         check_credit_transition(S.APPROVED, S.DRAFT, "")
-    with pytest.raises(ValueError, match="须填写原因"):
+    with pytest.raises(RuleViolation, match="须填写原因"):
         check_credit_transition(S.SUBMITTED, S.REJECTED, "")
 
 

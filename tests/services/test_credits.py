@@ -22,6 +22,7 @@ from desktop.errors import UserInputError
 from desktop.io.spreadsheet import read_sheet
 from desktop.services import checkin, credits
 from guopei_common.credit_rules import CreditPolicy, CreditRule, CreditRuleVersion
+from guopei_common.errors import RuleViolation
 from guopei_common.vocab import CreditStatus, Program, TrainingLevel
 
 
@@ -194,7 +195,7 @@ def test_states_and_frozen_entries(trained):
         ids = [row.id for row in credits.entries(session, year=2026)]
     with db.write() as session:
         credits.change_status(session, ids[:1], CreditStatus.APPROVED)
-        with pytest.raises(ValueError, match=r"原因|理由"):
+        with pytest.raises(RuleViolation, match=r"原因|理由"):
             credits.change_status(session, ids[1:], CreditStatus.REJECTED)
         credits.change_status(session, ids[1:], CreditStatus.REJECTED, reason="缺少结业证明")
     with pytest.raises(UserInputError, match="不能在本地修改"), db.write() as session:

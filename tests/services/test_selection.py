@@ -21,6 +21,7 @@ from desktop.errors import UserInputError
 from desktop.services import projects, selection
 from desktop.services.projects import ProjectForm, ProjectReadOnly
 from guopei_common.conditions import Conditions
+from guopei_common.errors import RuleViolation
 from guopei_common.idnumber import make_id_number
 from guopei_common.vocab import EnrollmentStatus as S
 from guopei_common.vocab import SessionFormat
@@ -133,7 +134,7 @@ def test_integrity_record_is_written_and_then_refuses_the_next_guopei(county, en
     enrollment_id = enroll(county, first, "罗春燕")
     for status in path:
         advance(county, [enrollment_id], status)
-    with pytest.raises(ValueError, match="须填写原因"):
+    with pytest.raises(RuleViolation, match="须填写原因"):
         advance(county, [enrollment_id], end_status)
     result = advance(county, [enrollment_id], end_status, reason="无特殊原因未报到")
     assert result.integrity_records == 1

@@ -55,3 +55,53 @@ def test_uncaught_exception_is_logged_and_presented(tmp_path):
                 handler.close()
     assert [str(e) for e in presented] == ["boom in a slot"]
     assert "boom in a slot" in log_path.read_text(encoding="utf-8")
+
+
+def test_an_empty_dismissal_reason_is_a_warning_not_a_crash(qtbot, writable_demo, caplog):
+    """The rule that asks for a reason refuses (RuleViolation): the person sees the rule's words as a
+    warning, and the log holds no traceback — as it would for a bug."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    from sqlalchemy import select
+
+    from desktop.db.models import Enrollment, Project
+    from desktop.ui.context import AppContext
+    from desktop.ui.projects_page import ProjectsPage
+    from desktop.ui.tasks import TaskRunner
+    from guopei_common.vocab import EnrollmentStatus
+    from tests.conftest import DEMO_TODAY
+
+    create_application([])
+    with writable_demo.read() as session:
+        project_id = session.scalar(
+            select(Project.id)
+            .join(Enrollment, Enrollment.project_id == Project.id)
+            .where(Project.owner == "county", Enrollment.status == "attending")
+        )
+    page = ProjectsPage(
+        AppContext(writable_demo, today=lambda: DEMO_TODAY, runner=TaskRunner(synchronous=True))
+    )
+    qtbot.addWidget(page)
+    page.year.setCurrentIndex(page.year.findData(None))
+    page.table.selectRow([r.id for r in page.rows].index(project_id))
+    page.tabs.setCurrentIndex(0)  # 学员
+    table = page.trainees_tab.table
+    table.selectRow(next(r for r in range(table.rowCount()) if table.item(r, 4).text() == "参训中"))
+
+    seen: dict = {}
+
+    def read_and_close() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.update(icon=box.icon(), text=box.text())
+            box.accept()
+
+    QTimer.singleShot(0, read_and_close)
+    with caplog.at_level(logging.INFO):
+        assert not page.trainees_tab.step_selected(EnrollmentStatus.DISMISSED, "")
+    assert seen["icon"] == QMessageBox.Icon.Warning
+    assert "须填写原因" in seen["text"] and "意外错误" not in seen["text"]
+    assert not [record for record in caplog.records if record.exc_info or record.levelno >= logging.ERROR]
+    assert [r.getMessage() for r in caplog.records if r.name == "desktop.ui.errors"] == [
+        "shown to the user: RuleViolation"
+    ]
