@@ -11,9 +11,9 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop import __version__, build_info, cli_exchange
+from desktop import __version__, build_info, cli_accounts, cli_exchange, cli_reports
 from desktop.db.instance_lock import InstanceLock
-from desktop.errors import GuopeiError
+from desktop.errors import GuopeiError, PermissionDenied
 
 if TYPE_CHECKING:
     from desktop.db.engine import Database
@@ -35,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
         version=f"guopei-desk {__version__}（{build_info()}）",
         help="显示版本和构建信息后退出",
     )
+    cli_accounts.add_user_option(parser)
     commands = parser.add_subparsers(dest="command")
+    cli_accounts.add_parsers(commands)
 
     demo = commands.add_parser("demo", help="建立演示县并打开程序")
     demo.add_argument("--no-gui", action="store_true", help="只建立演示数据，不打开窗口")
@@ -128,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
             return _run_command(args, folder, log_path)
     except GuopeiError as error:
         print(f"错误：{error}", file=sys.stderr)
+        hint = cli_accounts.refused_hint(args) if isinstance(error, PermissionDenied) else None
+        if hint:
+            print(hint, file=sys.stderr)
         return 2
     except Exception:
         log.exception("command failed: %s", args.command)
@@ -141,6 +146,9 @@ def _run_command(args: argparse.Namespace, data_dir: Path, log_path: Path) -> in
         return _init(args, data_dir)
     if args.command == "demo":
         return _demo(args, data_dir, log_path)
+    if args.command == "user":
+        with _database(data_dir, args.user) as db:
+            return cli_accounts.run(args, db)
     if args.command == "import":
         return _import_teachers(args, data_dir)
     if args.command == "export":
@@ -173,6 +181,9 @@ def _run_command(args: argparse.Namespace, data_dir: Path, log_path: Path) -> in
         return _screenshot(args, data_dir)
     if args.command == "exchange":
         with _database(data_dir) as db:
+            return cli_reports.run(args, db)
+    if args.command == "exchange":
+        with _database(data_dir, args.user) as db:
             return cli_exchange.run(args, db)
     return _run_gui(data_dir, log_path)
 
@@ -223,7 +234,9 @@ def _demo(args: argparse.Namespace, data_dir: Path, log_path: Path) -> int:
             shown.append(percent)
             print(f"\r[{percent:3d}%] {message}", end="", flush=True)
 
-    summary = build_demo_county(data_dir, teachers=args.teachers, seed=args.seed, progress=report)
+    summary = build_demo_county(
+        data_dir, teachers=args.teachers, seed=args.seed, progress=report, accounts=True
+    )
     print()
     print(f"演示县已建立：{data_dir}")
     print(f"  学校 {summary.schools}，教师 {summary.teachers}，", end="")
@@ -233,15 +246,20 @@ def _demo(args: argparse.Namespace, data_dir: Path, log_path: Path) -> int:
     return _run_gui(data_dir, log_path)
 
 
-def _open_window(data_dir: Path, log_path: Path | None = None):  # returns (QApplication, MainWindow)
+def _open_window(data_dir: Path, *, user: str | None = None):  # returns (QApplication, MainWindow)
     from desktop.db.engine import open_database
+    from desktop.services.demo_county import log_in_demo_admin
     from desktop.ui.app import create_application
     from desktop.ui.context import AppContext
     from desktop.ui.main_window import MainWindow
 
     app = create_application(sys.argv[:1])
     db = open_database(data_dir)
-    return app, MainWindow(AppContext(db, log_path=log_path))
+    if user is not None:
+        cli_accounts.log_in(db, user)
+    else:
+        log_in_demo_admin(db)  # a demo county's pages are shown as its administrator sees them
+    return app, MainWindow(AppContext(db))
 
 
 def _run_gui(data_dir: Path, log_path: Path) -> int:
@@ -258,12 +276,13 @@ def _run_gui(data_dir: Path, log_path: Path) -> int:
 
 
 @contextmanager
-def _database(data_dir: Path) -> Iterator[Database]:
-    """The county database of a command, closed however the command ends."""
+def _database(data_dir: Path, user: str | None = None) -> Iterator[Database]:
+    """The county database of a command, with `user` logged in (--user), closed however it ends."""
     from desktop.db.engine import open_database
 
     db = open_database(data_dir)
     try:
+        cli_accounts.log_in(db, user)
         yield db
     finally:
         db.dispose()
@@ -276,7 +295,7 @@ def _import_teachers(args: argparse.Namespace, data_dir: Path) -> int:
     from desktop.services.roster_import import apply_teacher_import, preview_teacher_import, save_refused_rows
 
     today = dt.date.today()
-    with _database(data_dir) as db:
+    with _database(data_dir, args.user) as db:
         with db.read() as session:
             preview = preview_teacher_import(
                 session, args.file, today=today, create_schools=args.create_schools
@@ -288,7 +307,8 @@ def _import_teachers(args: argparse.Namespace, data_dir: Path) -> int:
         if len(preview.refused) > 50:
             print(f"  ……另有 {len(preview.refused) - 50} 行被拒绝，详见 --report 报告")
         if args.report and preview.refused:
-            save_refused_rows(preview, args.report)
+            with db.write() as session:
+                save_refused_rows(session, preview, args.report)
             print(f"被拒绝的行已保存到 {args.report}")
         if args.dry_run:
             print("（试运行：没有写入任何数据）")
@@ -312,7 +332,7 @@ def _export_teachers(args: argparse.Namespace, data_dir: Path) -> int:
     from desktop.services.roster_export import export_teachers
     from desktop.services.roster_filters import parse_filters
 
-    with _database(data_dir) as db, db.write() as session:
+    with _database(data_dir, args.user) as db, db.write() as session:
         flt = parse_filters(session, args.filter, query=args.query)
         count = export_teachers(session, flt, args.out, full_numbers=args.full_id, actor=getpass.getuser())
     masked = "（含完整身份证号，已记入审计日志）" if args.full_id else "（身份证号、手机号已脱敏）"
@@ -340,7 +360,7 @@ def _policy(args: argparse.Namespace, data_dir: Path) -> int:
     from desktop.domain.eligibility import Policy
     from desktop.services import projects, selection
 
-    with _database(data_dir) as db, db.write() as session:
+    with _database(data_dir, args.user) as db, db.write() as session:
         if args.offline_training:
             projects.set_offline_suspended(session, args.offline_training == "suspended")
         if args.guopei_limit is not None or args.cycle_years is not None:
@@ -365,7 +385,7 @@ def _certificates(args: argparse.Namespace, data_dir: Path) -> int:
     from desktop.services.certificate_printing import print_certificates
     from desktop.services.selection import find_project
 
-    with _database(data_dir) as db, db.write() as session:
+    with _database(data_dir, args.user) as db, db.write() as session:
         project = find_project(session, args.project)
         new = certificates.issue_for_project(
             session, project.id, county_code=db.device.county_code, issued_on=dt.date.today()
@@ -394,7 +414,7 @@ def _transcript(args: argparse.Namespace, data_dir: Path) -> int:
     from desktop.services.certificate_printing import write_transcript
     from desktop.services.selection import find_teacher
 
-    with _database(data_dir) as db, db.read() as session:
+    with _database(data_dir, args.user) as db, db.read() as session:
         teacher = find_teacher(session, args.teacher)
         pages = write_transcript(
             session, teacher.id, args.out, county_name=db.device.county_name, today=dt.date.today()
@@ -453,7 +473,9 @@ def _screenshot(args: argparse.Namespace, data_dir: Path) -> int:
         return 0
     _, window = _open_window(data_dir)
     pages = render_pages(window, args.out, width=width, height=height)
-    for path in pages + render_dialogs(window, args.out, first_index=len(pages) + 1):
+    shots = pages + render_dialogs(window, args.out, first_index=len(pages) + 1)
+    shots += render_lock_screens(window, args.out, first_index=len(shots) + 1)
+    for path in shots:
         print(path)
     window.context.db.dispose()
     return 0
@@ -599,7 +621,7 @@ def _backup_now(args: argparse.Namespace, data_dir: Path) -> int:
     copy asked for with --to could not be made (the backup itself was)."""
     from desktop.services.backups import take_backup
 
-    with _database(data_dir) as db:
+    with _database(data_dir, args.user) as db:
         outcome = take_backup(db, extra_folder=args.to)
     print(outcome.path)
     print(f"已备份并校验：{_backup_size(outcome.size)}，用时 {outcome.seconds:.1f} 秒", file=sys.stderr)
@@ -635,11 +657,18 @@ def _backup_list(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def _backup_restore(args: argparse.Namespace, data_dir: Path) -> int:
+    from desktop.errors import DatabaseCorrupt, DatabaseNotInitialised
+    from desktop.services.backups import authorise_restore
     from desktop.sync.credentials import FILENAME as SYNC_CREDENTIALS
     from desktop.sync.first_pull import restore_and_catch_up
 
+    try:
+        with _database(data_dir, args.user) as db:
+            operator = authorise_restore(db)
+    except (DatabaseCorrupt, DatabaseNotInitialised):
+        operator = None  # nothing to protect: a damaged or missing county is what a restore is for
     password = _password_from_env(BACKUP_PASSWORD_ENV) or _ask_password("备份密码：")
-    outcome = restore_and_catch_up(args.file, password, data_dir)
+    outcome = restore_and_catch_up(args.file, password, data_dir, operator=operator)
     when = outcome.backup_created_at.strftime("%Y-%m-%d %H:%M")
     print(f"已恢复 {outcome.county_name}（{outcome.county_code}）{when} 的备份：{outcome.restored_from}")
     for path in outcome.set_aside:

@@ -281,6 +281,34 @@ class RowGrant(Base):
     granted_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
+class AuditRecord(Base):
+    """One entry of a county's audit log (guopei_common.audit), as pushed: who (operator, role, device)
+    did what to whose record, and when. Append-only: server.audit stores an entry once and refuses any
+    other version of it, so a county cannot rewrite or remove what it reported."""
+
+    __tablename__ = "audit_records"
+    __table_args__ = (
+        Index("ix_audit_records_county_at", "county_code", "at"),
+        Index("ix_audit_records_teacher", "county_code", "teacher_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the county's id for the entry
+    county_code: Mapped[str] = mapped_column(String(6))
+    pushed_by: Mapped[str] = mapped_column(String(36))  # the device that pushed it
+    device_id: Mapped[str] = mapped_column(String(36))  # the device it was written on
+    hlc: Mapped[str] = mapped_column(String(64))
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(50))
+    role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(50))
+    teacher_id: Mapped[str | None] = mapped_column(String(36))
+    entity: Mapped[str] = mapped_column(String(40))
+    row_id: Mapped[str] = mapped_column(String(36))
+    detail: Mapped[str] = mapped_column(Text)  # JSON
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 class ChangeCounter(Base):
     """One row: the last change sequence number issued.
 

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from guopei_common.audit import AUDIT_ENTITY
 from guopei_common.merge import FIELD_MERGED, Loss, Merged, Version, merge
 from guopei_common.protocol import (
     ENTITIES,
@@ -30,7 +31,7 @@ from guopei_common.protocol import (
     payload_hash,
 )
 from guopei_common.schema import PayloadRefused, completed, normalized
-from server import rules, scope, transfers
+from server import audit, rules, scope, transfers
 from server.db import ConflictEntry, RowAlias, SyncedRow, TransferRequest
 
 # A stamp more than this far ahead of the server's clock is clamped to the clock. Generous, so that
@@ -131,13 +132,17 @@ class BatchApplier:
 
         if payload_hash(op.payload) != op.payload_hash:
             return reject("payload_hash 与内容不符")
-        if op.entity not in ENTITIES:
+        if op.entity not in ENTITIES and op.entity != AUDIT_ENTITY:
             return reject(f"未知的实体：{op.entity}")
         if op.payload.get("id") != op.row_id or op.payload.get("hlc") != op.hlc:
             return reject("payload 的 id/hlc 与操作不符")
         if op.payload.get("origin") != self.device.id:
             # A device pushes only its own changes (pulled rows never enter its outbox).
             return reject("payload 的 origin 不是本设备")
+        if op.entity == AUDIT_ENTITY:  # kept apart from the rows, append-only
+            return audit.append(
+                self.session, op, county_code=self.device.county_code, device_id=self.device.id, now=self.now
+            )
         try:
             # Before anything is looked up: a malformed op gets the same answer whatever the server holds.
             payload = normalized(op.entity, op.payload)

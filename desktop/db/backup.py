@@ -59,6 +59,7 @@ from desktop.errors import (
     DatabaseNotInitialised,
     GuopeiError,
 )
+from desktop.private_files import private_folder
 
 log = logging.getLogger(__name__)
 
@@ -363,7 +364,7 @@ def _write_backup(
     sealed = folder / f".backup-{token}{SUFFIX}{PARTIAL}"
     try:
         with _storage_errors(folder, "备份", plain, sealed):
-            folder.mkdir(parents=True, exist_ok=True)
+            private_folder(folder)  # the plain snapshot lives here for a moment: this user's only
             _remove_stale_partials(folder)
             snapshot = _take_snapshot(db_path, plain, reason=reason, created_at=now)
             if snapshot.integrity != "ok":

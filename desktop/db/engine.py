@@ -23,7 +23,9 @@ from desktop.db.models import Device, Setting
 from desktop.db.storage_errors import storage_cause
 from desktop.domain.hlc import Hlc, HybridClock
 from desktop.domain.ids import new_id
+from desktop.domain.roles import Operator
 from desktop.errors import DatabaseCorrupt, DatabaseNotInitialised, StorageFailure
+from desktop.private_files import narrow, private_file, private_folder
 
 DB_FILENAME = "guopei.sqlite3"
 
@@ -125,6 +127,9 @@ class Database:
         self._reader = sessionmaker(engine.execution_options(readonly=True), expire_on_commit=False)
         # Called after every committed write() (the daily backup listens here); must be cheap.
         self.after_write: Callable[[], None] | None = None
+        # Who is at the keyboard (set by the login page and by the CLI's --user); every session carries
+        # it, and the services check permissions against it and record it (desktop.services.access).
+        self.operator: Operator | None = None
         outbox.install(self._writer)
         change_log.install(self._writer)
         self.device = self._load_device()
@@ -138,7 +143,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A write transaction (BEGIN IMMEDIATE), committed when the block ends without error."""
-        session = self._writer(info={"clock": self.clock, "device_id": self.device.device_id})
+        session = self._writer(info=self._info())
         try:
             with storage_errors(self.path.parent), session.begin():
                 yield session
@@ -166,8 +171,7 @@ class Database:
             raw = connection.connection.driver_connection
             raw.execute("PRAGMA foreign_keys=OFF")
             try:
-                info = {"clock": self.clock, "device_id": self.device.device_id}
-                session = self._writer(bind=connection, info=info)
+                session = self._writer(bind=connection, info=self._info())
                 try:
                     with session.begin():
                         yield session
@@ -181,12 +185,15 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only snapshot; takes no write lock."""
-        session = self._reader()
+        session = self._reader(info={"operator": self.operator, "device_id": self.device.device_id})
         try:
             with session.begin():
                 yield session
         finally:
             session.close()
+
+    def _info(self) -> dict[str, Any]:
+        return {"clock": self.clock, "device_id": self.device.device_id, "operator": self.operator}
 
     def _load_device(self) -> DeviceIdentity:
         with self._reader() as session:
@@ -211,6 +218,8 @@ def open_database(
     verdict = quick_check(path)
     if verdict != "ok":
         raise DatabaseCorrupt(path, verdict)
+    for made in (path, path.with_name(f"{DB_FILENAME}-wal"), path.with_name(f"{DB_FILENAME}-shm")):
+        narrow(made)  # a database an older release created readable by others
     engine = create_sqlite_engine(path)
     if backup_before_upgrade and _schema_behind(engine):
         # Imported here: the backup module opens databases through this one.
@@ -248,7 +257,10 @@ def create_database(
     engine = create_sqlite_engine(path)
     try:
         with storage_errors(data_dir, "无法建立数据库"):
-            data_dir.mkdir(parents=True, exist_ok=True)
+            # Readable by this user only, from the first byte (SQLite gives its -wal and -shm files the
+            # database file's mode).
+            private_folder(data_dir)
+            private_file(path)
             upgrade_to_head(engine)
             with Session(engine) as session, session.begin():
                 session.add(

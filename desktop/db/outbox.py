@@ -115,6 +115,14 @@ def _insert_outbox(session: Session, changes: Sequence[tuple[str, dict[str, Any]
     connection.execute(update(Device).values(last_hlc=max(row["hlc"] for row in rows)))
 
 
+def add_append_only(session: Session, entity: str, values: dict[str, Any]) -> None:
+    """The outbox row of an entry the province keeps append-only (an audit entry, which lives in a
+    local table that is not `Synced`): stamped with the clock and this device like any change."""
+    clock, device_id = _clock(session)
+    stamped = {**values, "hlc": clock.now().encode(), "origin": device_id, "deleted": False}
+    _insert_outbox(session, [(entity, stamped, None)])
+
+
 def insert_synced_rows(session: Session, model: type[Synced], rows: Sequence[dict[str, Any]]) -> None:
     """Insert many new rows of one synced table with their outbox rows, without ORM objects.
 

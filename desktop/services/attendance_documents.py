@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from desktop.db.models import Attendance, Enrollment, Project, School, Teacher, TrainingClass
 from desktop.domain.badge import badge_text
 from desktop.domain.ids import natural_id
+from desktop.domain.roles import Permission
 from desktop.errors import UserInputError
 from desktop.printing.attendance_docs import Badge, SheetLine, SignInSheet, badges_pdf, sign_in_sheets_pdf
-from desktop.services import checkin
+from desktop.services import access, checkin
 from guopei_common.vocab import AttendanceStatus, CaptureMethod, EnrollmentStatus
 
 # Who gets a badge: everyone the bureau approved, before and during the training.
@@ -42,6 +43,7 @@ def class_badges(session: Session, class_id: str) -> list[Badge]:
 
 
 def write_badges(session: Session, class_id: str, out: Path) -> int:
+    access.require(session, Permission.PRINT_ATTENDANCE)
     badges = class_badges(session, class_id)
     if not badges:
         raise UserInputError("这个班还没有已审核的学员，无法打印学员证")
@@ -72,6 +74,7 @@ def sheet_of(session: Session, session_id: str) -> tuple[SignInSheet, list[str]]
 
 
 def write_sign_in_sheet(session: Session, session_id: str, out: Path) -> int:
+    access.require(session, Permission.PRINT_ATTENDANCE)
     sheet, order = sheet_of(session, session_id)
     if not order:
         raise UserInputError("这个课次没有应到学员，无法打印签到表")
@@ -93,6 +96,7 @@ def record_paper_marks(
 ) -> int:
     """Write the marks read off a paper sheet (enrollment id → status). A check-in already taken on the
     laptop is kept: the paper fills gaps, it does not overwrite a scan."""
+    access.require(session, Permission.CHECK_IN)
     info = checkin.session_info(session, session_id)
     start = dt.datetime.combine(info.date, info.start)
     written = 0

@@ -18,6 +18,9 @@ from desktop.db import backup
 from desktop.db.backup import BackupOutcome, DailyBackup
 from desktop.db.engine import Database, integrity_check
 from desktop.db.models import OutboxEntry, Setting
+from desktop.domain.audit import AuditAction
+from desktop.domain.roles import Operator, Permission
+from desktop.services import access, audit
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +73,34 @@ def take_backup(
     extra_folder: Path | None = None,
     now: dt.datetime | None = None,
 ) -> BackupOutcome:
-    """A backup now, copied to the second folder and to `extra_folder` (this time only)."""
+    """A backup now, copied to the second folder and to `extra_folder` (this time only). A backup a
+    person asks for needs the backup permission; each one is in the audit log."""
+    if reason == backup.REASON_MANUAL:
+        with db.read() as session:
+            access.require(session, Permission.BACKUP)
     folders = _second_folders(db)
     if extra_folder is not None and extra_folder not in folders:
         folders.append(extra_folder)
-    return backup.create_backup(db.path.parent, reason=reason, extra_folders=folders, now=now)
+    outcome = backup.create_backup(db.path.parent, reason=reason, extra_folders=folders, now=now)
+    # Written after the backup: today's backup exists by then, so this write starts no automatic one.
+    with db.write() as session:
+        audit.record(session, AuditAction.BACKUP, detail={"file": outcome.path.name, "reason": reason})
+    return outcome
+
+
+def authorise_restore(db: Database) -> Operator | None:
+    """Refuse a restore the operator may not do, before anything is replaced; returns the operator, whom
+    `record_restore` names in the restored database."""
+    with db.read() as session:
+        access.require(session, Permission.BACKUP)
+    return db.operator
+
+
+def record_restore(db: Database, operator: Operator | None, *, restored_from: Path) -> None:
+    """The restore in the audit log of the database it brought back (the one in use from now on)."""
+    db.operator = operator
+    with db.write() as session:
+        audit.record(session, AuditAction.RESTORE, detail={"file": restored_from.name})
 
 
 def start_automatic_backups(

@@ -22,7 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import Certificate, Device, Enrollment, Project, Setting, Teacher, TrainingClass
+from desktop.domain.audit import AuditAction
+from desktop.domain.roles import Permission
 from desktop.errors import UserInputError
+from desktop.services import access, audit
 from guopei_common.certificate_signing import (
     CertificateClaims,
     Verification,
@@ -127,6 +130,7 @@ def issue_for_project(
     session: Session, project_id: str, *, county_code: str, issued_on: dt.date
 ) -> list[str]:
     """A certificate for every completed trainee of the project that has none; returns their ids."""
+    access.require(session, Permission.CERTIFICATES)
     project = session.get_one(Project, project_id)
     private = signing_key(session)
     device = serial_device(session)
@@ -155,20 +159,38 @@ def issue_for_project(
         )
         session.add(certificate)
         session.flush()
+        audit.record(
+            session,
+            AuditAction.CERTIFICATE_ISSUE,
+            teacher_id=teacher.id,
+            entity=Certificate.__sync_entity__,
+            row_id=certificate.id,
+            detail={"serial": serial, "project": project.name},
+        )
         ids.append(certificate.id)
     return ids
 
 
 def record_printed(session: Session, certificate_ids: Sequence[str]) -> None:
     """Every print is counted, so a second copy in circulation is known (补打记录)."""
+    access.require(session, Permission.CERTIFICATES)
     for certificate_id in certificate_ids:
         certificate = session.get_one(Certificate, certificate_id)
         if certificate.revoked:
             raise UserInputError(f"证书 {certificate.serial} 已撤销，不能打印")
         certificate.print_count += 1
+        audit.record(
+            session,
+            AuditAction.CERTIFICATE_PRINT,
+            teacher_id=certificate.teacher_id,
+            entity=Certificate.__sync_entity__,
+            row_id=certificate.id,
+            detail={"serial": certificate.serial, "count": certificate.print_count},
+        )
 
 
 def revoke(session: Session, serial: str, *, reason: str) -> None:
+    access.require(session, Permission.REVOKE)
     if not reason.strip():
         raise UserInputError("撤销证书须填写原因")
     certificate = session.scalar(select(Certificate).where(Certificate.serial == serial.strip()))
@@ -176,6 +198,14 @@ def revoke(session: Session, serial: str, *, reason: str) -> None:
         raise UserInputError(f"没有编号为 {serial} 的证书")
     certificate.revoked = True
     certificate.revoked_reason = reason.strip()
+    audit.record(
+        session,
+        AuditAction.CERTIFICATE_REVOKE,
+        teacher_id=certificate.teacher_id,
+        entity=Certificate.__sync_entity__,
+        row_id=certificate.id,
+        detail={"serial": certificate.serial, "reason": reason.strip()},
+    )
 
 
 def revoke_all(session: Session, serials: Sequence[str], *, reason: str) -> None:
@@ -210,6 +240,7 @@ def certificate_rows(
     session: Session, *, project_id: str | None = None, class_id: str | None = None
 ) -> list[CertificateRow]:
     """Certificates, newest first; of one project, or of one class of it (a class prints together)."""
+    access.require(session, Permission.VIEW)
     query = (
         select(Certificate, Teacher.name, Teacher.id_number, Project.name, TrainingClass.name)
         .join(Teacher, Certificate.teacher_id == Teacher.id)

@@ -30,6 +30,8 @@ from desktop.domain.enrollment_flow import arrival_refusal
 from desktop.domain.ids import natural_id
 from desktop.domain.policy_text import EPIDEMIC
 from desktop.domain.presence import Presence, presence
+from desktop.domain.roles import Permission
+from desktop.services import access
 from desktop.services.projects import offline_suspended
 from desktop.services.roster import normalise_query
 from guopei_common.errors import UserError
@@ -255,8 +257,11 @@ def _by_name(
 def scan(
     session: Session, session_id: str, text: str, *, now: dt.datetime, sign_out: bool = False
 ) -> ScanResult:
-    """One scan at the door. Writes the attendance row (or changes nothing) in the caller's transaction."""
-    info = session_info(session, session_id)
+    access.require(session, Permission.CHECK_IN)
+    """One scan at the door. Writes the attendance row (or changes nothing) in the caller's transaction.
+    `info`: the session as the caller already holds it (the check-in screen), saving three reads a scan."""
+    access.require(session, Permission.CHECK_IN)
+    info = info if info is not None and info.id == session_id else session_info(session, session_id)
     enrollment, refusal, method = _resolve(session, info, text)
     if refusal is not None:
         return refusal
@@ -267,6 +272,7 @@ def scan(
 def record(
     session: Session, info: SessionInfo, enrollment_id: str, *, now: dt.datetime, sign_out: bool, method: str
 ) -> ScanResult:
+    access.require(session, Permission.CHECK_IN)
     enrollment = session.get_one(Enrollment, enrollment_id)
     name, school = _who(session, enrollment)
     if enrollment.status not in EXPECTED:
@@ -361,6 +367,7 @@ def _presence(
 
 def undo(session: Session, session_id: str, enrollment_id: str, *, sign_out: bool) -> ScanResult:
     """Take back the last scan: a sign-out is cleared, a check-in is tombstoned (a later scan revives it)."""
+    access.require(session, Permission.CHECK_IN)
     row = find_attendance(session, session_id, enrollment_id)
     enrollment = session.get_one(Enrollment, enrollment_id)
     name, _school = _who(session, enrollment)
@@ -383,6 +390,7 @@ def excuse(
     session: Session, session_id: str, enrollment_id: str, *, reason: str, now: dt.datetime
 ) -> ScanResult:
     """请假: an excused absence with its reason."""
+    access.require(session, Permission.CHECK_IN)
     if not reason.strip():
         raise UserError("请假须填写原因")
     attendance_id = natural_id("attendance", session_id, enrollment_id)

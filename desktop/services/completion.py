@@ -28,10 +28,12 @@ from desktop.db.models import (
     TrainingClass,
     TrainingSession,
 )
+from desktop.domain.audit import AuditAction
 from desktop.domain.completion import CompletionRule, Proposal, TraineeRecord, check_decidable, propose
 from desktop.domain.enrollment_flow import INTEGRITY
+from desktop.domain.roles import Permission
 from desktop.errors import UserInputError
-from desktop.services import attendance_summary, selection
+from desktop.services import access, attendance_summary, audit, selection
 from guopei_common.vocab import CompletionOutcome, EnrollmentStatus, IntegrityKind, Program
 
 
@@ -123,6 +125,7 @@ def record_assessment(
     passed: bool | None = None,
     outcome_submitted: bool | None = None,
 ) -> None:
+    access.require(session, Permission.COMPLETE)
     for enrollment_id in enrollment_ids:
         enrollment = session.get_one(Enrollment, enrollment_id)
         if passed is not None:
@@ -201,14 +204,15 @@ def confirm(
     project_id: str,
     enrollment_ids: Sequence[str],
     *,
-    decided_by: str,
     at: dt.datetime,
+    decided_by: str | None = None,
     override: CompletionOutcome | None = None,
     override_reason: str = "",
 ) -> int:
     """Confirm the proposals of these trainees (or, with `override`, decide otherwise for a written
     reason), as at `at`, which must be after the project's last session. All or nothing, in the
     caller's transaction."""
+    access.require(session, Permission.COMPLETE)
     decisions = _decisions(
         session, project_id, enrollment_ids, now=at, override=override, override_reason=override_reason
     )
@@ -225,7 +229,7 @@ def confirm(
         row.outcome = outcome.value
         row.reasons = reasons
         row.decided_at = at
-        row.decided_by = decided_by
+        row.decided_by = access.actor(session, decided_by)
         row.override_reason = override_reason.strip()
         status = (
             EnrollmentStatus.COMPLETED
@@ -235,15 +239,27 @@ def confirm(
         # The status history keeps why a trainee did not complete (it is shown to the sending school).
         unmet = "；".join(reason.text for reason in line.proposal.unmet)
         reason = override_reason.strip() if override is not None else unmet
+        session.flush()
+        audit.record(
+            session,
+            AuditAction.COMPLETION,
+            teacher_id=session.get_one(Enrollment, line.enrollment_id).teacher_id,
+            entity=Completion.__sync_entity__,
+            row_id=row.id,
+            detail={"outcome": outcome.label, **({"reason": override_reason.strip()} if override else {})},
+        )
         selection.advance(session, [line.enrollment_id], status, actor=decided_by, at=at, reason=reason)
     session.flush()
     return len(decisions)
 
 
-def undo(session: Session, enrollment_ids: Sequence[str], *, actor: str, at: dt.datetime) -> int:
+def undo(
+    session: Session, enrollment_ids: Sequence[str], *, at: dt.datetime, actor: str | None = None
+) -> int:
     """Take back completion decisions that have not left this PC (their change is still in the outbox):
     the decision and its integrity record become tombstones, the trainee is 参训中 again. Once synced,
     the province may already have acted on it (a ban seen by other counties), so it is refused."""
+    access.require(session, Permission.COMPLETE)
     for enrollment_id in enrollment_ids:
         enrollment = session.get_one(Enrollment, enrollment_id)
         name = session.get_one(Teacher, enrollment.teacher_id).name
@@ -276,9 +292,16 @@ def undo(session: Session, enrollment_ids: Sequence[str], *, actor: str, at: dt.
                 from_status=enrollment.status,
                 to_status=EnrollmentStatus.ATTENDING.value,
                 at=at,
-                actor=actor,
+                actor=access.actor(session, actor),
                 reason="撤销尚未同步的结业结论",
             )
+        )
+        audit.record(
+            session,
+            AuditAction.COMPLETION_UNDO,
+            teacher_id=enrollment.teacher_id,
+            entity=Completion.__sync_entity__,
+            row_id=decision.id,
         )
         enrollment.status = EnrollmentStatus.ATTENDING.value
         enrollment.status_reason = ""

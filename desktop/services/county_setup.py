@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 from desktop.db.engine import DB_FILENAME, Database, create_database
 from desktop.db.models import Setting
 from desktop.domain.divisions import find_county
+from desktop.domain.roles import Permission
 from desktop.errors import UserInputError
+from desktop.services import access
 
 CENTRE_NAME_KEY = "county.centre_name"
 
@@ -49,6 +51,7 @@ def centre_name(session: Session, county_name: str) -> str:
 
 
 def set_centre_name(session: Session, name: str) -> None:
+    access.require(session, Permission.POLICY)
     if not name.strip():
         raise UserInputError("请填写培训机构名称，如“平塘县教师发展中心”")
     setting = session.get(Setting, CENTRE_NAME_KEY)

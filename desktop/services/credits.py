@@ -23,9 +23,12 @@ from desktop.db.models import (
     Teacher,
     TrainingSession,
 )
+from desktop.domain.audit import AuditAction
 from desktop.domain.credits import CreditGrant, check_credit_transition, credits_for, editable
+from desktop.domain.roles import Permission
 from desktop.errors import UserInputError
 from desktop.io.xlsx_writer import write_xlsx
+from desktop.services import access, audit
 from desktop.services.selection import find_teacher
 from guopei_common.credit_rules import CreditPolicy, CreditRule, CreditRuleVersion, in_force
 from guopei_common.vocab import CreditStatus, EnrollmentStatus, Program, SessionFormat, TrainingLevel
@@ -40,11 +43,13 @@ def credit_policy(session: Session) -> CreditPolicy:
 
 
 def set_credit_policy(session: Session, policy: CreditPolicy) -> None:
+    access.require(session, Permission.POLICY)
     setting = session.get(Setting, POLICY_SETTING)
     if setting is None:
         session.add(Setting(key=POLICY_SETTING, value=policy.to_dict()))
     else:
         setting.value = policy.to_dict()
+    audit.record(session, AuditAction.POLICY, detail={"setting": "学分折算规则", "value": policy.to_dict()})
 
 
 def grant_for(session: Session, enrollment: Enrollment, project: Project) -> CreditGrant:
@@ -118,6 +123,7 @@ def rule_for_project(session: Session, project: Project) -> tuple[CreditRule, st
 
 def generate_for_project(session: Session, project_id: str) -> int:
     """A draft entry for every completed trainee of the project that has none yet."""
+    access.require(session, Permission.CREDITS)
     project = session.get_one(Project, project_id)
     have = set(
         session.scalars(
@@ -163,6 +169,7 @@ def add_manual(
     reason: str,
 ) -> str:
     """Other recognised training (e.g. a provincial online course taken on one's own), with why."""
+    access.require(session, Permission.CREDITS)
     if not reason.strip():
         raise UserInputError("手工登记学分须写明培训内容和认定依据")
     if hours <= 0 or credits < 0:
@@ -178,6 +185,14 @@ def add_manual(
     )
     session.add(entry)
     session.flush()
+    audit.record(
+        session,
+        AuditAction.CREDIT,
+        teacher_id=teacher_id,
+        entity=CreditEntry.__sync_entity__,
+        row_id=entry.id,
+        detail={"year": year, "reason": reason.strip()},
+    )
     return entry.id
 
 
@@ -202,6 +217,7 @@ def change_status(
     session: Session, entry_ids: Sequence[str], status: CreditStatus, *, reason: str = ""
 ) -> int:
     """Move entries along draft → submitted → approved/rejected (rejected → draft to correct)."""
+    access.require(session, Permission.CREDITS)
     for entry_id in entry_ids:
         entry = session.get_one(CreditEntry, entry_id)
         check_credit_transition(CreditStatus(entry.status), status, reason)
@@ -213,6 +229,7 @@ def change_status(
 
 
 def edit_entry(session: Session, entry_id: str, *, hours: float, credits: float) -> None:
+    access.require(session, Permission.CREDITS)
     entry = session.get_one(CreditEntry, entry_id)
     if not editable(CreditStatus(entry.status)):
         raise UserInputError(f"学分已{CreditStatus(entry.status).label}，不能在本地修改")
@@ -236,6 +253,7 @@ class CreditRow:
 def entries(
     session: Session, *, year: int | None = None, status: CreditStatus | None = None
 ) -> list[CreditRow]:
+    access.require(session, Permission.VIEW)
     query = (
         select(CreditEntry, Teacher.name, School.name)
         .join(Teacher, CreditEntry.teacher_id == Teacher.id)
@@ -298,5 +316,8 @@ def county_summary_xlsx(session: Session, year: int, out: Path) -> int:
 
 def submit_year(session: Session, year: int) -> int:
     """Submit every draft entry of the year to the province."""
+    access.require(session, Permission.CREDITS)
     ids = [row.id for row in entries(session, year=year, status=CreditStatus.DRAFT)]
-    return change_status(session, ids, CreditStatus.SUBMITTED)
+    submitted = change_status(session, ids, CreditStatus.SUBMITTED)
+    audit.record(session, AuditAction.CREDIT_SUBMIT, detail={"year": year, "count": submitted})
+    return submitted

@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import OutboxEntry, Project, School, Teacher, TrainingClass, TrainingSession
+from desktop.domain.roles import Permission
+from desktop.services import access
 from guopei_common.vocab import EmploymentStatus, ProjectStatus
 
 
@@ -33,6 +35,7 @@ class DashboardFigures:
 
 
 def dashboard_figures(session: Session, *, today: dt.date) -> DashboardFigures:
+    access.require(session, Permission.VIEW)
     teachers = session.scalar(
         select(func.count())
         .select_from(Teacher)

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
 from desktop.db.engine import create_database
 from desktop.db.models import (
     Attendance,
@@ -50,7 +52,7 @@ from desktop.domain.enrollment_flow import ban_until
 from desktop.domain.ids import natural_id, new_id
 from desktop.domain.presence import presence
 from desktop.domain.roles import Role
-from desktop.services.accounts import hash_password
+from desktop.services.accounts import hash_password, login
 from desktop.services.certificates import signing_key
 from desktop.services.checkin import DEFAULT_GRACE_MINUTES
 from guopei_common.certificate_signing import CertificateClaims, certificate_serial, sign_payload
@@ -79,6 +81,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from desktop.db.base import Synced
+    from desktop.db.engine import Database
 
 Progress = Callable[[int, str], None]
 Row = dict[str, Any]
@@ -1490,6 +1493,22 @@ def add_demo_accounts(session: Session) -> None:
         )
         for index, (name, role) in enumerate(DEMO_ACCOUNTS)
     )
+
+
+def demo_logins(session: Session) -> list[tuple[str, Role]]:
+    """The accounts a login page may list: a demo county's demo accounts; a real county lists none."""
+    if not is_demo_county(session):
+        return []
+    present = set(session.scalars(select(OperatorAccount.name)))
+    return [(name, role) for name, role in DEMO_ACCOUNTS if name in present]
+
+
+def log_in_demo_admin(db: Database) -> None:
+    """Log in a demo county's administrator (for screenshots); nothing for any other county."""
+    with db.read() as session:
+        if not any(role == Role.ADMIN for _name, role in demo_logins(session)):
+            return
+    login(db, DEMO_ACCOUNTS[0][0], DEMO_PASSWORD)
 
 
 def is_demo_county(session: Session) -> bool:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from desktop.db.models import Attendance, Enrollment, Project, Teacher, TrainingClass, TrainingSession
 from desktop.domain.ids import natural_id
+from desktop.domain.roles import Permission
 from desktop.io.spreadsheet import (
     Cell,
     HeaderMatch,
@@ -28,6 +29,7 @@ from desktop.io.spreadsheet import (
     records,
 )
 from desktop.io.xlsx_writer import write_xlsx
+from desktop.services import access
 from desktop.services.checkin import PRESENT, find_attendance
 from desktop.services.roster_import import Problem
 from guopei_common.idnumber import InvalidIdNumber, mask_id_number, parse_id_number
@@ -400,6 +402,7 @@ def apply_online_hours(session: Session, preview: OnlineHoursPreview) -> int:
 
     The row id is the same natural id a check-in uses, so a trainee already scanned in keeps that one
     row (with the larger of the two hours), and importing the same file twice changes nothing."""
+    access.require(session, Permission.CHECK_IN)
     note = f"线上学时导入：{preview.path.name}"
     for credit in preview.credits:
         attendance_id = natural_id("attendance", credit.session_id, credit.enrollment_id)

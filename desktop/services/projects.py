@@ -14,10 +14,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import Enrollment, Project, Setting, TrainingClass, TrainingSession
+from desktop.domain.audit import AuditAction
 from desktop.domain.completion import CompletionRule
 from desktop.domain.eligibility import SEAT_HOLDING
 from desktop.domain.policy_text import EPIDEMIC
+from desktop.domain.roles import Permission
 from desktop.errors import UserInputError
+from desktop.services import access, audit
 from guopei_common.conditions import Conditions
 from guopei_common.vocab import DeliveryMode, ProjectStatus, ProjectType, SessionFormat
 from guopei_common.vocab import Program as ProgramCode
@@ -80,14 +83,19 @@ def offline_suspended(session: Session) -> bool:
 
 
 def set_offline_suspended(session: Session, value: bool) -> None:
+    access.require(session, Permission.POLICY)
     setting = session.get(Setting, OFFLINE_SUSPENDED)
     if setting is None:
         session.add(Setting(key=OFFLINE_SUSPENDED, value=value))
     else:
         setting.value = value
+    audit.record(
+        session, AuditAction.POLICY, detail={"setting": "暂停线下集中培训", "value": "是" if value else "否"}
+    )
 
 
 def project_rows(session: Session, *, year: int | None = None) -> list[ProjectRow]:
+    access.require(session, Permission.VIEW)
     seats = (
         select(Enrollment.project_id, func.count().label("n"))
         .where(Enrollment.deleted.is_(False), Enrollment.status.in_([s.value for s in SEAT_HOLDING]))
@@ -176,6 +184,7 @@ def _apply(project: Project, form: ProjectForm) -> None:
 
 
 def create_project(session: Session, form: ProjectForm, *, county_code: str) -> str:
+    access.require(session, Permission.MANAGE_PROJECTS)
     _validate(session, form, except_id=None)
     _refuse_offline_while_suspended(session, form, was_offline=False)
     project = Project(owner="county", county_code=county_code, status=ProjectStatus.DRAFT.value)
@@ -193,6 +202,7 @@ def editable_project(session: Session, project_id: str) -> Project:
 
 
 def update_project(session: Session, project_id: str, form: ProjectForm) -> None:
+    access.require(session, Permission.MANAGE_PROJECTS)
     project = editable_project(session, project_id)
     _validate(session, form, except_id=project_id)
     _refuse_offline_while_suspended(session, form, was_offline=project.mode == DeliveryMode.OFFLINE.value)
@@ -229,6 +239,7 @@ def _refuse_offline_while_suspended(session: Session, form: ProjectForm, *, was_
 
 def set_status(session: Session, project_id: str, status: ProjectStatus) -> None:
     """草稿→发布→报名中→进行中→已结束, one step forward at a time."""
+    access.require(session, Permission.MANAGE_PROJECTS)
     project = editable_project(session, project_id)
     current = ProjectStatus(project.status)
     if STATUS_ORDER.index(status) != STATUS_ORDER.index(current) + 1:
@@ -237,6 +248,7 @@ def set_status(session: Session, project_id: str, status: ProjectStatus) -> None
 
 
 def set_publicity(session: Session, project_id: str, start: dt.date, end: dt.date) -> None:
+    access.require(session, Permission.MANAGE_PROJECTS)
     if end < start:
         raise UserInputError("公示结束日期不能早于开始日期")
     project = session.get_one(Project, project_id)
@@ -249,6 +261,7 @@ def set_publicity(session: Session, project_id: str, start: dt.date, end: dt.dat
 def add_class(
     session: Session, project_id: str, *, name: str, class_teacher: str, venue: str, capacity: int
 ) -> str:
+    access.require(session, Permission.MANAGE_PROJECTS)
     editable_project(session, project_id)
     if not name.strip():
         raise FormInvalid({"name": "班级名称不能为空"})
@@ -280,6 +293,7 @@ def schedule_sessions(
     title: str = "",
 ) -> list[str]:
     """Sessions on `first_day`, or weekly on `weekdays` (0 = Monday) for `weeks` weeks from it."""
+    access.require(session, Permission.MANAGE_PROJECTS)
     training_class = session.get_one(TrainingClass, class_id)
     editable_project(session, training_class.project_id)
     if end <= start:

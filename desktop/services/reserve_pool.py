@@ -9,6 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import ReservePoolEntry
+from desktop.domain.roles import Permission
+from desktop.services import access
 
 
 def _open_entries(session: Session, teacher_ids: Sequence[str]) -> dict[str, ReservePoolEntry]:
@@ -24,6 +26,7 @@ def _open_entries(session: Session, teacher_ids: Sequence[str]) -> dict[str, Res
 
 def add_to_pool(session: Session, teacher_ids: Sequence[str], *, reason: str, day: dt.date) -> int:
     """Add the teachers not yet in the pool; returns how many were added."""
+    access.require(session, Permission.SELECT)
     added = 0
     for start in range(0, len(teacher_ids), 500):  # SQLite's bound-parameter limit
         chunk = teacher_ids[start : start + 500]
@@ -38,6 +41,7 @@ def add_to_pool(session: Session, teacher_ids: Sequence[str], *, reason: str, da
 
 def remove_from_pool(session: Session, teacher_ids: Sequence[str], *, reason: str, day: dt.date) -> int:
     """Close the teachers' open pool entries (the rows stay, with why and when)."""
+    access.require(session, Permission.SELECT)
     removed = 0
     for start in range(0, len(teacher_ids), 500):
         for entry in _open_entries(session, teacher_ids[start : start + 500]).values():

@@ -15,6 +15,8 @@ from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, text
 from sqlalchemy.orm import Session
 
 from desktop.db.models import ReservePoolEntry, School, Teacher
+from desktop.domain.roles import Permission
+from desktop.services import access
 from guopei_common.idnumber import mask_id_number, mask_phone
 from guopei_common.vocab import EmploymentStatus
 
@@ -138,6 +140,7 @@ def filtered_teachers(flt: TeacherFilter, *, descending: bool = False) -> Select
 
 def teacher_ids(session: Session, flt: TeacherFilter, *, descending: bool = False) -> list[str]:
     """The ordered ids of every teacher the filter selects; the table model pages rows from these."""
+    access.require(session, Permission.VIEW)
     return list(session.scalars(filtered_teachers(flt, descending=descending)))
 
 

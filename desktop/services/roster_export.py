@@ -4,15 +4,17 @@ an export is written to the audit trail (who, when, which filter, how many peopl
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from desktop.db.models import AuditEntry, School, Teacher
+from desktop.db.models import School, Teacher
+from desktop.domain.audit import AuditAction
 from desktop.domain.codes import code_table
+from desktop.domain.roles import Permission
 from desktop.io.xlsx_writer import write_xlsx
+from desktop.services import access, audit
 from desktop.services.roster import TeacherFilter, filtered_teachers
 from guopei_common.idnumber import mask_id_number, mask_phone
 from guopei_common.vocab import BackboneLevel, EmploymentStatus, TeacherRole
@@ -31,6 +33,7 @@ def export_teachers(
     session: Session, flt: TeacherFilter, out: Path, *, full_numbers: bool = False, actor: str = ""
 ) -> int:
     """Write the teachers `flt` selects, in list order; returns how many were written."""
+    access.require(session, Permission.EXPORT_PERSONAL if full_numbers else Permission.VIEW)
     ids = filtered_teachers(flt).subquery()
     rows = session.execute(
         select(Teacher, School.name, School.township)
@@ -65,12 +68,10 @@ def export_teachers(
         widths=[10, 22, 6, 8, 24, 12, 10, 10, 12, 8, 10, 14, 12, 8],
     )
     if full_numbers:
-        session.add(
-            AuditEntry(
-                at=dt.datetime.now(),
-                actor=actor,
-                action="export_full_id_numbers",
-                detail={"file": str(out), "count": count, "filter": dataclasses.asdict(flt)},
-            )
+        audit.record(
+            session,
+            AuditAction.EXPORT_FULL,
+            detail={"file": str(out), "count": count, "filter": dataclasses.asdict(flt)},
+            actor=actor,
         )
     return count

@@ -17,13 +17,15 @@ from sqlalchemy.orm import Session
 
 from desktop.db.models import School, Setting, Teacher
 from desktop.db.outbox import insert_synced_rows
+from desktop.domain.audit import AuditAction
 from desktop.domain.codes import code_table
+from desktop.domain.roles import Permission
 from desktop.domain.teacher_rules import TeacherForm, TeacherInvalid, ValidTeacher, validate_teacher
 from desktop.errors import Cancelled
 from desktop.io.spreadsheet import Cell, HeaderMatch, Record, Sheet, SpreadsheetError, find_header, read_sheet
 from desktop.io.spreadsheet import records as sheet_records
 from desktop.io.xlsx_writer import write_xlsx
-from desktop.services import reserve_pool
+from desktop.services import access, audit, reserve_pool
 from guopei_common.idnumber import InvalidIdNumber, mask_id_number, normalize_id_number, upgrade_15_to_18
 from guopei_common.vocab import BackboneLevel, TeacherRole
 
@@ -386,6 +388,7 @@ def apply_teacher_import(
     cancelled: Callable[[], bool] = lambda: False,
 ) -> ImportResult:
     """Write every accepted row of `preview` in the session's transaction (all of them, or none)."""
+    access.require(session, Permission.EDIT_ROSTER)
     school_ids: dict[str, str] = {}
     for name in preview.new_schools:
         school = School(name=name, county_code=county_code)
@@ -428,11 +431,18 @@ def apply_teacher_import(
         ]
         pooled = reserve_pool.add_to_pool(session, ids, reason=reserve_pool_reason, day=today)
     remember_mapping(session, preview.header, preview.columns)
+    audit.record(
+        session,
+        AuditAction.ROSTER_IMPORT,
+        detail={"file": preview.path.name, "rows": len(creates) + len(updated_ids), "count": len(creates)},
+    )
     return ImportResult(len(creates), len(updated_ids), len(school_ids), pooled)
 
 
-def save_refused_rows(preview: ImportPreview, out: Path) -> int:
-    """The refused rows as they were in the file, plus the reason, to fix and import again."""
+def save_refused_rows(session: Session, preview: ImportPreview, out: Path) -> int:
+    """The refused rows as they were in the file, plus the reason, to fix and import again. They hold
+    full ID numbers: only for roles that may export them, and written to the audit log (a write session)."""
+    access.require(session, Permission.EXPORT_PERSONAL)
     sheet = read_sheet(preview.path)
     refused = {o.row: o for o in preview.refused}
     headers = [
@@ -445,10 +455,12 @@ def save_refused_rows(preview: ImportPreview, out: Path) -> int:
             continue
         values = {cell.column: cell.value for cell in cells}
         rows.append([values.get(c, "") for c in range(1, len(headers) + 1)] + [outcome.reason, cells[0].row])
-    return write_xlsx(
+    count = write_xlsx(
         out,
         sheet_title="被拒绝的行",
         headers=[*headers, "错误原因", "原行号"],
         rows=rows,
         widths=[14] * len(headers) + [60, 8],
     )
+    audit.record(session, AuditAction.REFUSED_ROWS, detail={"file": str(out), "rows": count})
+    return count

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from desktop.db.models import ReservePoolEntry, School, Teacher
 from desktop.domain.codes import code_table
+from desktop.domain.roles import Permission
 from desktop.errors import UserInputError
+from desktop.services import access
 from guopei_common.vocab import EmploymentStatus
 
 SCHOOL_CODE = re.compile(r"^\d{10}$")  # 学校标识码: ten digits
@@ -124,6 +126,7 @@ def _apply(school: School, form: SchoolForm) -> None:
 
 
 def add_school(session: Session, form: SchoolForm, *, county_code: str) -> str:
+    access.require(session, Permission.EDIT_ROSTER)
     _validate(session, form, except_id=None)
     school = School(county_code=county_code)
     _apply(school, form)
@@ -133,6 +136,7 @@ def add_school(session: Session, form: SchoolForm, *, county_code: str) -> str:
 
 
 def update_school(session: Session, school_id: str, form: SchoolForm) -> None:
+    access.require(session, Permission.EDIT_ROSTER)
     _validate(session, form, except_id=school_id)
     _apply(session.get_one(School, school_id), form)
 

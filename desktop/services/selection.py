@@ -26,6 +26,7 @@ from desktop.db.models import (
     TrainingClass,
 )
 from desktop.domain import enrollment_flow
+from desktop.domain.audit import AuditAction
 from desktop.domain.coverage import covered, in_target_group
 from desktop.domain.eligibility import (
     SEAT_HOLDING,
@@ -38,7 +39,9 @@ from desktop.domain.eligibility import (
     TeacherFacts,
     decide,
 )
+from desktop.domain.roles import Permission
 from desktop.errors import UserInputError
+from desktop.services import access, audit
 from desktop.services.projects import set_publicity
 from desktop.services.training_cycle import training_cycle
 from guopei_common.idnumber import mask_id_number, normalize_id_number
@@ -59,12 +62,14 @@ def policy(session: Session) -> Policy:
 
 
 def set_policy(session: Session, value: Policy) -> None:
+    access.require(session, Permission.POLICY)
     values = value.to_dict()
     setting = session.get(Setting, POLICY_SETTING)
     if setting is None:
         session.add(Setting(key=POLICY_SETTING, value=values))
     else:
         setting.value = values
+    audit.record(session, AuditAction.POLICY, detail={"setting": "国培参训限制", "value": values})
 
 
 def project_facts(project: Project) -> ProjectFacts:
@@ -202,17 +207,20 @@ def enroll(
     *,
     teacher_id: str,
     project_id: str,
-    actor: str,
     at: dt.datetime,
+    actor: str | None = None,
     override_reason: str = "",
 ) -> str:
     """报名: the teacher applies to the project. Refused (NotEligible) unless eligible or overridden."""
+    access.require(session, Permission.SELECT)
     project = session.get_one(Project, project_id)
     teacher = session.get_one(Teacher, teacher_id)
     decision = decisions_for(session, [teacher_id], project)[teacher_id]
     duplicate = any(reason.rule == "duplicate" for reason in decision.refusals)
     if not decision.eligible and (duplicate or not override_reason.strip()):
         raise NotEligible(teacher.name, decision)
+    if not decision.eligible:
+        access.require(session, Permission.OVERRIDE)
     enrollment = Enrollment(
         teacher_id=teacher_id,
         project_id=project_id,
@@ -227,8 +235,21 @@ def enroll(
     note = f"破格报名：{override_reason.strip()}（{decision.summary()}）" if not decision.eligible else ""
     session.add(
         EnrollmentEvent(
-            enrollment_id=enrollment.id, from_status="", to_status="applied", at=at, actor=actor, reason=note
+            enrollment_id=enrollment.id,
+            from_status="",
+            to_status="applied",
+            at=at,
+            actor=access.actor(session, actor),
+            reason=note,
         )
+    )
+    audit.record(
+        session,
+        AuditAction.OVERRIDE if note else AuditAction.ENROLL,
+        teacher_id=teacher_id,
+        entity=Enrollment.__sync_entity__,
+        row_id=enrollment.id,
+        detail={"project": project.name, **({"reason": note} if note else {})},
     )
     return enrollment.id
 
@@ -244,14 +265,15 @@ def advance(
     enrollment_ids: Sequence[str],
     to_status: EnrollmentStatus,
     *,
-    actor: str,
     at: dt.datetime,
+    actor: str | None = None,
     reason: str = "",
 ) -> TransitionResult:
     """Move enrollments to `to_status`, all of them or none (the caller's transaction).
 
     Admission checks the quota; dismissal, no-show and non-completion in 国培 write the integrity
     record with its ban end."""
+    access.require(session, Permission.SELECT)
     enrollments = [session.get_one(Enrollment, enrollment_id) for enrollment_id in enrollment_ids]
     records = 0
     for enrollment in enrollments:
@@ -277,9 +299,20 @@ def advance(
                 from_status=enrollment.status,
                 to_status=to_status.value,
                 at=at,
-                actor=actor,
+                actor=access.actor(session, actor),
                 reason=reason.strip(),
             )
+        )
+        audit.record(
+            session,
+            AuditAction.STATUS,
+            teacher_id=enrollment.teacher_id,
+            entity=Enrollment.__sync_entity__,
+            row_id=enrollment.id,
+            detail={
+                "status": f"{EnrollmentStatus(enrollment.status).label}→{to_status.label}",
+                "reason": reason,
+            },
         )
         enrollment.status = to_status.value
         if reason.strip():
@@ -287,16 +320,24 @@ def advance(
         kind = enrollment_flow.INTEGRITY.get(to_status)
         project = session.get_one(Project, enrollment.project_id)
         if kind is not None and Program(project.program).is_guopei:
-            session.add(
-                IntegrityRecord(
-                    teacher_id=enrollment.teacher_id,
-                    enrollment_id=enrollment.id,
-                    project_id=project.id,
-                    kind=kind.value,
-                    project_end=project.end_date,
-                    ban_until=enrollment_flow.ban_until(project.end_date),
-                    reason=reason.strip(),
-                )
+            integrity = IntegrityRecord(
+                teacher_id=enrollment.teacher_id,
+                enrollment_id=enrollment.id,
+                project_id=project.id,
+                kind=kind.value,
+                project_end=project.end_date,
+                ban_until=enrollment_flow.ban_until(project.end_date),
+                reason=reason.strip(),
+            )
+            session.add(integrity)
+            session.flush()
+            audit.record(
+                session,
+                AuditAction.INTEGRITY,
+                teacher_id=enrollment.teacher_id,
+                entity=IntegrityRecord.__sync_entity__,
+                row_id=integrity.id,
+                detail={"project": project.name, "status": kind.label, "reason": reason.strip()},
             )
             records += 1
     session.flush()

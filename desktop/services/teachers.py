@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import (
@@ -18,8 +18,11 @@ from desktop.db.models import (
     Teacher,
     TrainingSession,
 )
+from desktop.domain.audit import AuditAction
+from desktop.domain.roles import Permission
 from desktop.domain.teacher_rules import TeacherForm, TeacherInvalid, ValidTeacher, validate_teacher
-from desktop.services import training_cycle
+from desktop.services import access, audit, training_cycle
+from guopei_common.idnumber import mask_id_number, mask_phone
 from guopei_common.training_cycle import CycleTotal
 from guopei_common.vocab import AttendanceStatus, EmploymentStatus
 
@@ -54,31 +57,54 @@ def _check_unique(session: Session, id_number: str, *, except_id: str | None) ->
 
 
 def add_teacher(session: Session, form: TeacherForm, *, today: dt.date) -> str:
+    access.require(session, Permission.EDIT_ROSTER)
     valid = validate_teacher(form, today=today)
     _check_unique(session, valid.id_number.value, except_id=None)
     teacher = Teacher()
     _apply(teacher, valid)
     session.add(teacher)
     session.flush()
+    audit.record(session, AuditAction.ROSTER_EDIT, teacher_id=teacher.id, entity="teacher", row_id=teacher.id)
     return teacher.id
 
 
 def update_teacher(session: Session, teacher_id: str, form: TeacherForm, *, today: dt.date) -> None:
+    access.require(session, Permission.EDIT_ROSTER)
     valid = validate_teacher(form, today=today)
     _check_unique(session, valid.id_number.value, except_id=teacher_id)
-    _apply(session.get_one(Teacher, teacher_id), valid)
+    teacher = session.get_one(Teacher, teacher_id)
+    _apply(teacher, valid)
+    changed = sorted(key for key, attr in inspect(teacher).attrs.items() if attr.history.has_changes())
+    audit.record(
+        session,
+        AuditAction.ROSTER_EDIT,
+        teacher_id=teacher_id,
+        entity="teacher",
+        row_id=teacher_id,
+        detail={"fields": changed},
+    )
 
 
 def set_employment_status(session: Session, teacher_id: str, status: EmploymentStatus, *, note: str) -> None:
     """Retire or transfer a teacher (or bring one back); the row stays, so their history stays."""
+    access.require(session, Permission.EDIT_ROSTER)
     teacher = session.get_one(Teacher, teacher_id)
     teacher.employment_status = status.value
+    audit.record(
+        session,
+        AuditAction.ROSTER_EDIT,
+        teacher_id=teacher_id,
+        entity="teacher",
+        row_id=teacher_id,
+        detail={"status": status.label},
+    )
     if note:
         teacher.note = f"{teacher.note}\n{note}".strip()
 
 
 def form_of(session: Session, teacher_id: str) -> TeacherForm:
     """The teacher's current values, for the edit dialog."""
+    access.require(session, Permission.EDIT_ROSTER)
     t = session.get_one(Teacher, teacher_id)
     return TeacherForm(
         name=t.name,
@@ -152,6 +178,7 @@ class TeacherFile:
 
 
 def teacher_file(session: Session, teacher_id: str, *, today: dt.date) -> TeacherFile:
+    access.require(session, Permission.VIEW)
     teacher = session.get_one(Teacher, teacher_id)
     school = session.get_one(School, teacher.school_id)
     held = (
@@ -182,11 +209,16 @@ def teacher_file(session: Session, teacher_id: str, *, today: dt.date) -> Teache
         .where(IntegrityRecord.teacher_id == teacher_id, IntegrityRecord.deleted.is_(False))
         .order_by(IntegrityRecord.ban_until.desc())
     ).all()
+    # Full numbers only for roles that may see them, and each such view is in the audit log (the
+    # session must then be a write session); the others see the masked forms.
+    full = access.may(session, Permission.VIEW_PERSONAL)
+    if full:
+        audit.record(session, AuditAction.VIEW_PERSONAL, teacher_id=teacher.id)
     return TeacherFile(
         id=teacher.id,
         name=teacher.name,
-        id_number=teacher.id_number,
-        phone=teacher.phone,
+        id_number=teacher.id_number if full else mask_id_number(teacher.id_number),
+        phone=teacher.phone if full else mask_phone(teacher.phone),
         gender=teacher.gender,
         birth_date=teacher.birth_date,
         school_name=school.name,

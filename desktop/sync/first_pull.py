@@ -31,8 +31,10 @@ from desktop.db.backup import RestoreOutcome, restore_backup
 from desktop.db.engine import DB_FILENAME, Database, create_database, open_database, quick_check
 from desktop.db.models import Setting
 from desktop.domain.ids import new_id
+from desktop.domain.roles import Operator
 from desktop.errors import Cancelled, UserInputError
 from desktop.services import certificates
+from desktop.services.backups import record_restore
 from desktop.services.county_setup import CountyExists
 from desktop.sync.client import FIRST_PULL_KEY, NotRegistered, SyncClient, device_identity, register_device
 from desktop.sync.credentials import FILENAME as CREDENTIALS_FILENAME
@@ -432,9 +434,13 @@ def _silent(_percent: int, _message: str) -> None:
     pass
 
 
-def restore_and_catch_up(path: Path, password: str, data_dir: Path) -> RestoreOutcome:
+def restore_and_catch_up(
+    path: Path, password: str, data_dir: Path, *, operator: Operator | None = None
+) -> RestoreOutcome:
     """Restore a backup (`desktop.db.backup.restore_backup`) and have the next pull bring back what this
-    PC synced after the backup: those are its own changes, which an ordinary pull leaves out."""
+    PC synced after the backup: those are its own changes, which an ordinary pull leaves out. The
+    restore is recorded in the restored database's audit log under `operator` (who was allowed it:
+    `desktop.services.backups.authorise_restore`)."""
     outcome = restore_backup(path, password, data_dir)
     db = open_database(data_dir)
     try:
@@ -442,6 +448,7 @@ def restore_and_catch_up(path: Path, password: str, data_dir: Path) -> RestoreOu
             if session.get(Setting, FIRST_PULL_KEY) is None:
                 wanted = {"own": True, "restored": outcome.backup_created_at.isoformat()}
                 session.add(Setting(key=FIRST_PULL_KEY, value=wanted))
+        record_restore(db, operator, restored_from=path)
     finally:
         db.dispose()
     return outcome

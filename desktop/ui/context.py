@@ -26,6 +26,8 @@ class AppContext(QObject):
     # A backup file and its (checked) password: the launcher swaps the open county for it.
     restore_requested = Signal(object, str)
     backup_made = Signal(object)  # desktop.db.backup.BackupOutcome: the status area shows its age
+    operator_changed = Signal(object)  # desktop.domain.roles.Operator: who is logged in now
+    idle_minutes_changed = Signal(int)  # the idle-lock time an administrator just set
 
     def __init__(
         self,

@@ -253,7 +253,8 @@ class ImportDialog(QDialog):
                 return
             out = Path(chosen)
         try:
-            count = save_refused_rows(self.preview, out)
+            with self.context.db.write() as session:
+                count = save_refused_rows(session, self.preview, out)
         except OSError as error:
             self.context.report_error(self, error)
             return

@@ -79,11 +79,16 @@ class Launcher(QObject):
 
         old = self.window
         assert isinstance(old, MainWindow)
+        try:
+            operator = backup_settings.authorise_restore(old.context.db)
+        except GuopeiError as error:  # an operator without the backup permission: nothing is replaced
+            show_error(old, error, log_path=self.log_path)
+            return
         old.backup_on_close = False  # its database is about to be replaced, and was backed up just now
         old.context.db.dispose()
         failure: GuopeiError | None = None
         try:
-            restore_and_catch_up(path, password, self.data_dir)
+            restore_and_catch_up(path, password, self.data_dir, operator=operator)
         except GuopeiError as error:
             failure = error  # a refused restore has changed nothing: the same county reopens
         window = self.start()

@@ -6,9 +6,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QWidget,
+)
 
+from desktop.domain.roles import Operator, Permission
+from desktop.services import access, accounts
 from desktop.ui import window_state
+from desktop.ui.accounts_page import AccountsPage
+from desktop.ui.audit_page import AuditPage
 from desktop.ui.backup_page import BackupPage
 from desktop.ui.backup_status import BackupStatus
 from desktop.ui.certificates_page import CertificatesPage
@@ -16,6 +28,8 @@ from desktop.ui.checkin_page import CheckInPage
 from desktop.ui.context import AppContext
 from desktop.ui.credits_page import CreditsPage
 from desktop.ui.dashboard_page import DashboardPage
+from desktop.ui.idle_lock import IdleLock
+from desktop.ui.lock_screen import LockScreen
 from desktop.ui.projects_page import ProjectsPage
 from desktop.ui.schools_page import SchoolsPage
 from desktop.ui.sync_page import SyncPage
@@ -28,6 +42,8 @@ class PageSpec:
     key: str  # used in screenshot file names
     title: str
     create: Callable[[AppContext], QWidget]
+    # Listed only for operators with this permission (the services refuse the rest anyway).
+    permission: Permission = Permission.VIEW
 
 
 def page_specs() -> list[PageSpec]:
@@ -37,11 +53,13 @@ def page_specs() -> list[PageSpec]:
         PageSpec("teachers", "教师", TeachersPage),
         PageSpec("schools", "学校", SchoolsPage),
         PageSpec("projects", "培训项目", ProjectsPage),
-        PageSpec("checkin", "签到", CheckInPage),
+        PageSpec("checkin", "签到", CheckInPage, Permission.CHECK_IN),
         PageSpec("credits", "学分", CreditsPage),
         PageSpec("certificates", "证书", CertificatesPage),
         PageSpec("sync", "同步", SyncPage),
-        PageSpec("backup", "备份", BackupPage),
+        PageSpec("backup", "备份", BackupPage, Permission.BACKUP),
+        PageSpec("accounts", "账户", AccountsPage, Permission.ACCOUNTS),
+        PageSpec("audit", "审计", AuditPage, Permission.AUDIT),
     ]
 
 
@@ -68,15 +86,23 @@ class MainWindow(QMainWindow):
                 shortcut = QShortcut(QKeySequence(f"Ctrl+{index + 1}"), self)
                 shortcut.activated.connect(lambda i=index: self.navigation.setCurrentRow(i))
         self.navigation.currentRowChanged.connect(self._show_row)
-        self.navigation.setCurrentRow(0)
 
-        central = QWidget()
-        layout = QHBoxLayout(central)
+        self.workspace = QWidget()
+        layout = QHBoxLayout(self.workspace)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.navigation)
         layout.addWidget(self.stack, 1)
-        self.setCentralWidget(central)
+        # The lock screen covers the workspace without touching it: a lock keeps every page as it was.
+        self.lock_screen = LockScreen(context)
+        self.lock_screen.unlocked.connect(self._unlocked)
+        self.screens = QStackedWidget()
+        self.screens.addWidget(self.workspace)
+        self.screens.addWidget(self.lock_screen)
+        self.setCentralWidget(self.screens)
+        self.idle_lock: IdleLock | None = None
+        context.operator_changed.connect(self._operator_changed)
+        context.idle_minutes_changed.connect(self._idle_minutes_changed)
 
         self.county_label = QLabel(
             self.tr("{county}（{code}）· 数据文件：{path}").format(
@@ -88,15 +114,78 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.sync_status)
         self.backup_status = BackupStatus(context)
         self.statusBar().addPermanentWidget(self.backup_status)
+        self.operator_label = QLabel()
+        self.statusBar().addPermanentWidget(self.operator_label)
+        self.lock_button = QPushButton(self.tr("锁定"))
+        self.lock_button.setToolTip(self.tr("锁定窗口（Ctrl+L）；页面保持不变，输入密码继续"))
+        self.lock_button.clicked.connect(self.lock)
+        self.statusBar().addPermanentWidget(self.lock_button)
+        QShortcut(QKeySequence("Ctrl+L"), self, self.lock)
         self.backup_on_close = True  # off when the launcher replaces this county (restore)
+        with context.db.read() as session:
+            login_needed = access.accounts_exist(session) and context.db.operator is None
+        if login_needed:
+            self.lock_screen.show_login()
+            self.screens.setCurrentWidget(self.lock_screen)
+            self._apply_operator(select=False)
+        else:
+            self._apply_operator()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.idle_lock is not None:
+            self.idle_lock.stop()
         window_state.remember(self, page=self.current_page())
         if self.backup_on_close:
             self.backup_status.back_up_on_close()
         super().closeEvent(event)
 
+    # --- operators --------------------------------------------------------------------------
+    def _apply_operator(self, *, select: bool = True) -> None:
+        """List only the pages the operator may use; start the idle lock once someone is logged in."""
+        operator = self.context.db.operator
+        with self.context.db.read() as session:
+            allowed = [access.may(session, spec.permission) for spec in self.specs]
+            minutes = accounts.idle_minutes(session)
+        for row, shown in enumerate(allowed):
+            self.navigation.setRowHidden(row, not shown)
+        self.operator_label.setText(
+            self.tr("操作员：{name}（{role}）").format(name=operator.name, role=operator.role.label)
+            if operator is not None
+            else ""
+        )
+        self.lock_button.setVisible(operator is not None)
+        if operator is not None and self.idle_lock is None:
+            self.idle_lock = IdleLock(self.lock, minutes=minutes)
+        if select:
+            current = self.navigation.currentRow()
+            if current < 0 or not allowed[current]:
+                self.navigation.setCurrentRow(allowed.index(True) if True in allowed else -1)
+            else:
+                self._show_row(current)  # chosen while nobody was logged in: built now
+
+    def lock(self) -> None:
+        operator = self.context.db.operator
+        if operator is None or self.screens.currentWidget() is self.lock_screen:
+            return
+        self.lock_screen.show_lock(operator)
+        self.screens.setCurrentWidget(self.lock_screen)
+
+    def _unlocked(self, _operator: Operator) -> None:
+        self.screens.setCurrentWidget(self.workspace)
+        self.context.operator_changed.emit(self.context.db.operator)
+
+    def _operator_changed(self, _operator: Operator | None) -> None:
+        self._apply_operator()
+        if self.idle_lock is not None:
+            self.idle_lock.restart()
+
+    def _idle_minutes_changed(self, minutes: int) -> None:
+        if self.idle_lock is not None:
+            self.idle_lock.set_minutes(minutes)
+
     def _show_row(self, row: int) -> None:
+        if row < 0 or self.navigation.isRowHidden(row):
+            return  # a page this operator may not use is never built (its reads would be refused)
         spec = self.specs[row]
         if spec.key not in self.pages:
             page = spec.create(self.context)
@@ -110,8 +199,9 @@ class MainWindow(QMainWindow):
     def show_page(self, key: str) -> None:
         self.navigation.setCurrentRow([spec.key for spec in self.specs].index(key))
 
-    def current_page(self) -> str:
-        return self.specs[self.navigation.currentRow()].key
+    def current_page(self) -> str | None:
+        row = self.navigation.currentRow()
+        return self.specs[row].key if row >= 0 else None
 
     def restore_page(self, key: str | None) -> None:
         """Reopen on the page shown when the window was last closed, if this release still has it."""

@@ -208,7 +208,8 @@ def test_refused_rows_are_saved_to_fix_and_reimport(county, tmp_path):
     )
     result = preview(county, path)
     out = tmp_path / "被拒绝.xlsx"
-    assert save_refused_rows(result, out) == 1
+    with county.write() as session:
+        assert save_refused_rows(session, result, out) == 1
     sheet = read_sheet(out)
     header = find_header(sheet, {"name": ("姓名",), "id_number": ("身份证号",), "reason": ("错误原因",)})
     assert [c.value for c in sheet.rows[1]][1] == "周静"

@@ -1,6 +1,6 @@
 """All tables of the local database, importable from one place."""
 
-from desktop.db.models.local import AuditEntry, Device, OutboxEntry, Setting
+from desktop.db.models.local import AuditEntry, Device, OperatorAccount, OutboxEntry, Setting
 from desktop.db.models.outcomes import Certificate, Completion, CreditEntry, IntegrityRecord
 from desktop.db.models.roster import ReservePoolEntry, School, Teacher
 from desktop.db.models.training import (
@@ -22,6 +22,7 @@ __all__ = [
     "Enrollment",
     "EnrollmentEvent",
     "IntegrityRecord",
+    "OperatorAccount",
     "OutboxEntry",
     "Project",
     "ReservePoolEntry",

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from desktop.db.base import Base
+from desktop.domain.ids import new_id
 
 
 class Device(Base):
@@ -53,12 +54,36 @@ class OutboxEntry(Base):
 
 
 class AuditEntry(Base):
-    """An action on personal data that must be accountable, such as exporting full ID numbers."""
+    """Who did what to whose record: an access to personal data (a full ID number seen or exported, a
+    backup) or a change a person must answer for (a dismissal, a correction). Never changed once
+    written; each entry also goes to the province through the outbox (`id` is its id on the wire),
+    where it is kept append-only (desktop.services.audit)."""
 
     __tablename__ = "audit_log"
 
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime)
-    actor: Mapped[str] = mapped_column(String(50), default="")
-    action: Mapped[str] = mapped_column(String(50))
+    id: Mapped[str] = mapped_column(String(36), unique=True, default=new_id)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(50), default="")  # the operator's name
+    role: Mapped[str] = mapped_column(String(20), default="")  # domain.roles.Role, "" before accounts
+    device_id: Mapped[str] = mapped_column(String(36), default="")
+    action: Mapped[str] = mapped_column(String(50), index=True)  # domain.audit.AuditAction
+    teacher_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    entity: Mapped[str] = mapped_column(String(40), default="")  # the changed row's, if one
+    row_id: Mapped[str] = mapped_column(String(36), default="")
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class OperatorAccount(Base):
+    """A person who may use this PC (操作员), with a role. Kept on this PC only: the province learns
+    operators' names from the audit entries and the changes they made, never their passwords."""
+
+    __tablename__ = "operators"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))  # domain.roles.Role
+    # scrypt: "scrypt$n$r$p$salt-hex$hash-hex" (desktop.services.accounts)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
