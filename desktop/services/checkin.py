@@ -257,7 +257,6 @@ def _by_name(
 def scan(
     session: Session, session_id: str, text: str, *, now: dt.datetime, sign_out: bool = False
 ) -> ScanResult:
-    access.require(session, Permission.CHECK_IN)
     """One scan at the door. Writes the attendance row (or changes nothing) in the caller's transaction.
     `info`: the session as the caller already holds it (the check-in screen), saving three reads a scan."""
     access.require(session, Permission.CHECK_IN)
