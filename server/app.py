@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from guopei_common.digest import MAX_DIGEST_EXCLUDED, DigestRequest, DigestResponse
+from guopei_common.errors import GuopeiError
 from guopei_common.protocol import (
     DEFAULT_PULL_LIMIT,
     MAX_COMPRESSED_BYTES,
@@ -46,6 +47,7 @@ from guopei_common.protocol import (
 from server.conflicts import conflicts_since
 from server.db import create_server_engine
 from server.device_numbers import device_number
+from server.errors import RegistrationRefused, http_status
 from server.feed import CURSOR_EXPIRED, HORIZON_HEADER, county_digest, current_horizon, cursor_expired
 from server.policy_rules import rules_for
 from server.province import policy_for, public_keys
@@ -158,6 +160,15 @@ def create_app(db: str | Path, *, trusted_proxies: tuple[Network, ...] | None = 
             headers={PROTOCOL_HEADER: PROTOCOL_VERSION, **SECURITY_HEADERS},
         )
 
+    @app.exception_handler(GuopeiError)
+    async def refused(_request: Request, error: GuopeiError) -> Response:
+        # What a service refused, by its type (server.errors.HTTP_STATUS); its message says why.
+        return JSONResponse(
+            {"detail": str(error)},
+            status_code=http_status(error),
+            headers={PROTOCOL_HEADER: PROTOCOL_VERSION, **SECURITY_HEADERS},
+        )
+
     @app.exception_handler(BadPayload)
     async def bad_payload(_request: Request, error: BadPayload) -> Response:
         # A body that is not gzip or JSON, or JSON nested past what a parser will follow: the client's
@@ -221,9 +232,8 @@ def create_app(db: str | Path, *, trusted_proxies: tuple[Network, ...] | None = 
             raise HTTPException(429, RATE_LIMITED, headers={"Retry-After": str(wait)})
         try:
             return await run_in_threadpool(service.register, parsed)
-        except HTTPException as error:
-            if error.status_code == 403:  # a wrong, used or expired code, or another county's
-                await run_in_threadpool(record_attempt, engine, address)
+        except RegistrationRefused:  # a wrong, used or expired code, or another county's
+            await run_in_threadpool(record_attempt, engine, address)
             raise
 
     @app.get("/v1/device")

@@ -8,7 +8,6 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from fastapi import HTTPException
 from sqlalchemy import Engine, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -25,6 +24,7 @@ from guopei_common.protocol import (
 )
 from server.db import AppliedOp, County, Device, RegistrationCode, SyncedRow, lock_change_counter, secret_hash
 from server.device_numbers import assign_number
+from server.errors import DeviceAlreadyRegistered, RegistrationRefused
 from server.push import BatchApplier, Pusher, feed_filter
 from server.scope import feed_names, row_as_seen_by
 
@@ -75,14 +75,14 @@ class SyncService:
         with Session(self.engine) as session, session.begin():
             code = session.get(RegistrationCode, secret_hash(request.code.strip().upper()))
             if code is None or code.used_at is not None or code.expires_at < now:
-                raise HTTPException(403, "注册码无效、已使用或已过期")
+                raise RegistrationRefused
             if request.county_code is not None and code.county_code != request.county_code:
                 # The local database belongs to another county: registering it would mix two counties.
                 # (A new PC names no county: it takes the code's, and so can only ever see that one.)
                 # The same answer as a wrong code: a guesser must not learn that a code is valid.
-                raise HTTPException(403, "注册码无效、已使用或已过期")
+                raise RegistrationRefused
             if session.get(Device, request.device_id) is not None:
-                raise HTTPException(409, "该设备已注册")
+                raise DeviceAlreadyRegistered
             token = secrets.token_urlsafe(32)
             code.used_at = now
             code.used_by = request.device_id
