@@ -77,6 +77,9 @@ class ScanResult:
     detail: str  # school, class, time, or the reason
     enrollment_id: str | None = None
     choices: tuple[Choice, ...] = field(default_factory=tuple)
+    # The attendance status the scan stored (None when it stored nothing): the roll on screen updates
+    # this one line instead of reading the class again.
+    status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,9 +163,11 @@ def session_info(session: Session, session_id: str) -> SessionInfo:
 
 
 def _who(session: Session, enrollment: Enrollment) -> tuple[str, str]:
-    teacher = session.get_one(Teacher, enrollment.teacher_id)
-    school = session.get_one(School, enrollment.sending_school_id)
-    return teacher.name, school.name
+    # One statement, not two ORM loads: this runs for every scan at the door.
+    teacher = select(Teacher.name).where(Teacher.id == enrollment.teacher_id).scalar_subquery()
+    school = select(School.name).where(School.id == enrollment.sending_school_id).scalar_subquery()
+    name, school_name = session.execute(select(teacher, school)).one()
+    return name, school_name
 
 
 def _resolve(
@@ -255,7 +260,13 @@ def _by_name(
 
 
 def scan(
-    session: Session, session_id: str, text: str, *, now: dt.datetime, sign_out: bool = False
+    session: Session,
+    session_id: str,
+    text: str,
+    *,
+    now: dt.datetime,
+    sign_out: bool = False,
+    info: SessionInfo | None = None,
 ) -> ScanResult:
     """One scan at the door. Writes the attendance row (or changes nothing) in the caller's transaction.
     `info`: the session as the caller already holds it (the check-in screen), saving three reads a scan."""
@@ -303,9 +314,12 @@ def record(
                 name,
                 f"早退 {now:%H:%M}（应 {info.end:%H:%M} 结束），计 {there.hours:g} 学时",
                 enrollment.id,
+                status=row.status,
             )
         session.flush()
-        return ScanResult(Outcome.SIGNED_OUT, name, f"签退成功 {now:%H:%M}  {school}", enrollment.id)
+        return ScanResult(
+            Outcome.SIGNED_OUT, name, f"签退成功 {now:%H:%M}  {school}", enrollment.id, status=row.status
+        )
     if row is not None and not row.deleted and row.status in PRESENT:
         return ScanResult(Outcome.REPEAT, name, f"已签到（{row.checked_in_at:%H:%M}）", enrollment.id)
     there = _presence(session, info, checked_in_at=now, checked_out_at=None)
@@ -328,8 +342,11 @@ def record(
             name,
             f"迟到 {there.late_minutes} 分钟（{now:%H:%M}），计 {there.hours:g} 学时  {school}",
             enrollment.id,
+            status=row.status,
         )
-    return ScanResult(Outcome.CHECKED_IN, name, f"签到成功 {now:%H:%M}  {school}", enrollment.id)
+    return ScanResult(
+        Outcome.CHECKED_IN, name, f"签到成功 {now:%H:%M}  {school}", enrollment.id, status=row.status
+    )
 
 
 def _check_in_refusal(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,8 +35,10 @@ from desktop.ui import sounds
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.paper_sheet_dialog import PaperSheetDialog
+from guopei_common.vocab import AttendanceStatus
 
 log = logging.getLogger(__name__)
+MISSING = (None, AttendanceStatus.ABSENT.value)  # statuses listed in 未到名单
 COLOURS = {"good": ("#1e8449", "#e9f7ef"), "warn": ("#b9770e", "#fef5e7"), "bad": ("#b03a2e", "#fdedec")}
 
 
@@ -55,6 +58,7 @@ class CheckInPage(QWidget):
         self.last: tuple[str, str, bool] | None = None  # (session, enrollment, was sign-out) for undo
         self.pending: tuple = ()  # choices offered for an ambiguous name
         self._missing_ids: list[str] = []  # enrollment ids of the missing list, row by row
+        self._statuses: dict[str, str | None] = {}  # the roll: each expected trainee's status
 
         self.picker = QComboBox()
         # Session labels run long (time, project, class, venue): the list shows them whole, the box
@@ -108,18 +112,26 @@ class CheckInPage(QWidget):
                 ("excused", "请假"),
             )
         ):
-            value = QLabel("0")
+            value = QLabel("00000")
             value.setObjectName("rollValue")
             value.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            # A fixed size, room for five digits: a count that grows a digit would otherwise lay the
+            # whole page out again and repaint it, after every scan.
+            value.ensurePolished()
+            value.setFixedSize(value.sizeHint())
+            value.setText("0")
             label = QLabel(self.tr(caption))
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            figures.addWidget(value, 0, column)
+            figures.addWidget(value, 0, column, Qt.AlignmentFlag.AlignHCenter)
             figures.addWidget(label, 1, column)
             self.figures[key] = value
         # A string-list model, filled in one call: the roll is redrawn after every scan, and adding
         # hundreds of list items one by one would cost more than the scan itself.
         self.missing_model = QStringListModel()
         self.missing = QListView()
+        # Every line is one line of text: without this the view measures all 2,000 lines again each
+        # time one is removed, which took longer than the scan.
+        self.missing.setUniformItemSizes(True)
         self.missing.setModel(self.missing_model)
         self.missing.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         roll_box = QVBoxLayout()
@@ -247,7 +259,7 @@ class CheckInPage(QWidget):
                         session, info, choice.enrollment_id, now=now, sign_out=self.sign_out, method="name"
                     )
                 else:
-                    result = checkin.scan(session, info.id, text, now=now, sign_out=self.sign_out)
+                    result = checkin.scan(session, info.id, text, now=now, sign_out=self.sign_out, info=info)
         except Exception as error:  # nothing was saved: say so in red, never green
             log.exception("check-in failed")
             self.show_result(
@@ -260,7 +272,7 @@ class CheckInPage(QWidget):
         if result.outcome in (Outcome.CHECKED_IN, Outcome.LATE, Outcome.SIGNED_OUT, Outcome.LEFT_EARLY):
             self.last = (info.id, result.enrollment_id or "", self.sign_out)
         self.show_result(result)
-        self.refresh_roll()
+        self.update_roll(result)
         self.context.announce(Changes(frozenset({"attendance"})))
 
     def show_result(self, result: ScanResult | None) -> None:
@@ -271,47 +283,81 @@ class CheckInPage(QWidget):
                 self.detail.setText(
                     self.tr("签退模式（按 F5 回到签到）") + (f"\n{info.label()}" if info else "")
                 )
-                self.feedback.setStyleSheet(
+                self._set_panel_style(
                     "#feedback { background: #eef4fb; border: 4px solid #3d6a96; border-radius: 8px; }"
                     "QLabel { color: #24415f; }"
                 )
                 return
             self.headline.setText(self.tr("请扫码"))
             self.detail.setText(info.label() if info else "")
-            self.feedback.setStyleSheet(
+            self._set_panel_style(
                 "#feedback { background: white; border: 2px solid #d5dde6; border-radius: 8px; }"
             )
             return
         kind = _kind(result.outcome)
         border, background = COLOURS[kind]
-        self.feedback.setStyleSheet(
+        # Setting a style sheet re-polishes the panel and its labels: only when the colour changes.
+        self._set_panel_style(
             f"#feedback {{ background: {background}; border: 4px solid {border}; border-radius: 8px; }}"
             f"QLabel {{ color: {border}; }}"
         )
         self.headline.setText(result.headline)
         self.detail.setText(result.detail)
-        self.choices.clear()
-        for number, choice in enumerate(result.choices, start=1):
-            self.choices.addItem(f"{number}  {choice.name}  {choice.school}")
-        self.choices.setVisible(bool(result.choices))
+        if result.choices or self.choices.isVisible():
+            self.choices.clear()
+            for number, choice in enumerate(result.choices, start=1):
+                self.choices.addItem(f"{number}  {choice.name}  {choice.school}")
+            self.choices.setVisible(bool(result.choices))
         sounds.play(kind)
 
+    def _set_panel_style(self, sheet: str) -> None:
+        if self.feedback.styleSheet() != sheet:
+            self.feedback.setStyleSheet(sheet)
+
     def refresh_roll(self) -> None:
+        """Read the whole roll: when the session changes, after an undo, a leave or paper marks."""
         info = self.current()
+        self._statuses = {}
         if info is None:
             for label in self.figures.values():
                 label.setText("0")
             self.missing_model.setStringList([])
+            self._missing_ids = []
             return
         with self.context.db.read() as session:
             roll = checkin.roll(session, info.id)
-        self.figures["expected"].setText(str(roll.expected))
-        self.figures["present"].setText(str(roll.count("present", "late", "left_early")))
-        self.figures["late"].setText(str(roll.count("late")))
-        self.figures["missing"].setText(str(len(roll.missing)))
-        self.figures["excused"].setText(str(roll.count("excused")))
+        self._statuses = {line.enrollment_id: line.status for line in roll.lines}
         self.missing_model.setStringList([f"{line.name}  {line.school}" for line in roll.missing])
         self._missing_ids = [line.enrollment_id for line in roll.missing]
+        self._show_counts()
+
+    def update_roll(self, result: ScanResult) -> None:
+        """After a scan: the one trainee's line and the counts, without reading the class again (at
+        2,000 trainees that read and redraw took four times the scan itself)."""
+        enrollment_id = result.enrollment_id
+        if result.status is None or enrollment_id is None:
+            return  # nothing was stored
+        if enrollment_id not in self._statuses:
+            self.refresh_roll()  # someone the roll did not hold (enrolled since it was read)
+            return
+        self._statuses[enrollment_id] = result.status
+        if result.status not in MISSING and enrollment_id in self._missing_ids:
+            row = self._missing_ids.index(enrollment_id)
+            del self._missing_ids[row]
+            self.missing_model.removeRows(row, 1)
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        counts = Counter(self._statuses.values())
+        present = sum(counts[status] for status in checkin.PRESENT)
+        for key, value in (
+            ("expected", len(self._statuses)),
+            ("present", present),
+            ("late", counts[AttendanceStatus.LATE.value]),
+            ("missing", sum(counts[status] for status in MISSING)),
+            ("excused", counts[AttendanceStatus.EXCUSED.value]),
+        ):
+            self.figures[key].setText(str(value))
 
     # --- corrections --------------------------------------------------------------------------
     def undo_last(self) -> None:

@@ -157,6 +157,29 @@ def test_dismissed_trainee_is_refused_with_the_reason(qtbot, door, writable_demo
     assert attendance(writable_demo, session_row.id, enrollment.id) is None
 
 
+def test_a_scan_updates_its_line_and_the_counts_without_reading_the_class_again(
+    qtbot, door, writable_demo, monkeypatch
+):
+    from desktop.services import checkin
+
+    page, clock, _session_row, class_row, expected, _ = door
+    total = len(expected)
+    reads = []
+    real_roll = checkin.roll
+    monkeypatch.setattr(checkin, "roll", lambda *args: reads.append(args) or real_roll(*args))
+    clock.set(8, 45)  # late
+    scan(qtbot, page, badge_text(expected[2][0].id, class_row.project_id))
+    scan(qtbot, page, badge_text(expected[2][0].id, class_row.project_id))  # a repeat changes nothing
+    assert reads == []
+    assert page.figures["present"].text() == "1" and page.figures["late"].text() == "1"
+    assert page.figures["missing"].text() == str(total - 1)
+    missing = page.missing_model.stringList()
+    assert len(missing) == total - 1
+    assert page._missing_ids == [e.id for e, _ in expected if e.id != expected[2][0].id]
+    page.refresh_roll()  # what a full read shows is what the updates showed
+    assert page.missing_model.stringList() == missing and page.figures["late"].text() == "1"
+
+
 def test_roll_undo_excuse_and_sign_out(qtbot, door, writable_demo):
     page, clock, session_row, class_row, expected, _ = door
     total = len(expected)
@@ -251,3 +274,26 @@ def test_sign_out_mode_is_said_in_the_big_panel(qtbot, door):
     assert "#3d6a96" in page.feedback.styleSheet()
     qtbot.keyClick(page.input, Qt.Key.Key_F5)
     assert page.headline.text() == "请扫码"
+
+
+def test_name_choices_say_each_trainees_class_and_its_times_this_class_first(qtbot, door):
+    page, _clock, session_row, class_row, _expected, sister = door
+    assert sister is not None  # the door's class has a sister class in the project
+    sister_initial = sister[1].name_initials[0]
+    scan(qtbot, page, sister_initial)
+    assert page.choices.isVisible()
+    with page.context.db.read() as session:
+        classes = {
+            e.id: session.get(TrainingClass, e.class_id).name
+            for e in session.scalars(select(Enrollment).where(Enrollment.project_id == class_row.project_id))
+        }
+    shown = [page.choices.item(i).text() for i in range(page.choices.count())]
+    assert len(shown) == len(page.pending) >= 2
+    for text, choice in zip(shown, page.pending, strict=True):
+        assert choice.class_name == classes[choice.enrollment_id] and choice.class_name in text
+        assert choice.when in text
+    this_class = [c.class_name == class_row.name for c in page.pending]
+    assert this_class == sorted(this_class, reverse=True)  # the session's own class comes first
+    if any(this_class):
+        mine = page.pending[this_class.index(True)]
+        assert f"{session_row.start_time:%H:%M}–{session_row.end_time:%H:%M}" in mine.when
