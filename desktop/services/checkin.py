@@ -69,6 +69,13 @@ class Choice:
     name: str
     school: str
 
+    # A name may match trainees of the project's other classes: each choice says its class and that
+    # class's sessions that day, so nobody is checked in to the wrong room by a namesake.
+    class_name: str = ""
+    when: str = ""
+
+    def label(self) -> str:
+        return "  ".join(part for part in (self.name, self.school, self.class_name, self.when) if part)
 
 @dataclass(frozen=True)
 class ScanResult:
@@ -241,7 +248,7 @@ def _by_name(
         .join(Teacher, Enrollment.teacher_id == Teacher.id)
         .join(School, Enrollment.sending_school_id == School.id)
         .where(Enrollment.project_id == info.project_id, Enrollment.deleted.is_(False), condition)
-        .order_by(Teacher.name_sort)
+        .order_by((Enrollment.class_id == info.class_id).desc(), Teacher.name_sort)  # this class first
         .limit(9)
     ).all()
     exact = [row for row in rows if row[1] == text.strip()]
@@ -250,7 +257,10 @@ def _by_name(
     if not rows:
         return None, ScanResult(Outcome.NOT_FOUND, "查无此人", f"本项目学员中没有“{text.strip()}”"), "name"
     if len(rows) > 1:
-        choices = tuple(Choice(e.id, name, school) for e, name, school in rows)
+        classes = _classes_on(session, {e.class_id for e, _, _ in rows if e.class_id}, info.date)
+        choices = tuple(
+            Choice(e.id, name, school, *classes.get(e.class_id, ("未分班", ""))) for e, name, school in rows
+        )
         return (
             None,
             ScanResult(Outcome.CHOOSE, "请选择", f"有 {len(rows)} 人符合“{text.strip()}”", choices=choices),
@@ -260,6 +270,27 @@ def _by_name(
 
 
 def scan(
+def _classes_on(session: Session, class_ids: set[str], day: dt.date) -> dict[str, tuple[str, str]]:
+    """Each class's name and its session times on `day` ("当天无课" when it has none)."""
+    names = dict(
+        session.execute(
+            select(TrainingClass.id, TrainingClass.name).where(TrainingClass.id.in_(class_ids))
+        ).all()
+    )
+    times: dict[str, list[str]] = {}
+    for class_id, start, end in session.execute(
+        select(TrainingSession.class_id, TrainingSession.start_time, TrainingSession.end_time)
+        .where(
+            TrainingSession.class_id.in_(class_ids),
+            TrainingSession.date == day,
+            TrainingSession.deleted.is_(False),
+        )
+        .order_by(TrainingSession.start_time)
+    ):
+        times.setdefault(class_id, []).append(f"{start:%H:%M}–{end:%H:%M}")
+    return {key: (name, "、".join(times.get(key, ["当天无课"]))) for key, name in names.items()}
+
+
     session: Session,
     session_id: str,
     text: str,

@@ -281,7 +281,7 @@ def test_name_choices_say_each_trainees_class_and_its_times_this_class_first(qtb
     assert sister is not None  # the door's class has a sister class in the project
     sister_initial = sister[1].name_initials[0]
     scan(qtbot, page, sister_initial)
-    assert page.choices.isVisible()
+    assert page.choices.isVisible(), (page.headline.text(), page.detail.text())
     with page.context.db.read() as session:
         classes = {
             e.id: session.get(TrainingClass, e.class_id).name
