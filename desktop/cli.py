@@ -23,7 +23,7 @@ from desktop.paths import default_data_dir, default_demo_dir, log_dir
 log = logging.getLogger(__name__)
 
 # Commands that only read may run beside an open window; every other one needs the county to itself.
-READ_ONLY_COMMANDS = {"eligibility", "verify", "backups", "backup"}
+READ_ONLY_COMMANDS = {"eligibility", "verify", "backups", "backup", "report"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("backup-password", help="设置或修改备份密码（修改需要当前密码）")
 
     cli_exchange.add_parsers(commands)
+    cli_reports.add_parsers(commands)
     shot = commands.add_parser("screenshot", help="把每个页面（窗口大小）和每个对话框渲染为 PNG 后退出")
     shot.add_argument("--out", type=Path, required=True, help="输出目录")
     shot.add_argument("--size", default="1366x768", help="窗口大小，如 1366x768")
@@ -179,7 +180,7 @@ def _run_command(args: argparse.Namespace, data_dir: Path, log_path: Path) -> in
         return _backup_password(data_dir)
     if args.command == "screenshot":
         return _screenshot(args, data_dir)
-    if args.command == "exchange":
+    if args.command == "report":
         with _database(data_dir) as db:
             return cli_reports.run(args, db)
     if args.command == "exchange":

@@ -60,7 +60,9 @@ class SectionCanvas(Canvas):
             # Two spaces: pdftotext (and copy-paste) drops a single space between a CJK character and a
             # digit, which would turn the footer into "第1页共7页".
             self.drawCentredString(
-                A4[0] / 2, FOOTER_Y, f"第  {numbered[self.section]}  页  共  {totals[self.section]}  页"
+                self._pagesize[0] / 2,
+                FOOTER_Y,
+                f"第  {numbered[self.section]}  页  共  {totals[self.section]}  页",
             )
             super().showPage()
         super().save()
@@ -74,6 +76,7 @@ def build_a4(
     font: str,
     margins: tuple[float, float, float, float],
     canvas_class: type[SectionCanvas] = SectionCanvas,
+    pagesize: tuple[float, float] = A4,
 ) -> int:
     """Write the story to `out` (margins left, right, top, bottom) and return the pages written."""
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -87,7 +90,7 @@ def build_a4(
     left, right, top, bottom = margins
     doc = SimpleDocTemplate(
         str(out),
-        pagesize=A4,
+        pagesize=pagesize,
         leftMargin=left,
         rightMargin=right,
         topMargin=top,
