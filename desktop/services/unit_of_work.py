@@ -25,9 +25,12 @@ P = ParamSpec("P")
 
 @dataclass(frozen=True)
 class Changes:
-    """What an operation changed (table names), so that each page redraws only what it shows."""
+    """What an operation changed (table names), so that each page redraws only what it shows.
+    `initiator`: the widget that asked for the operation (anki's `initiator`), which may already have
+    redrawn itself (the check-in screen updates one line of its roll, not the whole roll)."""
 
     tables: frozenset[str] = field(default_factory=frozenset)
+    initiator: object | None = field(default=None, compare=False)
 
     def touches(self, *tables: str) -> bool:
         return bool(self.tables.intersection(tables))

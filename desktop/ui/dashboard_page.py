@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -81,16 +82,27 @@ class DashboardPage(QWidget):
         self.empty_note.setObjectName("emptyNote")
         layout.addWidget(self.empty_note)
 
+        self._stale = False
         context.changed.connect(self.on_changes)
         self.refresh()
 
     def on_changes(self, changes: Changes) -> None:
-        if changes.touches(*self.WATCHED):
+        if not changes.touches(*self.WATCHED):
+            return
+        # Every check-in writes the outbox: counted now only if someone is looking, else when shown.
+        if self.isVisible():
             self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._stale:
+            self.refresh()
+        super().showEvent(event)
 
     def refresh(self) -> None:
-        with self.context.db.read() as session:
-            figures = dashboard_figures(session, today=self.context.today())
+        self._stale = False
+        figures = self.context.read(dashboard_figures, today=self.context.today())
         self.figures = figures
         self.cards["teachers"].set_value(figures.teachers)
         self.cards["schools"].set_value(figures.schools)

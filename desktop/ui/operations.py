@@ -3,10 +3,10 @@
     Op(self, self.context, projects.set_status, project.id, following).success(...).run()
 
 names a service function over a session and its arguments; the operation runs it in one unit of work
-(`desktop.services.unit_of_work`), announces the tables it changed (read from the session, never
-typed here) so that every page redraws only what it shows, then calls `success` with the function's
-value. A failure goes to `show_error` in one place: a `UserError` as a warning with its message,
-anything else as the crash dialog with the log.
+(`desktop.services.unit_of_work`), calls `success` with the function's value, then announces the tables
+it changed (read from the session, never typed here) so that every page redraws only what it shows. A
+failure was rolled back and goes to `show_error` in one place: a `UserError` as a warning with its
+message, anything else as the crash dialog with the log.
 
 `run_in_background()` puts slow work (printing, exports, imports) on the write lane with a progress
 dialog; `run()` runs at once on the UI thread, for quick writes and for the check-in, whose 20 ms
@@ -16,11 +16,11 @@ from scan to green has no room for a thread hop (the one documented exception).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtWidgets import QWidget
 
-from desktop.errors import GuopeiError
 from desktop.services import unit_of_work
 from desktop.services.unit_of_work import Done
 from desktop.ui.context import AppContext
@@ -43,7 +43,7 @@ class Op(Generic[T]):
         self._on_failure: Callable[[BaseException], object] | None = None
 
     def success(self, callback: Callable[[T], object]) -> Op[T]:
-        """Called with the service function's value, after the changes were announced."""
+        """Called with the service function's value, before the changes are announced."""
         self._on_success = callback
         return self
 
@@ -58,11 +58,11 @@ class Op(Generic[T]):
         return self
 
     def run(self) -> bool:
-        """Now, on the UI thread; True when it was done. A bug (not a `GuopeiError`) is raised on to the
-        excepthook, which logs it and shows the crash dialog."""
+        """Now, on the UI thread; True when it was done. Whatever failed was rolled back and is shown as
+        on the background lane: a refusal as a warning, a bug with the crash dialog (and logged)."""
         try:
             done = self._execute(self._args, self._kwargs)
-        except GuopeiError as error:
+        except Exception as error:
             self._failed(error)
             return False
         self._succeeded(done)
@@ -94,10 +94,12 @@ class Op(Generic[T]):
         return Done(value, unit_of_work.Changes())
 
     def _succeeded(self, done: Done[T]) -> None:
-        if done.changes:
-            self._context.announce(done.changes)
+        # The asking widget first (the check-in screen turns green), then every page that shows what
+        # changed, as anki does.
         if self._on_success is not None:
             self._on_success(done.value)
+        if done.changes:
+            self._context.announce(replace(done.changes, initiator=self._parent))
 
     def _failed(self, error: BaseException) -> None:
         self._context.report_error(self._parent, error)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import Qt
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from desktop.db.models import Attendance, Enrollment, Teacher, TrainingClass, TrainingSession
 from desktop.domain.badge import badge_text
@@ -297,3 +297,38 @@ def test_name_choices_say_each_trainees_class_and_its_times_this_class_first(qtb
     if any(this_class):
         mine = page.pending[this_class.index(True)]
         assert f"{session_row.start_time:%H:%M}–{session_row.end_time:%H:%M}" in mine.when
+
+
+def test_a_check_in_announces_what_it_wrote_and_the_dashboard_counts_it_at_once(qtbot, door):
+    """The scan's changes are read from its transaction: the attendance row, its outbox row and, for a
+    trainee arriving for the first time, the enrollment (公示 → 参训中). The dashboard's 待同步 follows
+    the same scan, not one behind."""
+    from desktop.db.models import OutboxEntry
+    from desktop.ui.dashboard_page import DashboardPage
+
+    page, _, _, class_row, expected, _ = door
+    dashboard = DashboardPage(page.context)
+    qtbot.addWidget(dashboard)
+    dashboard.show()
+    heard: list = []
+    page.context.changed.connect(heard.append)
+    arriving = next((e for e, _ in expected if e.status == "publicised"), None)
+    enrollment = arriving or expected[0][0]
+    scan(qtbot, page, badge_text(enrollment.id, class_row.project_id))
+    assert "签到成功" in page.detail.text()
+    assert len(heard) == 1 and heard[0].touches("attendance", "outbox")
+    assert heard[0].touches("enrollments") == (arriving is not None)
+    assert heard[0].initiator is page
+
+    def waiting() -> int:
+        with page.context.db.read() as session:
+            return session.scalar(select(func.count()).select_from(OutboxEntry))
+
+    assert dashboard.figures.changes_waiting == waiting()
+    # A dashboard nobody is looking at counts when it is shown, not at every scan.
+    dashboard.hide()
+    other = next(e for e, _ in expected if e.id != enrollment.id)
+    scan(qtbot, page, badge_text(other.id, class_row.project_id))
+    assert dashboard.figures.changes_waiting < waiting()
+    dashboard.show()
+    assert dashboard.figures.changes_waiting == waiting()
