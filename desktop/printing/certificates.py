@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -400,6 +400,12 @@ def certificate_files(
     cancelled: Callable[[], bool] | None = None,
 ) -> list[Path]:
     """One PDF per certificate in `out_dir`, named by `certificate_filename`. Returns the files written.
+
+def batch_filename(project_name: str, moment: datetime) -> str:
+    """结业证书-{project}-{20261104-093015}.pdf: each printed batch gets its own file, so a second batch
+    is never saved over the first one's PDF (which the printer may not have finished)."""
+    return UNSAFE_IN_FILENAME.sub("_", f"结业证书-{project_name[:40]}-{moment:%Y%m%d-%H%M%S}") + ".pdf"
+
 
     Raises Cancelled after deleting every file this call wrote, if `cancelled()` says so."""
     _check_certificates(items)

@@ -67,8 +67,10 @@ def print_certificates(
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> int:
-    """One PDF for the printer (and, if asked, one file per trainee); every print is counted."""
+    """One PDF for the printer (and, if asked, one file per trainee), pages in ascending serial order
+    (the order of the register of issued certificates); every print is counted."""
     items = certificate_data(session, certificate_ids, county_name=county_name)
+    items.sort(key=lambda item: item.serial)
     pages = certificates_pdf(items, out, progress=progress, cancelled=cancelled)
     if per_trainee_dir is not None:
         certificate_files(items, per_trainee_dir, cancelled=cancelled)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.errors import GuopeiError
+from desktop.printing.certificates import batch_filename
 from desktop.services import certificates, project_choices, projects
 from desktop.services.certificate_printing import certificate_data, print_certificates
 from desktop.services.certificates import CertificateRow
@@ -178,7 +179,8 @@ class CertificatesPage(QWidget):
         return len(issued)
 
     def choose_print_file(self, *, selected: bool) -> None:
-        chosen, _ = QFileDialog.getSaveFileName(self, self.tr("保存证书 PDF"), "结业证书.pdf", "PDF (*.pdf)")
+        suggested = batch_filename(self.project.currentText(), self.context.now())
+        chosen, _ = QFileDialog.getSaveFileName(self, self.tr("保存证书 PDF"), suggested, "PDF (*.pdf)")
         if chosen:
             self.print_to(Path(chosen), selected=selected)
 

@@ -90,3 +90,25 @@ def test_a_registered_key_of_another_county_verifies(writable_demo):
         ).claims
     with db.read() as session:
         assert certificates.verify(session, sign_payload(claims, other)).valid
+
+
+def test_a_batch_prints_in_ascending_serial_order_to_a_file_of_its_own(writable_demo, tmp_path):
+    import subprocess
+
+    from desktop.printing.certificates import batch_filename
+    from desktop.services.certificate_printing import print_certificates
+
+    with writable_demo.read() as session:
+        newest_first = session.scalars(select(Certificate).order_by(Certificate.serial.desc()).limit(5)).all()
+    ids = [c.id for c in newest_first]
+    out = tmp_path / batch_filename("“国培计划（2026）”——乡村教师/培训", dt.datetime(2026, 11, 4, 9, 30, 15))
+    assert out.name == "结业证书-“国培计划（2026）”——乡村教师_培训-20261104-093015.pdf"
+    assert batch_filename("县培", dt.datetime(2026, 11, 4, 9, 30, 16)) != batch_filename(
+        "县培", dt.datetime(2026, 11, 4, 9, 30, 15)
+    )
+    with writable_demo.write() as session:
+        assert print_certificates(session, ids, out, county_name="平塘县") == 5
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    serials = sorted(c.serial for c in newest_first)
+    positions = [text.index(serial) for serial in serials]
+    assert positions == sorted(positions)  # page order = serial order, whatever order they were picked in
