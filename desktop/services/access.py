@@ -8,6 +8,8 @@ recorded under the centre's name): accounts are something a county opts into, no
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,6 +34,17 @@ def may(session: Session, permission: Permission) -> bool:
     if operator is None:
         return not accounts_exist(session)
     return operator.may(permission)
+
+
+def allowed(session: Session, permissions: Sequence[Permission]) -> list[bool]:
+    """For each permission, whether the operator has it (which pages the window lists)."""
+    exist = accounts_exist(session)
+    operator = operator_of(session)
+    return [operator.may(p) if operator is not None else not exist for p in permissions]
+
+
+def login_needed(session: Session) -> bool:
+    return operator_of(session) is None and accounts_exist(session)
 
 
 def require(session: Session, permission: Permission) -> None:

@@ -63,6 +63,19 @@ class AccountRow:
     locked_until: dt.datetime | None
 
 
+@dataclass(frozen=True)
+class AccountsOverview:
+    """What the 账户 page shows: whether any account exists yet, the accounts, the idle-lock time."""
+
+    exist: bool
+    rows: list[AccountRow]
+    idle_minutes: int
+
+
+def overview(session: Session) -> AccountsOverview:
+    return AccountsOverview(access.accounts_exist(session), account_rows(session), idle_minutes(session))
+
+
 def account_rows(session: Session) -> list[AccountRow]:
     access.require(session, Permission.ACCOUNTS)
     return [

@@ -4,6 +4,8 @@ offers to create the first administrator (until then the program asks for no log
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -19,9 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.roles import MIN_PASSWORD_LENGTH, PERMISSIONS, Permission, Role
-from desktop.errors import UserError
-from desktop.services import access, accounts
-from desktop.ui.context import AppContext, Changes
+from desktop.services import accounts
+from desktop.ui.context import AppContext
+from desktop.ui.operations import Op
 from desktop.ui.widgets import fill_table, read_only_table, selected_keys
 
 
@@ -110,10 +112,8 @@ class AccountsPage(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        with self.context.db.read() as session:
-            exists = access.accounts_exist(session)
-            rows = accounts.account_rows(session)
-            minutes = accounts.idle_minutes(session)
+        shown = self.context.read(accounts.overview)
+        exists, rows, minutes = shown.exist, shown.rows, shown.idle_minutes
         if exists:
             self.intro.setText(
                 self.tr(
@@ -148,27 +148,21 @@ class AccountsPage(QWidget):
         self.idle.setValue(minutes)
         self.idle.blockSignals(False)
 
-    def _run(self, work) -> bool:
-        try:
-            with self.context.db.write() as session:
-                work(session)
-        except UserError as error:
-            self.context.report_error(self, error)
+    def _run(self, work: Callable[..., object], *args: object) -> bool:
+        if not Op(self, self.context, work, *args).run():
             return False
         self.refresh()
-        self.context.announce(Changes(frozenset({"operators"})))
         return True
 
     def add_account(self) -> None:
-        with self.context.db.read() as session:
-            first = not access.accounts_exist(session)
+        first = not self.context.read(accounts.overview).exist
         dialog = AccountDialog(
             self, title=self.tr("建立第一个管理员") if first else self.tr("新建账户"), first=first
         )
         if not dialog.exec():
             return
         name, role, password = dialog.name.text(), dialog.role.currentData(), dialog.password.text()
-        if self._run(lambda s: accounts.add_account(s, name, role, password)) and first:
+        if self._run(accounts.add_account, name, role, password) and first:
             # The administrator who just created the first account is logged in as such.
             accounts.login(self.context.db, name, password)
             self.context.operator_changed.emit(self.context.db.operator)
@@ -187,7 +181,7 @@ class AccountsPage(QWidget):
         dialog = AccountDialog(self, title=self.tr("重置 {name} 的密码").format(name=name), name=name)
         if dialog.exec():
             password = dialog.password.text()
-            if self._run(lambda s: accounts.reset_password(s, name, password)):
+            if self._run(accounts.reset_password, name, password):
                 self.context.inform(
                     self, self.tr("账户"), self.tr("已重置 {name} 的密码，并解除锁定").format(name=name)
                 )
@@ -202,7 +196,7 @@ class AccountsPage(QWidget):
             self.tr("删除账户“{name}”？此人此后不能再登录。").format(name=name),
             self.tr("删除"),
         ):
-            self._run(lambda s: accounts.remove_account(s, name))
+            self._run(accounts.remove_account, name)
 
     def change_own_password(self) -> None:
         operator = self.context.db.operator
@@ -212,10 +206,10 @@ class AccountsPage(QWidget):
         dialog.ask_old_password()
         if dialog.exec():
             old, new = dialog.old.text(), dialog.password.text()
-            if self._run(lambda s: accounts.change_password(s, old, new)):
+            if self._run(accounts.change_password, old, new):
                 self.context.inform(self, self.tr("账户"), self.tr("密码已修改"))
 
     def save_idle_minutes(self) -> None:
         minutes = self.idle.value()
-        if self._run(lambda s: accounts.set_idle_minutes(s, minutes)):
+        if self._run(accounts.set_idle_minutes, minutes):
             self.context.idle_minutes_changed.emit(minutes)

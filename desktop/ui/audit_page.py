@@ -87,8 +87,7 @@ class AuditPage(QWidget):
 
     def _fill_actors(self) -> None:
         chosen = self.actor.currentData()
-        with self.context.db.read() as session:
-            names = audit.actors(session)
+        names = self.context.read(audit.actors)
         self.actor.clear()
         self.actor.addItem(self.tr("全部"), "")
         for name in names:
@@ -106,8 +105,7 @@ class AuditPage(QWidget):
         )
 
     def refresh(self) -> None:
-        with self.context.db.read() as session:
-            lines = audit.entries(session, self.current_filter())
+        lines = self.context.read(audit.entries, self.current_filter())
         fill_table(
             self.table,
             [
@@ -132,8 +130,7 @@ class AuditPage(QWidget):
             if not chosen:
                 return
             out = Path(chosen)
-        with self.context.db.read() as session:
-            count = audit.export_entries(session, self.current_filter(), out)
+        count = self.context.read(audit.export_entries, self.current_filter(), out)
         self.context.inform(
             self, self.tr("导出审计记录"), self.tr("已导出 {n} 条到 {path}").format(n=count, path=out)
         )

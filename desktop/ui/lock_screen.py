@@ -97,8 +97,7 @@ class LockScreen(QWidget):
         county = self.context.db.device.county_name
         self.title.setText(title or self.tr("国培桌面端 · {county}").format(county=county))
         self.subtitle.setText(self.tr("请登录。账户由本县管理员在“账户”页建立。"))
-        with self.context.db.read() as session:
-            listed = demo_county.demo_logins(session)
+        listed = self.context.read(demo_county.demo_logins)
         self.demo_accounts.clear()
         for name, role in listed:
             self.demo_accounts.addItem(self.tr("{name}（{role}）").format(name=name, role=role.label), name)

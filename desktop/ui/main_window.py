@@ -122,9 +122,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.lock_button)
         QShortcut(QKeySequence("Ctrl+L"), self, self.lock)
         self.backup_on_close = True  # off when the launcher replaces this county (restore)
-        with context.db.read() as session:
-            login_needed = access.accounts_exist(session) and context.db.operator is None
-        if login_needed:
+        if context.read(access.login_needed):
             self.lock_screen.show_login()
             self.screens.setCurrentWidget(self.lock_screen)
             self._apply_operator(select=False)
@@ -143,9 +141,8 @@ class MainWindow(QMainWindow):
     def _apply_operator(self, *, select: bool = True) -> None:
         """List only the pages the operator may use; start the idle lock once someone is logged in."""
         operator = self.context.db.operator
-        with self.context.db.read() as session:
-            allowed = [access.may(session, spec.permission) for spec in self.specs]
-            minutes = accounts.idle_minutes(session)
+        allowed = self.context.read(access.allowed, [spec.permission for spec in self.specs])
+        minutes = self.context.read(accounts.idle_minutes)
         for row, shown in enumerate(allowed):
             self.navigation.setRowHidden(row, not shown)
         self.operator_label.setText(
