@@ -48,6 +48,7 @@ from server.conflicts import conflicts_since
 from server.db import create_server_engine
 from server.device_numbers import device_number
 from server.errors import RegistrationRefused, http_status
+from server.fact_check import verify_by_facts
 from server.feed import CURSOR_EXPIRED, HORIZON_HEADER, county_digest, current_horizon, cursor_expired
 from server.policy_rules import rules_for
 from server.province import policy_for, public_keys
@@ -56,7 +57,9 @@ from server.ratelimit import (
     CHECK_LIMITS,
     CHECKS_LIMITED,
     DATABASE_BUSY,
+    FACT_LIMITS,
     RATE_LIMITED,
+    Limit,
     blocked,
     busy_retry_after,
     record_attempt,
@@ -126,14 +129,26 @@ def create_app(db: str | Path, *, trusted_proxies: tuple[Network, ...] | None = 
         peer = request.client.host if request.client else ""
         return client_address(peer, request.headers.get("x-forwarded-for"), proxies)
 
-    async def checked(request: Request, check: Callable[[], PublicVerdict]) -> PublicVerdict:
+    async def checked(
+        request: Request, check: Callable[[], PublicVerdict], limits: tuple[Limit, ...] = CHECK_LIMITS
+    ) -> PublicVerdict:
         """A public check, counted against the caller's address, refused (429) past the limit."""
         address = address_of(request)
-        wait = await run_in_threadpool(blocked, engine, address, CHECK_LIMITS)
+        wait = await run_in_threadpool(blocked, engine, address, limits)
         if wait is not None:
             raise HTTPException(429, CHECKS_LIMITED, headers={"Retry-After": str(wait)})
-        await run_in_threadpool(record_attempt, engine, address, CHECK_LIMITS)
+        await run_in_threadpool(record_attempt, engine, address, limits)
         return await run_in_threadpool(check)
+
+    async def check_certificate(
+        request: Request, serial: str, code: str, name: str, issued_on: str
+    ) -> PublicVerdict:
+        """By check code; without one, by the holder's name and the issue date (unsigned certificates)."""
+        if not code.strip() and (name.strip() or issued_on.strip()):
+            return await checked(
+                request, lambda: verify_by_facts(engine, serial, name, issued_on), FACT_LIMITS
+            )
+        return await checked(request, lambda: verify_serial(engine, serial, code))
 
     @app.middleware("http")
     async def protocol_header(
@@ -197,9 +212,12 @@ def create_app(db: str | Path, *, trusted_proxies: tuple[Network, ...] | None = 
         request: Request,
         serial: Annotated[str, InPath(max_length=40)],
         code: Annotated[str, Query(max_length=20, description="核验码, printed beside the serial")] = "",
+        name: Annotated[str, Query(max_length=50, description="holder's full name (no check code)")] = "",
+        issued_on: Annotated[str, Query(max_length=30, description="issue date (no check code)")] = "",
     ) -> dict[str, str]:
-        """Public: anyone holding a certificate may check it by its serial and check code."""
-        return (await checked(request, lambda: verify_serial(engine, serial, code))).as_dict()
+        """Public: anyone holding a certificate may check it by its serial and check code, or, for one
+        printed before signing (no code), by its serial, the holder's full name and the issue date."""
+        return (await check_certificate(request, serial, code, name, issued_on)).as_dict()
 
     @app.get("/verify", response_class=HTMLResponse)
     async def verify_page(
@@ -207,11 +225,13 @@ def create_app(db: str | Path, *, trusted_proxies: tuple[Network, ...] | None = 
         serial: Annotated[str, Query(max_length=40)] = "",
         code: Annotated[str, Query(max_length=20)] = "",
         qr: Annotated[str, Query(max_length=2000, description="a scanned certificate QR text")] = "",
+        name: Annotated[str, Query(max_length=50)] = "",
+        issued_on: Annotated[str, Query(max_length=30)] = "",
     ) -> str:
         if qr.strip():
             return verification_page(await checked(request, lambda: verify_scanned(engine, qr)))
         if serial.strip():
-            return verification_page(await checked(request, lambda: verify_serial(engine, serial, code)))
+            return verification_page(await check_certificate(request, serial, code, name, issued_on))
         return verification_page(None)
 
     @app.get("/v1/health")

@@ -43,6 +43,10 @@ REGISTRATION_LIMITS = (ADDRESS_LIMIT, ALL_LIMIT)
 # script walking serials and check codes meets the limit at once.
 CHECK_LIMIT = Limit("check", 60, WINDOW)
 CHECK_LIMITS = (CHECK_LIMIT,)
+# Checks of an unsigned certificate by the holder's name and the issue date (server.fact_check): a
+# name and a date are easier to guess than a code, so ten per quarter hour, on top of the above.
+FACTS_LIMIT = Limit("facts", 10, WINDOW)
+FACT_LIMITS = (CHECK_LIMIT, FACTS_LIMIT)
 
 ANYWHERE = "*"  # the key of the province-wide scope
 

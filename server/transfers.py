@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from guopei_common.idnumber import mask_id_number
 from guopei_common.protocol import PROVINCE_NODE, REFERENCES, TransferNote, TransferPage, stamp_after
-from server.db import County, RowGrant, SyncedRow, TransferRequest, lock_change_counter
+from server.db import County, RowAlias, RowGrant, SyncedRow, TransferRequest, lock_change_counter
 from server.scope import APPROVED, PENDING, county_names
 
 REJECTED = "rejected"
@@ -116,8 +116,10 @@ def share_late(session: Session, *, row: SyncedRow, seq: int, now: dt.datetime) 
         ).all()
         targets = [found for found in map(lambda i: session.get(TransferRequest, i), transfer_ids) if found]
     for request in targets:
-        if request.to_county == row.county_code:
-            continue  # back where it was made: its own row
+        if request.to_county == row.county_code or (row.entity, row.row_id) in _private_ids(
+            session, request.to_county
+        ):
+            continue  # back where it was made (its own row), or an id that county uses for its own
         parents = _ungranted_parents(session, row, request.to_county)
         rows, renamed, left_out = _fit(session, {(r.entity, r.row_id): r for r in (row, *parents)}, request)
         if left_out or row not in rows:
@@ -139,6 +141,17 @@ def share_late(session: Session, *, row: SyncedRow, seq: int, now: dt.datetime) 
                 shared.seq = seq
         session.flush()  # the next late row of the batch finds these grants
     return seq
+
+
+def _private_ids(session: Session, county_code: str) -> set[tuple[str, str]]:
+    """(entity, id) the county uses for rows of its own that the server keeps under other ids."""
+    return set(
+        session.execute(
+            select(RowAlias.entity, RowAlias.alias_id).where(
+                RowAlias.county_code == county_code, RowAlias.private.is_(True)
+            )
+        ).all()
+    )
 
 
 def _moves_after(session: Session, teacher_id: str) -> list[TransferRequest]:
@@ -404,6 +417,7 @@ def _shared_history(
     teacher coming back, B→A, finds A's own records where they were). Every teacher row of theirs
     along the way is named by the joining county's id."""
     links = _earlier_rows(session, request.from_county, request.from_row_id)
+    taken = _private_ids(session, request.to_county)
     history = {
         (row.entity, row.row_id): row
         for county_code, teacher_id in links
@@ -411,6 +425,11 @@ def _shared_history(
         if row.county_code != request.to_county
     }
     rows, renamed, left_out = _fit(session, history, request)
+    # An id the joining county already uses for a row of its own (it pushed another county's row id:
+    # server.push keeps that row under an id of the server's making): its feed cannot show both.
+    clash = [row for row in rows if (row.entity, row.row_id) in taken]
+    rows = [row for row in rows if (row.entity, row.row_id) not in taken]
+    left_out += len(clash)
     renamed.update({teacher_id: request.requested_row_id for _county, teacher_id in links})
     return rows, renamed, left_out
 

@@ -27,6 +27,9 @@ class PublicVerdict:
     project: str
     issued_on: str
     revoked_reason: str
+    # What the answer rests on: "check_code", or "facts" for a certificate printed before signing,
+    # checked by the holder's full name and the issue date (server.fact_check).
+    basis: str = "check_code"
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -94,7 +97,12 @@ def verify_scanned(engine: Engine, qr_text: str) -> PublicVerdict:
     return verify_serial(engine, serial_in(qr_text), check_code(qr_text))
 
 
-STATUS_TEXT = {"valid": "有效", "revoked": "已撤销", "unknown": "查无此证书（请核对证书编号和核验码）"}
+STATUS_TEXT = {
+    "valid": "有效",
+    "revoked": "已撤销",
+    "unknown": "查无此证书（请核对证书编号和核验码；没有核验码的旧证书请填写持证人姓名和发证日期）",
+}
+BY_FACTS = "此证书签发于启用核验码之前，已按证书编号、持证人姓名和发证日期核验。"
 
 
 def verification_page(verdict: PublicVerdict | None) -> str:
@@ -113,6 +121,8 @@ def verification_page(verdict: PublicVerdict | None) -> str:
             ]
         if verdict.revoked_reason:
             lines.append(f"<p>撤销原因：{html.escape(verdict.revoked_reason)}</p>")
+        if verdict.status != "unknown" and verdict.basis == "facts":
+            lines.append(f"<p>{BY_FACTS}</p>")
         answer = "\n".join(lines)
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
@@ -121,5 +131,8 @@ def verification_page(verdict: PublicVerdict | None) -> str:
         '<form method="get" action="/verify">'
         '<input name="serial" placeholder="证书编号，如 522727-2026-00042"> '
         '<input name="code" placeholder="核验码，如 K7QD-3MXA" size="12"> '
+        "<br>没有核验码的旧证书，填写："
+        '<input name="name" placeholder="持证人姓名" size="8"> '
+        '<input name="issued_on" placeholder="发证日期，如 2026-12-01" size="14"> '
         f'<button type="submit">核验</button></form>{answer}</body></html>'
     )

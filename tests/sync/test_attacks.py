@@ -52,6 +52,7 @@ from guopei_common.protocol import (
     pinned_url,
     registration_text,
 )
+from guopei_common.schema import completed
 from server import rules, transfers
 from server.admin import add_county, issue_code
 from server.cli import main as server_cli
@@ -560,7 +561,12 @@ def test_certificates_under_another_countys_serial_or_a_used_serial_are_refused(
         return _op(b, "certificate", {"serial": serial, "issued_on": "2026-12-01", **facts, **more})
 
     with counties.a.db.read() as session:
-        a_certificate = session.scalars(select(Certificate).order_by(Certificate.serial)).first()
+        # Not the certificate of the teacher who moves to B at the end: B uses this one's id below.
+        a_certificate = session.scalars(
+            select(Certificate)
+            .where(Certificate.teacher_id != counties.holder.id)
+            .order_by(Certificate.serial)
+        ).first()
         session.expunge_all()
     before = _state(server)
     forged = _send(
@@ -570,12 +576,14 @@ def test_certificates_under_another_countys_serial_or_a_used_serial_are_refused(
         certificate(
             "522728-2026-00998", teacher_id=a_certificate.teacher_id, project_id=a_certificate.project_id
         ),
-        # A serial A already uses, under B's token.
+        # A serial A already uses, under B's token; A's prefix in the form with a device segment.
         certificate(a_certificate.serial, verification_code=a_certificate.verification_code),
+        certificate("522727-2026-D01-00999"),
     )
     assert [(r.outcome, r.reason) for r in forged] == [
         ("rejected", rules.SERIAL_OF_ANOTHER_COUNTY),
         ("rejected", "引用的教师不存在或不属于本县（teacher_id）"),
+        ("rejected", rules.SERIAL_OF_ANOTHER_COUNTY),
         ("rejected", rules.SERIAL_OF_ANOTHER_COUNTY),
     ]
     assert _state(server) == before
@@ -585,11 +593,26 @@ def test_certificates_under_another_countys_serial_or_a_used_serial_are_refused(
         )
         assert answer.json()["status"] == "unknown"
 
-    # B's own serial once; the same serial again on another certificate row is refused.
-    [first] = _send(b, certificate("522728-2026-00001"))
-    [second] = _send(b, certificate("522728-2026-00001"))
-    assert first.outcome == "applied" and (second.outcome, second.reason) == ("rejected", rules.SERIAL_TAKEN)
-    assert server.query("SELECT count(*) FROM rows WHERE natural_key = '522728-2026-00001'") == [(1,)]
+    # B's own serial once; the same serial again on another certificate row is refused (both forms).
+    for serial in ("522728-2026-00001", "522728-2026-D01-00001"):
+        [first] = _send(b, certificate(serial))
+        [second] = _send(b, certificate(serial))
+        assert first.outcome == "applied"
+        assert (second.outcome, second.reason) == ("rejected", rules.SERIAL_TAKEN)
+        assert server.query(f"SELECT count(*) FROM rows WHERE natural_key = '{serial}'") == [(1,)]
+    # Under the id of A's certificate: B's own new certificate, answered as under an id nobody has.
+    known, unknown = _send(
+        b,
+        *(
+            _op(b, "certificate", {**certificate(serial).payload, "id": row_id})
+            for serial, row_id in (
+                ("522728-2026-00002", a_certificate.id),
+                ("522728-2026-00003", str(uuid.uuid4())),
+            )
+        ),
+    )
+    _same_answer(known, unknown)
+    assert known.outcome == "applied"
     # An issued certificate's facts do not change (the paper in the holder's hands says otherwise).
     stored = json.loads(
         server.query("SELECT payload FROM rows WHERE natural_key = '522728-2026-00001'")[0][0]
@@ -672,6 +695,98 @@ def test_a_county_cannot_decide_its_own_credits_publish_projects_or_undo_a_revoc
     ).json()
     assert verdict["status"] == "revoked" and verdict["revoked_reason"] == "学时造假"
     counties.a.pull()  # A takes the province's revocation home
+
+
+def test_a_certificate_printed_before_signing_is_checked_by_name_and_date(
+    server: Server, counties: Counties
+) -> None:
+    _delete_attempts(server)
+    # Two certificates A printed before certificates were signed (no QR signature, no check code), as
+    # an old release pushed them.
+    with counties.a.db.read() as session:
+        enrollments = session.scalars(
+            select(Enrollment).where(Enrollment.status == "attending").order_by(Enrollment.id)
+        ).all()[:2]
+        signed = session.scalars(select(Certificate).where(Certificate.verification_code != "")).first()
+        holder = session.get_one(Teacher, enrollments[0].teacher_id)
+        signed_holder = session.get_one(Teacher, signed.teacher_id)
+        session.expunge_all()
+    day = dt.date(2025, 6, 30)
+    unsigned, other = (
+        Certificate(
+            id=str(uuid.uuid4()),
+            serial=f"{A}-2025-{number:05d}",
+            enrollment_id=enrollment.id,
+            teacher_id=enrollment.teacher_id,
+            project_id=enrollment.project_id,
+            issued_on=day,
+        )
+        for number, enrollment in zip((101, 102), enrollments, strict=True)
+    )
+    hlc = f"{time.time_ns() // 1_000_000:015d}-00000-{LEGACY}"
+    for certificate in (unsigned, other):
+        payload = {
+            "id": certificate.id,
+            "serial": certificate.serial,
+            "enrollment_id": certificate.enrollment_id,
+            "teacher_id": certificate.teacher_id,
+            "project_id": certificate.project_id,
+            "issued_on": day.isoformat(),
+            "hlc": hlc,
+            "origin": LEGACY,
+        }
+        _insert_row(server, A, "certificate", completed("certificate", payload))
+
+    def check(serial: str, name: str, issued_on: str) -> dict[str, str]:
+        answer = requests.get(
+            f"{server.url}/v1/certificates/{serial}", params={"name": name, "issued_on": issued_on}, timeout=5
+        )
+        assert answer.status_code == 200
+        return answer.json()
+
+    found = check(unsigned.serial, holder.name, day.isoformat())
+    assert (found["status"], found["basis"], found["issued_on"]) == ("valid", "facts", day.isoformat())
+    assert found["holder"][0] == holder.name[0] and found["holder"] != holder.name and found["project"]
+    typed = f"{day.year}年{day.month}月{day.day}日"
+    assert check(unsigned.serial, f" {holder.name} ", typed)["status"] == "valid"
+    # Anything short of the certificate's own facts is answered as a serial nobody issued.
+    nobody = check("522727-2026-09999", holder.name, day.isoformat())
+    assert nobody["status"] == "unknown" and set(nobody.values()) == {
+        "522727-2026-09999",
+        "unknown",
+        "",
+        "check_code",
+    }
+    for serial, name, issued_on in (
+        (unsigned.serial, holder.name + "某", day.isoformat()),  # another name
+        (unsigned.serial, holder.name, (day + dt.timedelta(days=1)).isoformat()),  # another date
+        (other.serial, holder.name, day.isoformat()),  # another certificate's serial
+        (signed.serial, signed_holder.name, signed.issued_on.isoformat()),  # signed: by its code only
+    ):
+        assert {**check(serial, name, issued_on), "serial": "?"} == {**nobody, "serial": "?"}
+    # The page says what the answer rests on.
+    page = requests.get(
+        f"{server.url}/verify",
+        params={"serial": unsigned.serial, "name": holder.name, "issued_on": day.isoformat()},
+        timeout=5,
+    )
+    assert "有效" in page.text and "签发于启用核验码之前" in page.text and holder.name not in page.text
+    # Ten such checks per address per quarter hour (this was the eighth): then 429, checks by code go on.
+    check(unsigned.serial, holder.name, day.isoformat())
+    check(unsigned.serial, holder.name, day.isoformat())
+    refused = requests.get(
+        f"{server.url}/v1/certificates/{unsigned.serial}",
+        params={"name": holder.name, "issued_on": day.isoformat()},
+        timeout=5,
+    )
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    by_code = requests.get(
+        f"{server.url}/v1/certificates/{signed.serial}",
+        params={"code": check_code(signed.verification_code)},
+        timeout=5,
+    )
+    assert by_code.status_code == 200 and by_code.json()["status"] in ("valid", "revoked")
+    _delete_attempts(server)
 
 
 # --- 5. transport and the server's own doors -------------------------------------------------------
