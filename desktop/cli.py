@@ -472,7 +472,7 @@ def _screenshot(args: argparse.Namespace, data_dir: Path) -> int:
         for path in render_first_start(page, args.out, width=width, height=height):
             print(path)
         return 0
-    _, window = _open_window(data_dir)
+    _, window = _open_window(data_dir, user=args.user)
     pages = render_pages(window, args.out, width=width, height=height)
     shots = pages + render_dialogs(window, args.out, first_index=len(pages) + 1)
     shots += render_lock_screens(window, args.out, first_index=len(shots) + 1)

@@ -39,6 +39,27 @@ def render_dialogs(window: MainWindow, out_dir: Path, *, first_index: int) -> li
     return written
 
 
+def render_lock_screens(window: MainWindow, out_dir: Path, *, first_index: int) -> list[Path]:
+    """The login screen, and (when someone is logged in) the idle lock, as `NN-login.png`, `NN-lock.png`;
+    the window is left as it was."""
+    shown = window.screens.currentWidget()
+    operator = window.context.db.operator
+    window.lock_screen.show_login()
+    views = [("login", lambda: window.screens.setCurrentWidget(window.lock_screen))]
+    if operator is not None:
+        views.append(("lock", lambda: window.lock_screen.show_lock(operator)))
+    written = []
+    for index, (name, show) in enumerate(views, start=first_index):
+        show()
+        QApplication.processEvents()
+        path = out_dir / f"{index:02d}-{name}.png"
+        if not window.grab().save(str(path)):
+            raise OSError(f"无法写入截图 {path}")
+        written.append(path)
+    window.screens.setCurrentWidget(shown)
+    return written
+
+
 def render_first_start(page: FirstStartPage, out_dir: Path, *, width: int, height: int) -> list[Path]:
     steps = {
         "first-start-choices": page.choices,
