@@ -458,7 +458,7 @@ def _screenshot(args: argparse.Namespace, data_dir: Path) -> int:
     from desktop.db.engine import DB_FILENAME
     from desktop.ui.app import create_application
     from desktop.ui.first_start import FirstStartPage
-    from desktop.ui.screenshot import render_dialogs, render_first_start, render_pages
+    from desktop.ui.screenshot import render_dialogs, render_first_start, render_lock_screens, render_pages
 
     try:
         width, height = (int(part) for part in args.size.lower().split("x"))
