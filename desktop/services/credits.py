@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from desktop.db.models import (
@@ -29,6 +29,7 @@ from desktop.domain.roles import Permission
 from desktop.errors import UserInputError
 from desktop.io.xlsx_writer import write_xlsx
 from desktop.services import access, audit
+from desktop.services.roster import normalise_query, search_condition
 from desktop.services.selection import find_teacher
 from guopei_common.credit_rules import CreditPolicy, CreditRule, CreditRuleVersion, in_force
 from guopei_common.vocab import CreditStatus, EnrollmentStatus, Program, SessionFormat, TrainingLevel
@@ -251,8 +252,10 @@ class CreditRow:
 
 
 def entries(
-    session: Session, *, year: int | None = None, status: CreditStatus | None = None
+    session: Session, *, year: int | None = None, status: CreditStatus | None = None, search: str = ""
 ) -> list[CreditRow]:
+    """The ledger, newest year first; `search`: a name, pinyin initials, digits of the ID number (its
+    last four, say) or part of a school's name."""
     access.require(session, Permission.VIEW)
     query = (
         select(CreditEntry, Teacher.name, School.name)
@@ -265,6 +268,8 @@ def entries(
         query = query.where(CreditEntry.year == year)
     if status is not None:
         query = query.where(CreditEntry.status == status.value)
+    if (teachers := search_condition(search)) is not None:
+        query = query.where(or_(teachers, School.name.contains(normalise_query(search), autoescape=True)))
     return [
         CreditRow(
             e.id, e.teacher_id, name, school, e.year, e.level, e.hours, e.credits, e.status, e.description

@@ -74,6 +74,12 @@ def _is_cjk(char: str) -> bool:
     return unicodedata.name(char, "").startswith("CJK")
 
 
+def search_condition(raw: str) -> ColumnElement[bool] | None:
+    """The teachers a search box's text finds (name, pinyin initials, ID or phone digits), for the other
+    lists that show teachers (学分 …) to search the way the roster does; None for an empty box."""
+    return _query_condition(normalise_query(raw))
+
+
 def _query_condition(query: str) -> ColumnElement[bool] | None:
     if not query:
         return None

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -25,6 +27,8 @@ from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.operations import Op
 from desktop.ui.widgets import fill_table, read_only_table, selected_keys
 from guopei_common.vocab import CreditStatus, TrainingLevel
+
+SEARCH_DELAY_MS = 150
 
 
 class CreditsPage(QWidget):
@@ -46,10 +50,20 @@ class CreditsPage(QWidget):
             self.status.addItem(self.tr(member.label), member.value)
         self.year.currentIndexChanged.connect(self.reload)
         self.status.currentIndexChanged.connect(self.reload)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.tr("搜索：姓名、拼音首字母、身份证号后几位、学校"))
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(260)
+        # Wait for a pause in typing: one query for a name, not one per keystroke.
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.reload)
+        self.search.textChanged.connect(self._search_timer.start)
+        self.search.returnPressed.connect(self.reload)
         self.total = QLabel()
         top = QHBoxLayout()
         top.addWidget(title)
         top.addStretch(1)
+        top.addWidget(self.search, 1)
         top.addWidget(QLabel(self.tr("年度")))
         top.addWidget(self.year)
         top.addWidget(self.status)
@@ -88,7 +102,9 @@ class CreditsPage(QWidget):
             credits.entries,
             year=self.year.currentData(),
             status=CreditStatus(code) if (code := self.status.currentData()) else None,
+            search=self.search.text(),
         )
+        self._search_timer.stop()
         fill_table(
             self.table,
             [

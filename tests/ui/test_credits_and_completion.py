@@ -170,3 +170,29 @@ def test_credits_page_generates_submits_and_exports(qtbot, writable_demo, tmp_pa
     assert page.rows == []  # every draft of the year went to the province
     out = tmp_path / "汇总.xlsx"
     assert page.export_summary(out) > 0 and out.exists()
+
+
+def test_credits_page_search_by_id_tail_name_initials_and_school(qtbot, demo_db):
+    create_application([])
+    page = CreditsPage(QuietContext(demo_db))
+    qtbot.addWidget(page)
+    page.show()
+    everyone = list(page.rows)
+    assert len(everyone) > 10
+    someone = everyone[len(everyone) // 2]
+    with demo_db.read() as session:
+        teacher = session.get(Teacher, someone.teacher_id)
+    qtbot.keyClicks(page.search, teacher.id_number[-6:])  # typed: the list follows after a pause
+    qtbot.waitUntil(lambda: page.rows != everyone)
+    assert {r.teacher_id for r in page.rows} == {someone.teacher_id}
+    assert page.table.rowCount() == len(page.rows) and page.table.item(0, 0).text() == teacher.name
+    page.search.clear()
+    page.search.setText(teacher.name_initials)
+    page.reload()
+    assert someone.teacher_id in {r.teacher_id for r in page.rows} and len(page.rows) < len(everyone)
+    page.search.setText(someone.school[-4:])
+    page.reload()
+    assert page.rows and all(someone.school[-4:] in r.school for r in page.rows)
+    page.search.setText("")
+    page.reload()
+    assert page.rows == everyone
