@@ -1,7 +1,9 @@
 """Backups as the UI and the CLI use them: the settings they read, a backup now, the automatic ones
 (after the first write of the day, on closing), and the weekly full integrity check.
 
-The mechanics (format, encryption, rotation on disk, restore) are in `desktop.db.backup`."""
+The mechanics (format, encryption, rotation on disk, restore) are in `desktop.db.backup`; what the UI needs
+of the backup files themselves (`X as X` below) is handed on from here, so that it never reaches
+`desktop.db`."""
 
 from __future__ import annotations
 
@@ -15,7 +17,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop.db import backup
-from desktop.db.backup import BackupOutcome, DailyBackup
+from desktop.db.backup import BackupOutcome as BackupOutcome
+from desktop.db.backup import DailyBackup
+from desktop.db.backup import backups_dir as backups_dir
+from desktop.db.backup import has_backup_key as has_backup_key
+from desktop.db.backup import list_backups as list_backups
+from desktop.db.backup import set_backup_password as set_backup_password
+from desktop.db.backup import verify_backup as verify_backup
+from desktop.db.backup_format import read_header as read_header
 from desktop.db.engine import Database, integrity_check
 from desktop.db.models import OutboxEntry, Setting
 from desktop.domain.audit import AuditAction

@@ -15,9 +15,10 @@ from typing import Concatenate, Generic, ParamSpec, TypeVar
 from sqlalchemy.orm import Session
 
 from desktop.db.change_log import changed_tables
-from desktop.db.engine import Database, DeviceIdentity
+from desktop.db.engine import Database, DeviceIdentity, open_database
 
-__all__ = ["Changes", "Database", "DeviceIdentity", "Done", "change", "read"]
+# The county's database as the UI holds it (opened by the launcher, handed to operations), never a session.
+__all__ = ["Changes", "Database", "DeviceIdentity", "Done", "change", "open_database", "read"]
 
 T = TypeVar("T")
 P = ParamSpec("P")

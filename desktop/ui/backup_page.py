@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.db import backup
 from desktop.errors import BackupPasswordError, GuopeiError
-from desktop.services import backups as backup_settings
+from desktop.services import backups
 from desktop.sync.credentials import load_credentials
 from desktop.ui.backup_status import age_words, local_time
 from desktop.ui.context import AppContext
+from desktop.ui.operations import Op
 from desktop.ui.widgets import fill_table, read_only_table, selected_keys
 
 FORGOTTEN_PASSWORD_NOTE = (
@@ -127,11 +127,10 @@ class BackupPage(QWidget):
         self.refresh()
 
     def second_folder(self) -> Path | None:
-        with self.context.db.read() as session:
-            return backup_settings.backup_settings(session).second_folder
+        return self.context.read(backups.backup_settings).second_folder
 
     def refresh(self) -> None:
-        configured = backup.has_backup_key(self.data_dir)
+        configured = backups.has_backup_key(self.data_dir)
         self.password_state.setText(
             self.tr("已设置（自动备份：每天第一次修改数据后、关闭程序时、升级和恢复之前）")
             if configured
@@ -139,7 +138,7 @@ class BackupPage(QWidget):
         )
         self.password_button.setText(self.tr("修改备份密码…") if configured else self.tr("设置备份密码…"))
         self.backup_button.setEnabled(configured)
-        self.infos = backup.list_backups(backup.backups_dir(self.data_dir))
+        self.infos = backups.list_backups(backups.backups_dir(self.data_dir))
         verified = [info for info in self.infos if info.verified]
         if verified:
             when = local_time(verified[0].created_at)
@@ -170,13 +169,13 @@ class BackupPage(QWidget):
         )
 
     def back_up_now(self) -> None:
-        if not backup.has_backup_key(self.data_dir):
+        if not backups.has_backup_key(self.data_dir):
             self.change_password()
-            if not backup.has_backup_key(self.data_dir):
+            if not backups.has_backup_key(self.data_dir):
                 return
         db = self.context.db
 
-        def done(outcome: backup.BackupOutcome) -> None:
+        def done(outcome: backups.BackupOutcome) -> None:
             self.refresh()
             self.context.backup_made.emit(outcome)
             text = self.tr("已备份并校验：{path}").format(path=outcome.path)
@@ -185,18 +184,18 @@ class BackupPage(QWidget):
         self.context.runner.run(
             self,
             title=self.tr("正在备份…"),
-            work=lambda _reporter: backup_settings.take_backup(db),
+            work=lambda _reporter: backups.take_backup(db),
             on_done=done,
             on_error=lambda error: self.context.report_error(self, error),
         )
 
     def change_password(self) -> None:
-        changing = backup.has_backup_key(self.data_dir)
+        changing = backups.has_backup_key(self.data_dir)
         dialog = PasswordDialog(self, changing=changing)
         while dialog.exec():
             try:
                 current = dialog.current.text() if changing else None
-                backup.set_backup_password(self.data_dir, dialog.new.text(), current_password=current)
+                backups.set_backup_password(self.data_dir, dialog.new.text(), current_password=current)
             except BackupPasswordError as error:
                 dialog.message.setText(str(error))
                 continue
@@ -207,9 +206,9 @@ class BackupPage(QWidget):
         folder = QFileDialog.getExistingDirectory(
             self, self.tr("选择第二备份位置（U 盘或共享文件夹）"), str(self.second_folder() or Path.home())
         )
-        with self.context.db.write() as session:
-            backup_settings.set_second_folder(session, Path(folder) if folder else None)
-        self.refresh()
+        Op(self, self.context, backups.set_second_folder, Path(folder) if folder else None).success(
+            lambda _: self.refresh()
+        ).run()
 
     def restore_selected(self) -> None:
         chosen_rows = selected_keys(self.table)
@@ -228,7 +227,7 @@ class BackupPage(QWidget):
         if not ok:
             return
         try:
-            facts = backup.verify_backup(path, password)
+            facts = backups.verify_backup(path, password)
         except GuopeiError as error:  # a wrong password or a damaged file: said before anything changes
             self.context.report_error(self, error)
             return
@@ -246,8 +245,7 @@ class BackupPage(QWidget):
         return box.exec() == QMessageBox.StandardButton.Yes
 
     def restore_warning(self, created_at: dt.datetime) -> str:
-        with self.context.db.read() as session:
-            unsynced = backup_settings.unsynced_changes(session)
+        unsynced = self.context.read(backups.unsynced_changes)
         text = self.tr(
             "将用 {time:%Y-%m-%d %H:%M} 的备份替换本机当前的数据。\n\n"
             "当前数据会另存在数据目录中（不会删除）。"

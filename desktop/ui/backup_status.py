@@ -16,8 +16,7 @@ import threading
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QWidget
 
-from desktop.db import backup
-from desktop.services import backups as backup_settings
+from desktop.services import backups
 from desktop.ui.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -75,7 +74,7 @@ class BackupStatus(QWidget):
         self._bridge = _Bridge()
         self._bridge.backed_up.connect(self._backed_up)
         self._bridge.checked.connect(self._checked)
-        self.daily = backup_settings.start_automatic_backups(context.db, on_done=self._bridge.backed_up.emit)
+        self.daily = backups.start_automatic_backups(context.db, on_done=self._bridge.backed_up.emit)
         context.backup_made.connect(self._backed_up)
         # The age changes by itself: look again every ten minutes, and soon after a change of data.
         self._refresh_later = QTimer(self, singleShot=True, interval=2000, timeout=self.refresh)
@@ -86,10 +85,9 @@ class BackupStatus(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        with self.context.db.read() as session:
-            second_folder = backup_settings.backup_settings(session).second_folder
-        configured = backup.has_backup_key(self.data_dir)
-        verified = [i for i in backup.list_backups(backup.backups_dir(self.data_dir)) if i.verified]
+        second_folder = self.context.read(backups.backup_settings).second_folder
+        configured = backups.has_backup_key(self.data_dir)
+        verified = [i for i in backups.list_backups(backups.backups_dir(self.data_dir)) if i.verified]
         latest = verified[0].created_at if verified else None
         text, warning = backup_age_text(latest, now=self.now(), configured=configured)
         self.label.setText(self.tr(text))
@@ -103,7 +101,7 @@ class BackupStatus(QWidget):
         self.problem.setVisible(bool(text))
 
     def _backed_up(self, result: object) -> None:
-        if isinstance(result, backup.BackupOutcome):
+        if isinstance(result, backups.BackupOutcome):
             self.show_problem("；".join(result.messages))
         elif isinstance(result, Exception):
             self.show_problem(self.tr("自动备份没有完成：{e}").format(e=str(result).splitlines()[0]))
@@ -112,7 +110,7 @@ class BackupStatus(QWidget):
     def back_up_on_close(self) -> None:
         """The backup taken when the window closes (after the day's one, if it is still running)."""
         try:
-            backup_settings.backup_on_close(self.context.db, self.daily)
+            backups.backup_on_close(self.context.db, self.daily)
         except Exception:
             # Closing must not be stopped by a backup: the day's backup and tomorrow's stand in.
             log.exception("backup on close failed")
@@ -122,7 +120,7 @@ class BackupStatus(QWidget):
         db = self.context.db
 
         def check() -> None:
-            result = backup_settings.weekly_integrity_check(db)
+            result = backups.weekly_integrity_check(db)
             if result is not None:
                 self._bridge.checked.emit(result)
 

@@ -398,7 +398,7 @@ class RestorePage(QWidget):
         self._offer_newest()
 
     def _offer_newest(self) -> None:
-        from desktop.db.backup import backups_dir, list_backups
+        from desktop.services.backups import backups_dir, list_backups
 
         usable = [info for info in list_backups(backups_dir(self.owner.data_dir)) if info.verified]
         if usable:
@@ -412,7 +412,7 @@ class RestorePage(QWidget):
             self.file.setText(path)
 
     def _describe(self, text: str) -> None:
-        from desktop.db.backup_format import read_header
+        from desktop.services.backups import read_header
 
         path = Path(text.strip())
         if not path.is_file():

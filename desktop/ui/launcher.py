@@ -14,9 +14,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QWidget
 
-from desktop.db.engine import open_database
 from desktop.errors import DatabaseCorrupt, DatabaseNotInitialised, GuopeiError
 from desktop.services import backups as backup_settings
+from desktop.services import unit_of_work
+from desktop.services.unit_of_work import open_database
 from desktop.sync.credentials import load_credentials
 from desktop.ui import window_state
 from desktop.ui.context import AppContext
@@ -49,8 +50,7 @@ class Launcher(QObject):
         except DatabaseCorrupt as error:
             log.error("database failed its integrity check: %s", error.detail)
             return self._show(self._first_start(damaged=error))
-        with db.read() as session:
-            damage = backup_settings.failed_integrity_check(session)
+        damage = unit_of_work.read(db, backup_settings.failed_integrity_check)
         if damage is not None:
             # The weekly full check found damage that the quick check at start misses: not used either.
             db.dispose()
