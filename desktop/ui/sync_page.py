@@ -13,6 +13,7 @@ from desktop.services import sync_state
 from desktop.sync.credentials import load_credentials
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.exchange_panel import ExchangePanel
+from desktop.ui.server_address import address_text
 from desktop.ui.widgets import fill_table, read_only_table
 from guopei_common.idnumber import mask_id_number, mask_phone
 from guopei_common.vocab import ENTITY_LABELS, CreditStatus, EnrollmentStatus
@@ -66,9 +67,10 @@ def connection_text(*, registered: bool, synced: bool, server_url: str = "") -> 
             "本机尚未连接省级平台。按 F9（或状态栏的“同步”按钮），输入省级平台地址和一次性注册码"
             "（或扫描注册二维码）；注册后，本机已录入的数据会在首次同步时全部上传。"
         )
+    shown = address_text(server_url)  # without the certificate pin's 64 hex digits
     if not synced:
-        return f"已在省级平台注册（{server_url}），还没有完成首次同步：按 F9 立即同步。"
-    return f"已连接省级平台：{server_url}。同步每十分钟自动进行一次，也可以按 F9 立即同步。"
+        return f"已在省级平台注册（{shown}），还没有完成首次同步：按 F9 立即同步。"
+    return f"已连接省级平台：{shown}。同步每十分钟自动进行一次，也可以按 F9 立即同步。"
 
 
 def _repairs_text(repairs: list[dict[str, Any]], *, checked: bool) -> str:

@@ -31,8 +31,9 @@ from desktop.sync.client import SyncClient, register
 from desktop.sync.credentials import Credentials, load_credentials, save_credentials
 from desktop.sync.schedule import next_delay_ms
 from desktop.ui.context import AppContext, Changes
+from desktop.ui.server_address import pin_note, split_address
 from desktop.ui.tasks import Reporter, TaskRunner
-from guopei_common.protocol import parse_registration
+from guopei_common.protocol import parse_registration, pinned_url
 
 SYNCED_TABLES = frozenset(
     {
@@ -112,8 +113,13 @@ class RegisterDialog(QDialog):
         self.url.setPlaceholderText("https://guopei.example.gov.cn")
         self.code = QLineEdit()
         self.code.setPlaceholderText("ABCD-EFGH-JKLM-NPQR")
+        # The QR's certificate pin (#sha256=…) is kept here, not in the address field: a person reads
+        # the address; the pin holds only while the address is the one it came with.
+        self.pin: tuple[str, str] | None = None
+        self.pinned = QLabel()
         form = QFormLayout(self)
         form.addRow(self.tr("服务器地址"), self.url)
+        form.addRow("", self.pinned)
         form.addRow(self.tr("一次性注册码"), self.code)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -126,15 +132,40 @@ class RegisterDialog(QDialog):
         self.url.textChanged.connect(self._scanned)
         self.code.textChanged.connect(self._scanned)
 
+        self._show_pin()
+
     def _scanned(self, text: str) -> None:
         found = parse_registration(text)
         if found is None:
+            if "#" in self.url.text():  # an address typed or pasted with its pin
+                self._take_pin(self.url.text())
+            self._show_pin()
             return
         url, code = found
-        for field, value in ((self.url, url), (self.code, code)):
-            field.blockSignals(True)
-            field.setText(value)
-            field.blockSignals(False)
+        self._take_pin(url)
+        self.code.blockSignals(True)
+        self.code.setText(code)
+        self.code.blockSignals(False)
+        self._show_pin()
+
+    def _take_pin(self, url: str) -> None:
+        address, fingerprint = split_address(url)
+        self.pin = (address, fingerprint) if fingerprint else None
+        self.url.blockSignals(True)
+        self.url.setText(address)
+        self.url.blockSignals(False)
+
+    def _show_pin(self) -> None:
+        pin = self.pin if self.pin is not None and self.pin[0] == self.url.text().strip() else None
+        self.pinned.setText(pin_note(pin[1]) if pin else "")
+        self.pinned.setVisible(pin is not None)
+
+    def server_url(self) -> str:
+        """The address to register with: the pin goes with it while it is the address the QR gave."""
+        address = self.url.text().strip()
+        if self.pin is not None and self.pin[0] == address:
+            return pinned_url(address, self.pin[1])
+        return address
 
 
 class SyncStatus(QWidget):
@@ -230,7 +261,7 @@ class SyncStatus(QWidget):
             return  # registering needs a person: only the 同步 button asks
         if credentials is None:
             dialog = RegisterDialog(self)
-            if not dialog.exec() or not self.register(dialog.url.text(), dialog.code.text()):
+            if not dialog.exec() or not self.register(dialog.server_url(), dialog.code.text()):
                 return
             credentials = load_credentials(self.data_dir)
         assert credentials is not None

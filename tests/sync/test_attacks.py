@@ -1019,6 +1019,50 @@ def test_tls_is_verified_and_the_qr_can_pin_the_provinces_certificate(
         db.dispose()
 
 
+def test_the_pc_shows_the_provinces_plain_address_and_that_its_certificate_is_pinned(
+    server: Server, tmp_path: Path, qtbot: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desktop.sync.credentials import load_credentials
+    from desktop.ui.app import create_application
+    from desktop.ui.sync_page import SyncPage
+    from desktop.ui.sync_status import RegisterDialog, SyncStatus
+    from desktop.ui.tasks import TaskRunner
+    from tests.conftest import QuietContext
+
+    cert, key, fingerprint = self_signed_certificate(tmp_path)
+    with _tls_server(server.db, cert, key) as url:
+        capsys.readouterr()
+        args = ["issue-code", "--db", server.db, B, "--url", url, "--pin-cert", str(cert)]
+        assert server_cli(args) == 0
+        code = capsys.readouterr().out.splitlines()[0]
+        scanned = registration_text(pinned_url(url, fingerprint), code)
+
+        create_application([])
+        db = create_database(tmp_path / "pinned", county_code=B, county_name="罗甸县")
+        status = SyncStatus(QuietContext(db), runner=TaskRunner(synchronous=True))
+        qtbot.addWidget(status)
+        dialog = RegisterDialog(status)
+        qtbot.addWidget(dialog)
+        dialog.code.setFocus()
+        qtbot.keyClicks(dialog.code, scanned)  # what a USB scanner types
+        note = f"已固定证书（SHA-256 {fingerprint[:4]}…{fingerprint[-4:]}）"
+        assert (dialog.url.text(), dialog.code.text()) == (url, code)
+        assert dialog.pinned.text() == note and not dialog.pinned.isHidden()
+        assert dialog.server_url() == pinned_url(url, fingerprint)
+        # Another address typed over it: the pin does not follow it.
+        dialog.url.setText("https://other.example.gov.cn")
+        assert dialog.pinned.isHidden() and dialog.server_url() == "https://other.example.gov.cn"
+        dialog.url.setText(url)
+        assert status.register(dialog.server_url(), dialog.code.text())
+        assert load_credentials(status.data_dir).server_url == pinned_url(url, fingerprint)
+
+        page = SyncPage(QuietContext(db))
+        qtbot.addWidget(page)
+        shown = page.connection.text()
+        assert f"{url}，{note}" in shown and "sha256" not in shown and fingerprint not in shown
+        db.dispose()
+
+
 # --- the legitimate way: a teacher moves from A to B -------------------------------------------------
 
 
