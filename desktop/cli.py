@@ -273,7 +273,9 @@ def _run_gui(data_dir: Path, log_path: Path) -> int:
     launcher = Launcher(data_dir, log_path=log_path)
     launcher.start()
     log.info("window opened on %s", data_dir)
-    return app.exec()
+    code = app.exec()
+    launcher.close()
+    return code
 
 
 @contextmanager

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-
 # Compound surnames (复姓) are read as a unit; the common ones in teacher rosters.
 COMPOUND_SURNAMES: dict[str, tuple[str, ...]] = {
     "欧阳": ("ou", "yang"),
@@ -95,7 +93,10 @@ class NamePinyin:
 def _syllables(text: str) -> tuple[str, ...]:
     # Given names repeat a great deal (伟, 芳, 小红 …): the cache makes a 100,000-row import's pinyin
     # several times cheaper. Characters without a reading (Latin letters, ·, glyphs pypinyin lacks)
-    # are dropped.
+    # are dropped. pypinyin is imported on the first name: loading its phrase dictionary takes a third
+    # of a second, which a start that converts no name should not pay.
+    from pypinyin import Style, lazy_pinyin
+
     return tuple(
         s for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore", v_to_u=False) if s.isalpha()
     )

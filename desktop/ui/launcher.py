@@ -62,6 +62,12 @@ class Launcher(QObject):
         QTimer.singleShot(INTEGRITY_CHECK_AFTER_MS, window.backup_status.check_integrity_if_due)
         return self._show(window)
 
+    def close(self) -> None:
+        """When the program ends: the county's database closed cleanly, so that the next start need
+        not read the whole file with a quick check before its window shows."""
+        if isinstance(self.window, MainWindow):
+            self.window.context.db.dispose()
+
     def _first_start(self, *, damaged: DatabaseCorrupt | None) -> FirstStartPage:
         page = FirstStartPage(self.data_dir, runner=self.runner, damaged=damaged, log_path=self.log_path)
         page.county_ready.connect(self._county_ready)

@@ -137,6 +137,25 @@ def test_missing_database_is_reported(tmp_path):
         open_database(tmp_path)
 
 
+def test_a_cleanly_closed_county_opens_without_reading_the_whole_file(tmp_path, monkeypatch):
+    from desktop.db import engine
+
+    db = create_database(tmp_path, county_code="522727", county_name="平塘县")
+    add_school(db)
+    db.dispose()
+    checked = []
+    real_check = engine.quick_check
+    monkeypatch.setattr(engine, "quick_check", lambda path: checked.append(path) or real_check(path))
+    db = open_database(tmp_path)
+    assert checked == []  # closed cleanly and unchanged since
+    add_school(db, "平塘县第二中学")  # then the program is killed: no dispose, the -wal file stays
+    open_database(tmp_path).dispose()
+    assert checked == [tmp_path / DB_FILENAME]  # after a crash the quick check runs before the window
+    db.dispose()  # the last connection closes: the file is clean again
+    open_database(tmp_path).dispose()
+    assert len(checked) == 1
+
+
 def test_corrupt_database_is_refused_not_used(tmp_path):
     db = create_database(tmp_path, county_code="522727", county_name="平塘县")
     for i in range(200):

@@ -96,3 +96,15 @@ def test_a_full_county_goes_down_and_back_up_with_every_row(demo_dir, tmp_path):
         assert connection.execute(text("PRAGMA foreign_key_check")).all() == []
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     db.dispose()
+
+
+def test_the_head_read_from_the_scripts_is_alembics(tmp_path):
+    """open_database decides whether a migration is due without importing Alembic."""
+    from desktop.db.migrate import current_revision, head_revision
+
+    engine = create_sqlite_engine(tmp_path / DB_FILENAME)
+    assert current_revision(engine) is None  # a new file
+    assert head_revision() == ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    upgrade_to_head(engine, FIRST_REVISION)
+    assert current_revision(engine) == FIRST_REVISION
+    engine.dispose()
