@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -22,16 +22,28 @@ from desktop.ui import dialog_fit
 from desktop.ui.labels import code_label, vocab_label
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> QTableWidget:
+def _table(headers: list[str], rows: list[list[str]], *, stretch: int) -> QTableWidget:
+    """Short columns sized to their contents; the `stretch` column (a project's long name) takes the
+    room left and is elided, its full text in the tooltip, so that no short column such as 出勤 is
+    pushed out of sight; a column with nothing in it (说明 for most people) is not shown at all."""
     table = QTableWidget(len(rows), len(headers))
     table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setWordWrap(False)
+    table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
     table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    header.setStretchLastSection(False)
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(text))
+            item = QTableWidgetItem(text)
+            item.setToolTip(text)
+            table.setItem(r, c, item)
+    for c in range(len(headers)):
+        table.setColumnHidden(c, c != stretch and bool(rows) and not any(row[c] for row in rows))
     return table
 
 
@@ -68,6 +80,7 @@ class TeacherFileDialog(QDialog):
                 ]
                 for e in record.enrollments
             ],
+            stretch=1,
         )
         self.credits = _table(
             [self.tr(h) for h in ("年度", "培训类别", "学时", "学分", "状态", "内容")],
@@ -82,6 +95,7 @@ class TeacherFileDialog(QDialog):
                 ]
                 for c in record.credits
             ],
+            stretch=5,
         )
         self.integrity = _table(
             [self.tr(h) for h in ("类型", "项目", "限制参加国培至", "原因")],
@@ -89,6 +103,7 @@ class TeacherFileDialog(QDialog):
                 [vocab_label("IntegrityKind", i.kind), i.project_name, str(i.ban_until), i.reason]
                 for i in record.integrity
             ],
+            stretch=3,
         )
         tabs.addTab(self.enrollments, self.tr("培训经历（{n}）").format(n=len(record.enrollments)))
         tabs.addTab(self.credits, self.tr("学分（{n}）").format(n=len(record.credits)))

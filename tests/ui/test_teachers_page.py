@@ -145,3 +145,29 @@ def test_keyboard_path_from_search_to_list_to_buttons(qtbot, demo_db):
     from PySide6.QtWidgets import QPushButton
 
     assert isinstance(page.focusWidget(), QPushButton), page.focusWidget()
+
+
+def test_teacher_file_shows_attendance_beside_the_long_project_names(qtbot, writable_demo):
+    from desktop.db.models import Enrollment
+    from desktop.services import teachers
+
+    with writable_demo.write() as session:
+        busiest = session.scalar(
+            select(Enrollment.teacher_id).group_by(Enrollment.teacher_id).order_by(func.count().desc())
+        )
+        record = teachers.teacher_file(session, busiest, today=DEMO_TODAY)
+    create_application([])
+    dialog = TeacherFileDialog(None, record)
+    qtbot.addWidget(dialog)
+    dialog.resize(900, 500)
+    dialog.show()
+    table = dialog.enrollments
+    headers = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    attendance = headers.index("出勤")
+    assert table.rowCount() >= 2
+    right_edge = table.columnViewportPosition(attendance) + table.columnWidth(attendance)
+    assert not table.isColumnHidden(attendance) and right_edge <= table.viewport().width()
+    # 说明 is shown only when someone's line has one; the project name is elided, whole in its tooltip.
+    notes = headers.index("说明")
+    assert table.isColumnHidden(notes) == (not any(e.status_reason for e in record.enrollments))
+    assert table.item(0, 1).toolTip() == record.enrollments[0].project_name
