@@ -6,7 +6,8 @@ compared with a naive client that POSTs one JSON record per request. Prints figu
 A real server subprocess (SQLite file in a temporary folder) and a demo county that has synced
 everything before today (over loopback). Then the day, through the real services, so the outbox fills
 as in real use: 2,000 check-ins (1,000 trainees in 20 classes of 50, morning and afternoon), 50 roster
-edits, one class's completions. Then one sync (push + pull) through tests/sync/link_proxy.py shaped as
+edits, one class's completions. The day's exchange file (`guopei-desk exchange export`) is written and
+measured. Then one sync (push + pull) through tests/sync/link_proxy.py shaped as
 64 kbit/s each way, 300 ms one-way delay, 3 % loss (emulated as retransmission stalls; see that module).
 """
 
@@ -37,12 +38,14 @@ from desktop.domain.badge import badge_text
 from desktop.services import checkin, completion, teachers
 from desktop.services.demo_county import COUNTY_CODE, COUNTY_NAME, build_demo_county
 from desktop.sync.client import SyncClient, register
+from desktop.sync.exchange import export_exchange
 from guopei_common.protocol import MAX_BATCH_OPS, PROTOCOL_HEADER
 from server.cli import main as server_cli
 from tests.sync.conftest import as_real_county
 from tests.sync.link_proxy import LinkProxy, Shaping
 
 TODAY = dt.date(2026, 11, 30)
+EXCHANGE_PASSWORD = "benchmark exchange password"
 REPO = Path(__file__).resolve().parents[1]
 CLASSES, CLASS_SIZE = 20, 50
 
@@ -214,8 +217,16 @@ def main() -> int:
         token = register(db, url, code)
         project_id, sessions, edited = prepare_day(db)
         SyncClient(db, url, token, batch_size=MAX_BATCH_OPS).sync()  # everything before today
+        # The county's last exchange file before the day: the day's file holds only the day.
+        export_exchange(db, work / "before.gpx", password=EXCHANGE_PASSWORD)
 
         county_day(db, project_id, sessions, edited)
+        day_file = export_exchange(db, work / "day.gpx", password=EXCHANGE_PASSWORD)
+        print(
+            f"the day's exchange file (.gpx: compressed, signed, encrypted): {day_file.bytes:,} B for"
+            f" {day_file.records:,} records, {day_file.bytes / day_file.records:.1f} B per record"
+            " (goal ≤ 40 B)"
+        )
         with db.read() as session:
             ops = session.execute(select(OutboxEntry.entity, func.count()).group_by(OutboxEntry.entity)).all()
             payloads = session.scalars(select(OutboxEntry.payload).where(OutboxEntry.entity == "attendance"))

@@ -79,6 +79,7 @@ from guopei_common.schema import PayloadRefused, pulled_row
 from guopei_common.training_cycle import TrainingCycle
 
 CURSOR_KEY = "sync.cursor"
+KEY_COUNTIES_KEY = "keys.counties"  # key id → county code, from the province's key list
 REJECTED_KEY = "sync.rejected"
 CONFLICTS_KEY = "sync.conflicts"
 # The purge horizon this PC has accounted for (sent with every pull; see docs/sync-protocol.md).
@@ -925,6 +926,9 @@ class SyncClient:
                 certificates.register_public_key(session, public)
                 added += 1
             apply_policy(session, policy)
+            # Which county each key is of: an exchange file is believed on the province's word only
+            # from a device of this PC's own county (desktop.sync.exchange).
+            _put_setting(session, KEY_COUNTIES_KEY, {key.key_id: key.county_code for key in keys.keys})
             if rules is not None:
                 apply_policy_rules(session, rules)
         return added

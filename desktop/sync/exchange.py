@@ -34,7 +34,7 @@ from desktop.db.outbox import to_json
 from desktop.domain.ids import op_id
 from desktop.errors import UserInputError
 from desktop.services import certificates
-from desktop.sync.client import CURSOR_KEY, SyncClient, apply_policy
+from desktop.sync.client import CURSOR_KEY, KEY_COUNTIES_KEY, SyncClient, apply_policy
 from desktop.sync.exchange_apply import ApplyReport, apply_ops
 from guopei_common import exchange_file
 from guopei_common.certificate_signing import key_id, public_key_of
@@ -266,8 +266,8 @@ def _preview(db: Database, file: ExchangeFile) -> Preview:
 
 
 def _trusted(session: Session, header: ExchangeHeader) -> bool:
-    """Known here: registered by hand before (same key), or, for a county PC, its key is in the
-    province's list. A known device signing with another key is refused outright."""
+    """Known here: confirmed by the operator before (same key), or, for a county PC, its key is in the
+    province's list as a key of this county. A known device signing with another key is refused."""
     known = dict(_setting(session, TRUSTED_KEY, {})).get(header.device_id)
     if known is not None:
         if known.get("public_key") != header.public_key.hex():
@@ -276,7 +276,8 @@ def _trusted(session: Session, header: ExchangeHeader) -> bool:
                 f"{known.get('fingerprint')}）不同：文件可能是伪造的，已拒绝"
             )
         return True
-    return header.kind == "county" and key_id(header.public_key) in certificates.known_public_keys(session)
+    counties = dict(_setting(session, KEY_COUNTIES_KEY, {}))
+    return header.kind == "county" and counties.get(key_id(header.public_key)) == header.county_code
 
 
 def _trust(session: Session, header: ExchangeHeader, *, how: str) -> None:
