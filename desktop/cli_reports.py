@@ -27,16 +27,15 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace, db: Database, *, today: dt.date | None = None) -> int:
     from desktop.services import reports
 
-    with db.read() as session:
-        report = reports.build(
-            session,
-            args.kind,
-            year=args.year,
-            county_name=db.device.county_name,
-            today=today or dt.date.today(),
-            project_code=args.project,
-        )
-    count = reports.write(report, args.out)
+    title, count = reports.export(
+        db,
+        args.kind,
+        args.out,
+        year=args.year,
+        county_name=db.device.county_name,
+        today=today or dt.date.today(),
+        project_code=args.project,
+    )
     unit = "页" if args.out.suffix.lower() == ".pdf" else "行"
-    print(f"已生成“{report.title}”：{args.out}（{count} {unit}）")
+    print(f"已生成“{title}”：{args.out}（{count} {unit}）")
     return 0

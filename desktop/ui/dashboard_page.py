@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QTableWidget,
@@ -16,7 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.domain.report import rate
+from desktop.services import charts
 from desktop.services.dashboard import DashboardFigures, dashboard_figures
+from desktop.ui.charts import BarChart
 from desktop.ui.context import AppContext, Changes
 from guopei_common.vocab import SessionFormat
 
@@ -63,6 +67,19 @@ class DashboardPage(QWidget):
             grid.addWidget(card, 0, column)
         layout.addLayout(grid)
 
+        # The charts that matter at a glance; drawn once the window is up (they count whole tables).
+        self.charts = {
+            "coverage": BarChart(self.tr("本年覆盖率（按乡镇）"), percent=True, goal=1.0),
+            "completion": BarChart(self.tr("本年结业率"), percent=True),
+            "week": BarChart(self.tr("本周课次")),
+            "waiting": BarChart(self.tr("待同步的修改")),
+        }
+        charts_row = QHBoxLayout()
+        for chart in self.charts.values():
+            chart.setMinimumHeight(170)
+            charts_row.addWidget(chart)
+        layout.addLayout(charts_row)
+
         heading = QLabel(self.tr("今日课次"))
         heading.setObjectName("sectionTitle")
         layout.addSpacing(8)
@@ -102,6 +119,7 @@ class DashboardPage(QWidget):
 
     def refresh(self) -> None:
         self._stale = False
+        QTimer.singleShot(0, self.refresh_charts)
         figures = self.context.read(dashboard_figures, today=self.context.today())
         self.figures = figures
         self.cards["teachers"].set_value(figures.teachers)
@@ -125,3 +143,21 @@ class DashboardPage(QWidget):
                 self.sessions.setItem(row, column, cell)
         self.sessions.setVisible(bool(figures.sessions_today))
         self.empty_note.setVisible(not figures.sessions_today)
+
+    def refresh_charts(self) -> None:
+        today = self.context.today()
+        coverage = self.context.read(charts.coverage_figures, year=today.year)
+        completion = self.context.read(charts.completion_figures, year=today.year)
+        self.charts["coverage"].set_bars(
+            coverage.by_township,
+            f"{coverage.covered}/{coverage.target}，{rate(coverage.covered, coverage.target)}",
+        )
+        self.charts["completion"].set_bars(
+            completion.by_level, f"{completion.completed}/{completion.arrived}"
+        )
+        week = self.context.read(charts.sessions_this_week, today=today)
+        self.charts["week"].set_bars(week, self.tr("共 {n} 次").format(n=sum(int(b.value) for b in week)))
+        waiting = self.context.read(charts.changes_waiting)
+        self.charts["waiting"].set_bars(
+            waiting[:5], self.tr("共 {n} 条").format(n=sum(int(b.value) for b in waiting))
+        )

@@ -32,6 +32,7 @@ from desktop.ui.idle_lock import IdleLock
 from desktop.ui.lock_screen import LockScreen
 from desktop.ui.projects_page import ProjectsPage
 from desktop.ui.schools_page import SchoolsPage
+from desktop.ui.statistics_page import StatisticsPage
 from desktop.ui.sync_page import SyncPage
 from desktop.ui.sync_status import SyncStatus
 from desktop.ui.teachers_page import TeachersPage
@@ -55,6 +56,7 @@ def page_specs() -> list[PageSpec]:
         PageSpec("projects", "培训项目", ProjectsPage),
         PageSpec("checkin", "签到", CheckInPage, Permission.CHECK_IN),
         PageSpec("credits", "学分", CreditsPage),
+        PageSpec("statistics", "统计", StatisticsPage),
         PageSpec("certificates", "证书", CertificatesPage),
         PageSpec("sync", "同步", SyncPage),
         PageSpec("backup", "备份", BackupPage, Permission.BACKUP),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from desktop.db.engine import Database
 from desktop.domain.report import Report
 from desktop.errors import UserInputError
 from desktop.io.report_xlsx import write_report_xlsx
@@ -50,3 +51,21 @@ def write(report: Report, out: Path) -> int:
     if suffix == ".pdf":
         return write_report_pdf(report, out)
     raise UserInputError(f"报表文件应以 .xlsx 或 .pdf 结尾：{out.name}")
+
+
+def export(
+    db: Database,
+    kind: str,
+    out: Path,
+    *,
+    year: int,
+    county_name: str,
+    today: dt.date,
+    project_code: str | None = None,
+) -> tuple[str, int]:
+    """Build the report on its own read snapshot (a worker thread's) and write it: (title, rows or pages)."""
+    with db.read() as session:
+        report = build(
+            session, kind, year=year, county_name=county_name, today=today, project_code=project_code
+        )
+    return report.title, write(report, out)
