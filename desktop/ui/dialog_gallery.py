@@ -35,8 +35,7 @@ def sample_dialogs(window: MainWindow, scratch: Path) -> Iterator[tuple[str, QDi
     window.show_page("projects")
     project = window.pages["projects"].current_project()
     if project is not None:
-        with context.db.read() as session:
-            classes = [(row[0], row[1]) for row in projects.class_rows(session, project.id)]
+        classes = [(row[0], row[1]) for row in context.read(projects.class_rows, project.id)]
         if classes:
             yield "dialog-schedule", ScheduleDialog(window, classes=classes, first_day=today)
 

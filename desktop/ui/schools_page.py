@@ -29,6 +29,7 @@ from desktop.services.schools import SchoolForm, SchoolInvalid, SchoolRow
 from desktop.ui import dialog_fit
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.labels import code_label
+from desktop.ui.operations import Op
 from desktop.ui.teacher_dialog import code_combo, select_data
 
 
@@ -142,8 +143,7 @@ class SchoolsPage(QWidget):
             self.reload()
 
     def reload(self) -> None:
-        with self.context.db.read() as session:
-            self.rows = schools.school_rows(session)
+        self.rows = self.context.read(schools.school_rows)
         self.table.setRowCount(len(self.rows))
         for r, row in enumerate(self.rows):
             values = (
@@ -175,22 +175,17 @@ class SchoolsPage(QWidget):
         county = self.context.db.device.county_code
 
         def save(form: SchoolForm) -> None:
-            with self.context.db.write() as session:
-                schools.add_school(session, form, county_code=county)
+            Op(self, self.context, schools.add_school, form, county_code=county).run_or_raise()
 
-        if SchoolDialog(self, save=save, initial=None).exec():
-            self.context.announce(Changes(frozenset({"schools"})))
+        SchoolDialog(self, save=save, initial=None).exec()
 
     def edit_school(self) -> None:
         selected = self._selected()
         if selected is None:
             return
-        with self.context.db.read() as session:
-            initial = schools.form_of(session, selected.id)
+        initial = self.context.read(schools.form_of, selected.id)
 
         def save(form: SchoolForm) -> None:
-            with self.context.db.write() as session:
-                schools.update_school(session, selected.id, form)
+            Op(self, self.context, schools.update_school, selected.id, form).run_or_raise()
 
-        if SchoolDialog(self, save=save, initial=initial).exec():
-            self.context.announce(Changes(frozenset({"schools"})))
+        SchoolDialog(self, save=save, initial=initial).exec()
