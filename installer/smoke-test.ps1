@@ -45,7 +45,7 @@ function Invoke-Clean([string]$Exe, [string[]]$Arguments, [switch]$AllowFailure)
     $info.EnvironmentVariables.Clear()
     foreach ($name in @("SystemRoot", "SystemDrive", "windir", "USERPROFILE", "USERNAME", "LOCALAPPDATA",
                         "APPDATA", "TEMP", "TMP", "HOMEDRIVE", "HOMEPATH", "COMPUTERNAME", "PROCESSOR_ARCHITECTURE",
-                        "NUMBER_OF_PROCESSORS")) {
+                        "NUMBER_OF_PROCESSORS", "GUOPEI_DESK_PASSWORD")) {
         $value = [Environment]::GetEnvironmentVariable($name)
         if ($value) { $info.EnvironmentVariables[$name] = $value }
     }
@@ -99,7 +99,10 @@ try {
     Step "结业证书"
     $project = Query $Db "SELECT p.code FROM enrollments e JOIN projects p ON p.id = e.project_id WHERE e.status = 'completed' AND e.deleted = 0 GROUP BY p.id ORDER BY count(*) DESC, p.code LIMIT 1"
     if (-not $project) { Fail "演示县没有结业学员" }
-    Invoke-Clean $Bundle @("--data-dir", $Data, "certificates", "--project", $project, "--out", "$Work\certs") | Out-Null
+    # The demo county has one account per role (password demo1234): issuing certificates needs one.
+    $env:GUOPEI_DESK_PASSWORD = "demo1234"
+    Invoke-Clean $Bundle @("--data-dir", $Data, "--user", "演示培训管理员", "certificates", "--project", $project, "--out", "$Work\certs") | Out-Null
+    Remove-Item Env:GUOPEI_DESK_PASSWORD
     $pdf = Join-Path $Work "certs\$project-结业证书.pdf"
     if (-not (Test-Path $pdf) -or (Get-Item $pdf).Length -lt 10KB) { Fail "没有生成 $pdf" }
 

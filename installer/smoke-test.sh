@@ -76,7 +76,9 @@ step "结业证书"
 PROJECT=$(sqlite3 "$DATA/guopei.sqlite3" "SELECT p.code FROM enrollments e JOIN projects p ON p.id = e.project_id
   WHERE e.status = 'completed' AND e.deleted = 0 GROUP BY p.id ORDER BY count(*) DESC, p.code LIMIT 1")
 [ -n "$PROJECT" ] || fail "演示县没有结业学员"
-clean "$BUNDLE" --data-dir "$DATA" certificates --project "$PROJECT" --out "$WORK/certs"
+# The demo county has one account per role (password demo1234): issuing certificates needs one.
+clean env GUOPEI_DESK_PASSWORD=demo1234 "$BUNDLE" --data-dir "$DATA" --user 演示培训管理员 \
+  certificates --project "$PROJECT" --out "$WORK/certs"
 PDF="$WORK/certs/$PROJECT-结业证书.pdf"
 [ -s "$PDF" ] || fail "没有生成 $PDF"
 pdftotext -f 1 -l 1 "$PDF" - | grep -q "结业证书" || fail "证书 PDF 中没有可提取的文字“结业证书”"

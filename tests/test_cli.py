@@ -77,18 +77,30 @@ def test_eligibility_prints_every_reason_and_exits_by_the_decision(demo_dir, cap
     assert "没有编号为“NO-SUCH”的项目" in capsys.readouterr().err
 
 
-def test_policy_switches_are_set_and_shown(tmp_path, capsys):
+def test_policy_switches_are_set_and_shown(tmp_path, capsys, monkeypatch):
     assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "100"]) == 0
     capsys.readouterr()
+    # The demo county has accounts: a policy change needs its administrator.
+    monkeypatch.setenv("GUOPEI_DESK_PASSWORD", "demo1234")
+    admin = ["--user", "演示管理员"]
     assert (
         main(
-            ["--data-dir", str(tmp_path), "policy", "--offline-training", "suspended", "--guopei-limit", "2"]
+            [
+                "--data-dir",
+                str(tmp_path),
+                *admin,
+                "policy",
+                "--offline-training",
+                "suspended",
+                "--guopei-limit",
+                "2",
+            ]
         )
         == 0
     )
     out = capsys.readouterr().out
     assert "暂停线下集中培训：是" in out and "每 3 年最多 2 次" in out
-    assert main(["--data-dir", str(tmp_path), "policy", "--cycle-years", "0"]) == 2
+    assert main(["--data-dir", str(tmp_path), *admin, "policy", "--cycle-years", "0"]) == 2
 
 
 def test_verify_exits_by_the_verdict(tmp_path, capsys):
@@ -98,10 +110,11 @@ def test_verify_exits_by_the_verdict(tmp_path, capsys):
 
     from desktop.db.engine import open_database
     from desktop.db.models import Certificate, Enrollment
-    from desktop.services import certificates
+    from desktop.services import accounts, certificates
 
     assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "300"]) == 0
     db = open_database(tmp_path)
+    accounts.login(db, "演示培训管理员", "demo1234")  # the demo county has accounts
     with db.write() as session:
         project_id = session.scalar(select(Enrollment.project_id).where(Enrollment.status == "completed"))
         certificate_id = certificates.issue_for_project(
