@@ -36,8 +36,8 @@ from desktop.services.roster_import import (
     save_refused_rows,
 )
 from desktop.ui import dialog_fit
-from desktop.ui.context import AppContext, Changes
-from desktop.ui.tasks import Reporter
+from desktop.ui.context import AppContext
+from desktop.ui.operations import Op
 
 ACTIONS = {"create": "新增", "update": "更新", "unchanged": "无变化", "refuse": "拒绝"}
 ACTION_COLOURS = {"create": "#e8f6ec", "update": "#eaf2fb", "refuse": "#fdecea"}
@@ -182,28 +182,16 @@ class ImportDialog(QDialog):
         self._mapping_shown = True
 
     def refresh_preview(self) -> None:
-        columns = self.chosen_columns()
-        create_schools = self.create_schools.isChecked()
-        db, today = self.context.db, self.context.today()
-
-        def work(reporter: Reporter) -> ImportPreview:
-            with db.read() as session:
-                return preview_teacher_import(
-                    session,
-                    self.path,
-                    today=today,
-                    columns=columns,
-                    create_schools=create_schools,
-                    progress=reporter.progress,
-                    cancelled=reporter.cancelled,
-                )
-
-        self.context.runner.run(
+        Op(
             self,
-            title=self.tr("正在检查 {name}…").format(name=self.path.name),
-            work=work,
-            on_done=self._previewed,
-            on_error=self._failed,
+            self.context,
+            preview_teacher_import,
+            self.path,
+            today=self.context.today(),
+            columns=self.chosen_columns(),
+            create_schools=self.create_schools.isChecked(),
+        ).read_only().success(self._previewed).failure(self._failed).run_in_background(
+            self.tr("正在检查 {name}…").format(name=self.path.name), with_progress=True
         )
 
     def _previewed(self, preview: ImportPreview) -> None:
@@ -218,13 +206,13 @@ class ImportDialog(QDialog):
         self._update_buttons()
 
     def _failed(self, error: BaseException) -> None:
+        """After the error was shown: say it in the summary, and offer a mapping by hand."""
         self.summary.setText(str(error))
         if not self._mapping_shown and isinstance(error, SpreadsheetError):
             # No header was recognised: offer the first row's columns to map by hand.
             with contextlib.suppress(SpreadsheetError):
                 self._fill_mapping(first_row_headers(self.path), {})
         self._update_buttons()
-        self.context.report_error(self, error)
 
     def _show_rows(self) -> None:
         if self.preview is None:
@@ -252,17 +240,16 @@ class ImportDialog(QDialog):
             if not chosen:
                 return
             out = Path(chosen)
-        try:
-            with self.context.db.write() as session:
-                count = save_refused_rows(session, self.preview, out)
-        except OSError as error:
-            self.context.report_error(self, error)
-            return
-        self.context.inform(
-            self,
-            self.tr("保存被拒绝的行"),
-            self.tr("已保存 {n} 行到 {path}，改正后可重新导入。").format(n=count, path=out),
-        )
+
+        def saved(count: int) -> None:
+            self.context.inform(
+                self,
+                self.tr("保存被拒绝的行"),
+                self.tr("已保存 {n} 行到 {path}，改正后可重新导入。").format(n=count, path=out),
+            )
+
+        # A write session: exporting full ID numbers is recorded in the audit log.
+        Op(self, self.context, save_refused_rows, self.preview, out).success(saved).run()
 
     def apply(self) -> None:
         preview = self.preview
@@ -272,27 +259,20 @@ class ImportDialog(QDialog):
         if self.pool.isChecked() and not reason:
             self.context.inform(self, self.tr("导入教师"), self.tr("请填写加入储备库的原因。"))
             return
-        db, today = self.context.db, self.context.today()
-
-        def work(reporter: Reporter) -> ImportResult:
-            with db.write() as session:
-                return apply_teacher_import(
-                    session,
-                    preview,
-                    county_code=db.device.county_code,
-                    today=today,
-                    reserve_pool_reason=reason,
-                    progress=reporter.progress,
-                    cancelled=reporter.cancelled,
-                )
-
-        self.context.runner.run(
-            self, title=self.tr("正在导入…"), work=work, on_done=self._applied, on_error=self._failed
+        Op(
+            self,
+            self.context,
+            apply_teacher_import,
+            preview,
+            county_code=self.context.db.device.county_code,
+            today=self.context.today(),
+            reserve_pool_reason=reason,
+        ).success(self._applied).failure(self._failed).run_in_background(
+            self.tr("正在导入…"), with_progress=True
         )
 
     def _applied(self, result: ImportResult) -> None:
         self.result_summary = result
-        self.context.announce(Changes(frozenset({"teachers", "schools", "reserve_pool_entries", "outbox"})))
         self.context.inform(
             self,
             self.tr("导入教师"),
