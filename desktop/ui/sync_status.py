@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -100,6 +100,25 @@ def release_notice(release: NewerRelease) -> str:
     if len(notes) > NOTES_SHOWN:
         notes = notes[: NOTES_SHOWN - 1] + "…"
     return f"{release.notice}：{notes}" if notes else release.notice
+
+
+def waiting_text(count: int, *, registered: bool) -> str:
+    """待同步 in the status area; a county that never connected says so, or 68,001 looks like a fault."""
+    if registered:
+        return QCoreApplication.translate("SyncStatus", "待同步 {n} 条").format(n=f"{count:,}")
+    return QCoreApplication.translate("SyncStatus", "待同步 {n} 条（从未同步）").format(n=f"{count:,}")
+
+
+def waiting_tooltip(count: int, *, registered: bool) -> str:
+    if registered:
+        return QCoreApplication.translate(
+            "SyncStatus", "本机尚未上传到省级平台的修改（新增、修改、签到……），下次同步时自动上传。"
+        )
+    return QCoreApplication.translate(
+        "SyncStatus",
+        "这台电脑还没有连接过省级平台：本县的全部记录（教师、项目、报名、签到……共 {n} 条，演示县也一样）"
+        "都在等待第一次上传，这是正常的。按 F9 连接省级平台后自动上传，数据不会重复。",
+    ).format(n=f"{count:,}")
 
 
 class RegisterDialog(QDialog):
@@ -224,14 +243,10 @@ class SyncStatus(QWidget):
                     "安装包请向省级平台或县教师发展中心索取（U 盘），安装新版本不会删除本县的数据和备份。"
                 ).format(v=release.version, notes=release.notes)
             )
-        self.waiting.setText(self.tr("待同步 {n} 条").format(n=f"{facts.waiting:,}"))
-        self.waiting.setToolTip(
-            self.tr(
-                "本机尚未上传到省级平台的修改（新增、修改、签到……）。连接省级平台后自动上传；"
-                "离线开始或演示县的全部数据都算在内。"
-            )
-        )
-        if load_credentials(self.data_dir) is None:
+        registered = load_credentials(self.data_dir) is not None
+        self.waiting.setText(waiting_text(facts.waiting, registered=registered))
+        self.waiting.setToolTip(waiting_tooltip(facts.waiting, registered=registered))
+        if not registered:
             self.state.setText(self.tr("未连接省级平台"))
         elif self.last_error:
             self.state.setText(self.tr("离线：") + self.last_error)

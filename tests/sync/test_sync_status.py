@@ -26,7 +26,7 @@ def test_register_then_sync_from_the_status_area(qtbot, writable_demo, server):
     assert status.state.text() == "未连接省级平台"
     with writable_demo.read() as session:
         waiting = session.scalar(select(func.count()).select_from(OutboxEntry))
-    assert status.waiting.text() == f"待同步 {waiting:,} 条"
+    assert status.waiting.text() == f"待同步 {waiting:,} 条（从未同步）"
 
     assert not status.register(server.url, "WRONG-CODE")  # refused: said, nothing stored
     assert load_credentials(status.data_dir) is None and context.errors

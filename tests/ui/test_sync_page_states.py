@@ -26,3 +26,22 @@ def test_a_pc_that_never_connected_is_told_how_to_register(qtbot, empty_db):
         session.add(Setting(key=CURSOR_KEY, value=42))
     page.reload()
     assert page.connection.text().startswith("已连接省级平台：https://guopei.example.gov.cn")
+
+
+def test_a_demo_county_that_never_synced_explains_its_waiting_changes(qtbot, demo_db):
+    """Every row of a county that never connected waits for its first upload: the demo's 待同步 is the
+    whole county (each synced row has its one outbox row), and the status area says why."""
+    from sqlalchemy import func, select
+
+    from desktop.db.models import OutboxEntry
+    from desktop.ui.sync_status import SyncStatus
+
+    create_application([])
+    status = SyncStatus(QuietContext(demo_db))
+    qtbot.addWidget(status)
+    status._schedule.stop()  # no sync attempt from a test
+    with demo_db.read() as session:
+        waiting = session.scalar(select(func.count()).select_from(OutboxEntry))
+    assert status.waiting.text() == f"待同步 {waiting:,} 条（从未同步）"
+    assert "还没有连接过省级平台" in status.waiting.toolTip() and "F9" in status.waiting.toolTip()
+    assert f"{waiting:,}" in status.waiting.toolTip()
