@@ -163,6 +163,9 @@ def gzip_decode(
     if _too_deep(value, MAX_JSON_DEPTH):
         # Refused here, before hashing or validation recurse into it (and fail with a 500).
         raise BadPayload(f"JSON nested deeper than {MAX_JSON_DEPTH}")
+    # Only a \u escape can make one (invalid UTF-8 fails the parse); no PC's text holds one.
+    if b"\\u" in raw and _lone_surrogate(value):
+        raise BadPayload("JSON text holds half of a surrogate pair (\\ud800…), which UTF-8 cannot encode")
     return value
 
 
@@ -180,6 +183,26 @@ def _too_deep(value: Any, limit: int) -> bool:
             stack.extend((child, level + 1) for child in item.values())
         elif isinstance(item, list):
             stack.extend((child, level + 1) for child in item)
+    return False
+
+
+# Half of a UTF-16 surrogate pair: refused with the body, instead of failing (500) where the text is
+# hashed or stored.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 

@@ -325,6 +325,8 @@ def _problem(name: str, column: Column, value: Any) -> str | None:
     if kind == "str":
         if column.max_length is not None and len(value) > column.max_length:
             return f"字段 {name} 超过 {column.max_length} 字"
+        if "\x00" in value:  # no typed text holds one, and PostgreSQL cannot store one in a key column
+            return f"字段 {name} 含有空字符（NUL）"
         if column.choices is not None and value not in column.choices:
             return f"字段 {name} 的值“{value[:20]}”不在可选范围内"
         if column.pattern is not None and re.fullmatch(column.pattern, value) is None:

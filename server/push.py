@@ -115,9 +115,12 @@ class BatchApplier:
             for op in ops
             if op.entity in transfers.LATE and op.entity != "enrollment"
         }
-        self.shared = transfers.shared_rows(
-            self.session, "enrollment", sorted(e for e in enrollments if isinstance(e, str))
-        )
+        named = [e for e in enrollments if isinstance(e, str)]
+        self.shared = {
+            e
+            for chunk in _chunks(sorted(named))
+            for e in transfers.shared_rows(self.session, "enrollment", chunk)
+        }
 
     def _remember(self, row: SyncedRow) -> None:
         self.rows[(row.entity, row.row_id)] = row
@@ -480,7 +483,10 @@ def _key_of(entity: str, payload: dict[str, Any]) -> str | None:
 
 
 def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
-    # Bounded IN lists: SQLite's limit on bound parameters, and PostgreSQL's plan cache.
+    # Bounded IN lists: SQLite's limit on bound parameters, and PostgreSQL's plan cache. A value with a
+    # NUL names nothing (the schema check refuses its op) and PostgreSQL cannot even take it as a
+    # parameter: left out, instead of failing the batch.
+    values = [value for value in values if "\x00" not in value]
     return [values[i : i + size] for i in range(0, len(values), size)]
 
 

@@ -824,6 +824,13 @@ def _deep(levels: int) -> bytes:
     return b'{"a":' * levels + b"1" + b"}" * levels
 
 
+def _surrogate_batch(client: SyncClient) -> str:
+    """A valid batch but for half a surrogate pair in a school's name (it failed where it was hashed)."""
+    op = _op(client, "school", {"name": "HALF", "county_code": B})
+    batch = PushBatch(batch_id=str(uuid.uuid4()), device_id=client.db.device.device_id, ops=[op])
+    return batch.model_dump_json().replace("HALF", "\\ud800")
+
+
 def test_malformed_bodies_and_queries_get_4xx_never_500(server: Server, counties: Counties) -> None:
     before = _state(server)
     token = counties.b.token
@@ -834,6 +841,17 @@ def test_malformed_bodies_and_queries_get_4xx_never_500(server: Server, counties
         "push nested 50 deep": _post(server, "/v1/push", gzip.compress(_deep(50)), token=token, gzipped=True),
         "register nested deep": _post(server, "/v1/register", _deep(10_000)),
         "digest nested deep": _post(server, "/v1/digest", _deep(10_000), token=token),
+        # Half a surrogate pair, which no UTF-8 text can hold (it failed where the payload was hashed).
+        "push with a lone surrogate": _post(
+            server,
+            "/v1/push",
+            gzip.compress(_surrogate_batch(counties.b).encode()),
+            token=token,
+            gzipped=True,
+        ),
+        "register with a lone surrogate": _post(
+            server, "/v1/register", b'{"code":"\\udc00","device_id":"a"}'
+        ),
     }
     for query in ("cursor=100000000000000000000000", "horizon=100000000000000000000000", "cursor=1e23"):
         answers[f"pull {query}"] = requests.get(
@@ -852,6 +870,27 @@ def test_malformed_bodies_and_queries_get_4xx_never_500(server: Server, counties
     for case, response in answers.items():
         assert 400 <= response.status_code < 500, (case, response.status_code, response.text[:200])
         assert response.headers[PROTOCOL_HEADER] == PROTOCOL_VERSION, case
+    # A NUL, which PostgreSQL cannot take as a parameter or store in a key: the op is refused by its
+    # schema, and a serial holding one names no certificate.
+    project = {
+        "code": "LD-\x00",
+        "name": "县培",
+        "program": "county",
+        "project_type": "thematic",
+        "mode": "offline",
+        "hours": 10,
+        "credits": 1,
+        "start_date": "2026-12-01",
+        "end_date": "2026-12-02",
+        "quota": 10,
+        "county_code": B,
+    }
+    [refused] = _send(counties.b, _op(counties.b, "project", project))
+    assert (refused.outcome, refused.reason) == ("rejected", "字段 code 含有空字符（NUL）")
+    for params in ({"code": "AAAA-AAAA"}, {"name": "张三", "issued_on": "2026-12-01"}):
+        answer = requests.get(f"{server.url}/v1/certificates/522728-2026-00001%00", params=params, timeout=5)
+        assert answer.status_code == 200 and answer.json()["status"] == "unknown"
+    _delete_attempts(server)
     assert _state(server) == before
 
 
