@@ -225,3 +225,27 @@ def test_refused_files_change_nothing(two_laptops, demo_dir: Path, tmp_path: Pat
     assert len(attendance_of(b, session_id)) == len(before) + 1
     with b.read() as session:
         assert not session.scalar(select(func.count()).select_from(OutboxEntry))  # nothing to push twice
+
+
+def test_the_command_line_exports_and_imports(
+    two_laptops, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desktop.cli import main
+
+    a, b = two_laptops
+    session_id, trainees = busiest_session(a)
+    start = dt.datetime.combine(DEMO_TODAY, starts(a, session_id))
+    scan(a, session_id, trainees[0], start)
+    monkeypatch.setenv("GUOPEI_DESK_EXCHANGE_PASSWORD", PASSWORD)
+    target = tmp_path / "一号机.gpx"
+    a_dir, b_dir = str(a.path.parent), str(b.path.parent)
+    assert main(["--data-dir", a_dir, "exchange", "export", "--out", str(target)]) == 0
+    assert "签到 1 条" in capsys.readouterr().out
+    assert main(["--data-dir", b_dir, "exchange", "import", str(target)]) == 2
+    assert "--trust-device" in capsys.readouterr().err
+    assert main(["--data-dir", b_dir, "exchange", "import", str(target), "--trust-device"]) == 0
+    assert "新增或更新 1 条" in capsys.readouterr().out
+    assert len(attendance_of(b, session_id)) == len(attendance_of(a, session_id))
+    monkeypatch.setenv("GUOPEI_DESK_EXCHANGE_PASSWORD", "不对的口令")
+    assert main(["--data-dir", b_dir, "exchange", "import", str(target)]) == 2
+    assert "交换密码不对" in capsys.readouterr().err
