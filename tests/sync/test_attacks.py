@@ -935,6 +935,14 @@ def test_the_check_page_sends_security_headers(server: Server) -> None:
     assert page.headers["X-Frame-Options"] == "DENY"
     assert page.headers["X-Content-Type-Options"] == "nosniff"
     assert page.headers["Referrer-Policy"] == "no-referrer"
+    # Errors too: no token, no such page, a malformed query.
+    for path in ("/v1/pull", "/nothing-here", "/v1/certificates/x?code=" + "A" * 30):
+        answer = requests.get(f"{server.url}{path}", timeout=5)
+        assert answer.status_code in (401, 404, 422), path
+        assert (
+            answer.headers["X-Frame-Options"] == "DENY"
+            and "frame-ancestors" in answer.headers["Content-Security-Policy"]
+        ), path
     _delete_attempts(server)
 
 
