@@ -4,6 +4,8 @@ entering a paper sheet's marks afterwards."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
@@ -91,16 +93,43 @@ PAPER_MARKS = {
 }
 
 
+@dataclass(frozen=True)
+class PaperMark:
+    """One line of a paper sheet: its mark and, for 迟到/早退, the minutes missed (from the times the
+    trainee wrote beside the name), which cost hours by the same presence rule as the door."""
+
+    status: AttendanceStatus
+    minutes: int = 0
+
+    def label(self) -> str:
+        text = PAPER_MARKS[self.status]
+        return f"{text} {self.minutes} 分钟" if self.status in TIMED_MARKS else text
+
+
+TIMED_MARKS = (AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY)
+
+
 def record_paper_marks(
-    session: Session, session_id: str, marks: dict[str, AttendanceStatus], *, note: str = "纸质签到表补录"
+    session: Session,
+    session_id: str,
+    marks: Mapping[str, PaperMark | AttendanceStatus],
+    *,
+    note: str = "纸质签到表补录",
 ) -> int:
-    """Write the marks read off a paper sheet (enrollment id → status). A check-in already taken on the
-    laptop is kept: the paper fills gaps, it does not overwrite a scan."""
+    """Write the marks read off a paper sheet (enrollment id → mark; a bare status for 出勤/请假/缺勤).
+    A late arrival or an early departure earns the session's hours less the minutes missed beyond the
+    grace period, as a scan at that time would. A check-in already taken on the laptop is kept: the
+    paper fills gaps, it does not overwrite a scan."""
     access.require(session, Permission.CHECK_IN)
     info = checkin.session_info(session, session_id)
     start = dt.datetime.combine(info.date, info.start)
+    end = dt.datetime.combine(info.date, info.end)
     written = 0
-    for enrollment_id, status in marks.items():
+    for enrollment_id, given in marks.items():
+        mark = given if isinstance(given, PaperMark) else PaperMark(given)
+        status = mark.status
+        if status in TIMED_MARKS and mark.minutes <= 0:
+            raise UserInputError(f"“{PAPER_MARKS[status]}”须填写分钟数（签到表上写的时间）")
         attendance_id = natural_id("attendance", session_id, enrollment_id)
         row = checkin.find_attendance(session, session_id, enrollment_id)
         if row is not None and not row.deleted and row.method != CaptureMethod.PAPER.value:
@@ -108,13 +137,22 @@ def record_paper_marks(
         if row is None:
             row = Attendance(id=attendance_id, session_id=session_id, enrollment_id=enrollment_id)
             session.add(row)
-        present = status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE, AttendanceStatus.LEFT_EARLY)
+        present = status in (AttendanceStatus.PRESENT, *TIMED_MARKS)
+        late = mark.minutes if status == AttendanceStatus.LATE else 0
+        early = mark.minutes if status == AttendanceStatus.LEFT_EARLY else 0
         row.deleted = False
         row.status = status.value
         row.method = CaptureMethod.PAPER.value
-        row.checked_in_at = start if present else None
-        row.hours = info.hours if status in (AttendanceStatus.PRESENT, AttendanceStatus.LATE) else 0.0
-        row.note = note
+        row.checked_in_at = start + dt.timedelta(minutes=late) if present else None
+        row.checked_out_at = end - dt.timedelta(minutes=early) if early else None
+        row.hours = (
+            checkin.session_presence(
+                session, info, checked_in_at=row.checked_in_at, checked_out_at=row.checked_out_at
+            ).hours
+            if present
+            else 0.0
+        )
+        row.note = f"{note}：{mark.label()}" if status in TIMED_MARKS else note
         written += 1
     session.flush()
     return written

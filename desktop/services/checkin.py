@@ -334,7 +334,7 @@ def record(
             return ScanResult(Outcome.NOT_FOUND, name, "尚未签到，不能签退", enrollment.id)
         if row.checked_out_at is not None:
             return ScanResult(Outcome.REPEAT, name, f"已签退（{row.checked_out_at:%H:%M}）", enrollment.id)
-        there = _presence(session, info, checked_in_at=row.checked_in_at, checked_out_at=now)
+        there = session_presence(session, info, checked_in_at=row.checked_in_at, checked_out_at=now)
         row.checked_out_at = now
         row.hours = there.hours
         if there.left_early:
@@ -353,7 +353,7 @@ def record(
         )
     if row is not None and not row.deleted and row.status in PRESENT:
         return ScanResult(Outcome.REPEAT, name, f"已签到（{row.checked_in_at:%H:%M}）", enrollment.id)
-    there = _presence(session, info, checked_in_at=now, checked_out_at=None)
+    there = session_presence(session, info, checked_in_at=now, checked_out_at=None)
     if row is None:
         row = Attendance(id=attendance_id, session_id=info.id, enrollment_id=enrollment.id)
         session.add(row)
@@ -394,7 +394,7 @@ def _check_in_refusal(
     return None
 
 
-def _presence(
+def session_presence(
     session: Session,
     info: SessionInfo,
     *,
@@ -421,7 +421,7 @@ def undo(session: Session, session_id: str, enrollment_id: str, *, sign_out: boo
     if row is None or row.deleted:
         return ScanResult(Outcome.NOT_FOUND, name, "没有可撤销的签到")
     if sign_out:
-        there = _presence(
+        there = session_presence(
             session, session_info(session, session_id), checked_in_at=row.checked_in_at, checked_out_at=None
         )
         row.checked_out_at = None

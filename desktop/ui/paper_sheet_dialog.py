@@ -1,7 +1,8 @@
 """补录纸质签到表: the paper sheet's marks typed in, row by row in the sheet's 序号 order, one key each.
 
 1 出勤 · 2 迟到 · 3 早退 · 4 请假 · 0 缺勤 — each key marks the row and moves down; ↑/↓ move,
-Backspace clears, Ctrl+S saves.
+Backspace clears, Ctrl+S saves. 迟到 and 早退 ask for the minutes missed (the time written on the sheet):
+they cost hours by the presence rule, as at the door.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -22,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.printing.attendance_docs import SignInSheet
-from desktop.services.attendance_documents import PAPER_MARKS
+from desktop.services.attendance_documents import PAPER_MARKS, TIMED_MARKS, PaperMark
 from desktop.ui import dialog_fit
 from guopei_common.vocab import AttendanceStatus
 
@@ -38,15 +40,15 @@ KEYS = {
 class MarksTable(QTableWidget):
     """A table that turns number keys into marks, so a whole sheet is entered without the mouse."""
 
-    def __init__(self, rows: int, mark: Callable[[int, AttendanceStatus | None], None]) -> None:
+    def __init__(self, rows: int, mark: Callable[[int, AttendanceStatus | None], bool]) -> None:
         super().__init__(rows, 4)
         self._mark = mark
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         row = self.currentRow()
         if event.key() in KEYS and row >= 0:
-            self._mark(row, KEYS[event.key()])
-            self.setCurrentCell(min(row + 1, self.rowCount() - 1), 3)
+            if self._mark(row, KEYS[event.key()]):  # not when the minutes were asked and cancelled
+                self.setCurrentCell(min(row + 1, self.rowCount() - 1), 3)
             return
         if event.key() == Qt.Key.Key_Backspace and row >= 0:
             self._mark(row, None)
@@ -59,7 +61,7 @@ class PaperSheetDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("补录纸质签到表 — {c} {d}").format(c=sheet.class_name, d=sheet.date))
         self.order = order
-        self.marks: dict[str, AttendanceStatus] = {}
+        self.marks: dict[str, PaperMark] = {}
         self.table = MarksTable(len(order), self.set_mark)
         self.table.setHorizontalHeaderLabels([self.tr(h) for h in ("序号", "姓名", "学校/单位", "标记")])
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -72,7 +74,8 @@ class PaperSheetDialog(QDialog):
         self.table.setCurrentCell(0, 3)
         help_text = QLabel(
             self.tr(
-                "按键：1 出勤　2 迟到　3 早退　4 请假　0 缺勤（自动跳到下一行）；Backspace 清除；Ctrl+S 保存"
+                "按键：1 出勤　2 迟到　3 早退（再填分钟数）　4 请假　0 缺勤（自动跳到下一行）；"
+                "Backspace 清除；Ctrl+S 保存"
             )
         )
         self.count = QLabel()
@@ -92,14 +95,34 @@ class PaperSheetDialog(QDialog):
         dialog_fit.lay_out(self, layout, buttons, preferred=QSize(760, 640))
         self._update_count()
 
-    def set_mark(self, row: int, status: AttendanceStatus | None) -> None:
+    def set_mark(self, row: int, status: AttendanceStatus | None, minutes: int | None = None) -> bool:
+        """Mark the row (None clears it); 迟到/早退 ask for their minutes unless given. False when the
+        person cancelled that question: nothing is marked."""
         enrollment_id = self.order[row]
         if status is None:
             self.marks.pop(enrollment_id, None)
+            self.table.item(row, 3).setText("")
         else:
-            self.marks[enrollment_id] = status
-        self.table.item(row, 3).setText(self.tr(PAPER_MARKS[status]) if status else "")
+            if status in TIMED_MARKS and minutes is None:
+                minutes = self.ask_minutes(self.table.item(row, 1).text(), status)
+                if minutes is None:
+                    return False
+            mark = PaperMark(status, minutes or 0)
+            self.marks[enrollment_id] = mark
+            self.table.item(row, 3).setText(self.tr(mark.label()))
         self._update_count()
+        return True
+
+    def ask_minutes(self, name: str, status: AttendanceStatus) -> int | None:
+        question = (
+            self.tr("{name} 迟到了多少分钟？（签到表上写的到达时间减去开始时间）")
+            if status == AttendanceStatus.LATE
+            else self.tr("{name} 提前多少分钟离开？（结束时间减去签退时间）")
+        )
+        minutes, ok = QInputDialog.getInt(
+            self, self.tr(PAPER_MARKS[status]), question.format(name=name), 15, 1, 600
+        )
+        return minutes if ok else None
 
     def _update_count(self) -> None:
         self.count.setText(self.tr("已标记 {n}/{t} 人").format(n=len(self.marks), t=len(self.order)))

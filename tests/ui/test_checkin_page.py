@@ -239,16 +239,29 @@ def test_sign_in_sheet_and_paper_marks(qtbot, door, tmp_path, writable_demo):
     assert "签到表" in text and all(teacher.name in text for _, teacher in expected[:5])
 
     dialog = page.enter_paper_sheet()
+    # 迟到 and 早退 ask how many minutes the sheet's times say: 45 for the one, then cancelled, then 30.
+    answers = iter([45, None, 30])
+    dialog.ask_minutes = lambda _name, _status: next(answers)
     dialog.table.setFocus()
     dialog.table.setCurrentCell(0, 3)
-    for key in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_4, Qt.Key.Key_0):
+    for key in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3, Qt.Key.Key_3, Qt.Key.Key_4, Qt.Key.Key_0):
         qtbot.keyClick(dialog.table, key)
-    assert [dialog.table.item(r, 3).text() for r in range(4)] == ["出勤", "迟到", "请假", "缺勤"]
-    assert dialog.table.currentRow() == 4
+    marks = [dialog.table.item(r, 3).text() for r in range(5)]
+    assert marks == ["出勤", "迟到 45 分钟", "早退 30 分钟", "请假", "缺勤"]  # a cancel marks nothing
+    assert dialog.table.currentRow() == 5
     dialog.accept()
-    rows = [attendance(writable_demo, session_row.id, dialog.order[r]) for r in range(4)]
-    assert [row.status for row in rows[1:]] == ["late", "excused", "absent"]
+    rows = [attendance(writable_demo, session_row.id, dialog.order[r]) for r in range(5)]
+    assert [row.status for row in rows[1:]] == ["late", "left_early", "excused", "absent"]
     assert all(row.method == "paper" for row in rows[1:])
+    # Late and early cost the minutes missed, by the presence rule (not the whole session's hours).
+    start = dt.datetime.combine(session_row.date, session_row.start_time)
+    end = dt.datetime.combine(session_row.date, session_row.end_time)
+    length = (end - start).total_seconds() / 60
+    assert rows[1].checked_in_at == start + dt.timedelta(minutes=45)
+    assert rows[1].hours == int(session_row.hours * (length - 45) / length * 100) / 100 < session_row.hours
+    assert rows[2].checked_out_at == end - dt.timedelta(minutes=30)
+    assert rows[2].hours == int(session_row.hours * (length - 30) / length * 100) / 100 < session_row.hours
+    assert "迟到 45 分钟" in rows[1].note
     # The laptop's scan of the first trainee is kept, not overwritten by the paper.
     assert dialog.order[0] == first.id and rows[0].method == "badge"
     assert "已录入" in page.context.messages[-1]
