@@ -11,6 +11,11 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# No keyring: a registration in a test keeps its token in the county's file, never in the developer's
+# own keyring (Secret Service, Windows Credential Manager). Set before keyring picks a backend, and
+# inherited by the app's processes that tests start. tests/sync/test_credentials.py plugs in a keyring
+# of its own where the keyring is the point.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 from desktop.db.engine import Database, create_database, open_database
 
@@ -19,11 +24,15 @@ DEMO_TODAY = dt.date(2026, 11, 30)
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _qt_settings_of_tests() -> None:
-    """Window state that tests save goes to Qt's test locations, never the developer's own settings."""
-    from PySide6.QtCore import QStandardPaths
+def _qt_settings_of_tests(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Window state that tests save goes to this run's own folder (one per xdist worker), never the
+    developer's own settings nor those of a run beside it."""
+    from PySide6.QtCore import QSettings, QStandardPaths
 
     QStandardPaths.setTestModeEnabled(True)
+    folder = str(tmp_path_factory.mktemp("qsettings"))
+    for form in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(form, QSettings.Scope.UserScope, folder)
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +61,17 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     data_dir = tmp_path_factory.mktemp("demo")
     build_demo_county(data_dir, teachers=3000, today=DEMO_TODAY)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def small_demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 300-teacher demo county (a third of the 3,000's size on disk, with classes under way today and
+    draft credits), built once: a template for tests that copy a county many times. Copy it first."""
+    from desktop.services.demo_county import build_demo_county
+
+    data_dir = tmp_path_factory.mktemp("small-demo")
+    build_demo_county(data_dir, teachers=300, today=DEMO_TODAY)
     return data_dir
 
 

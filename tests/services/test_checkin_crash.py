@@ -12,9 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
-from desktop.db.engine import DB_FILENAME
+from desktop.db.engine import DB_FILENAME, open_database
 from desktop.db.models import Enrollment, TrainingClass, TrainingSession
 from desktop.domain.ids import natural_id
 from tests.conftest import DEMO_TODAY
@@ -23,7 +24,9 @@ ITERATIONS = 12
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_killed_check_in_process_loses_nothing_it_reported(demo_db, demo_dir, tmp_path):
+@pytest.mark.proof
+def test_killed_check_in_process_loses_nothing_it_reported(small_demo_dir, tmp_path):
+    demo_db = open_database(small_demo_dir)
     with demo_db.read() as session:
         sessions = session.execute(
             select(TrainingSession.id, TrainingClass.id)
@@ -40,11 +43,12 @@ def test_killed_check_in_process_loses_nothing_it_reported(demo_db, demo_dir, tm
                 ).all()
             ),
         )[0]
+    demo_db.dispose()
     rng = random.Random(5)
     reported_total = 0
     for iteration in range(ITERATIONS):
         data_dir = tmp_path / f"run{iteration}"
-        shutil.copytree(demo_dir, data_dir)
+        shutil.copytree(small_demo_dir, data_dir)
         worker = subprocess.Popen(
             [sys.executable, "-m", "tests.services.checkin_worker", str(data_dir), session_id],
             cwd=ROOT,

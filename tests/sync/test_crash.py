@@ -110,6 +110,7 @@ def county(tmp_path: Path) -> Iterator[Path]:
     yield data_dir
 
 
+@pytest.mark.proof
 def test_client_killed_at_random_points_of_a_push(server: Server, county: Path) -> None:
     db = open_database(county)
     try:
@@ -149,6 +150,7 @@ def test_client_killed_at_random_points_of_a_push(server: Server, county: Path) 
         db.dispose()
 
 
+@pytest.mark.proof
 def test_server_killed_at_random_moments_of_pushes_and_pulls(tmp_path: Path, county: Path) -> None:
     # Its own server, on its own SQLite file, so that killing it disturbs no other test.
     server_db = tmp_path / "province.sqlite3"

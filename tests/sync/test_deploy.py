@@ -21,7 +21,8 @@ from desktop.db.engine import create_database
 from desktop.db.models import School
 from desktop.sync.client import SyncClient, register
 from guopei_common.protocol import PROTOCOL_HEADER, pinned_url
-from tests.sync.conftest import BACKENDS, OTHER_COUNTY, REPO, Server, free_port, running_server, start_server
+from server.cli import main as server_cli
+from tests.sync.conftest import BACKENDS, OTHER_COUNTY, REPO, Server, free_port, server_database, start_server
 from tests.sync.tls import self_signed_certificate
 
 DEPLOY = REPO / "server" / "deploy"
@@ -95,14 +96,16 @@ def two_processes(
     """Two `serve` processes on one database, both trusting X-Forwarded-For from 127.0.0.1 only."""
     os.environ["GUOPEI_SERVER_TRUSTED_PROXIES"] = "127.0.0.1"
     try:
-        with running_server(request.param, tmp_path_factory.mktemp("deployed")) as first:
-            port = free_port()
-            second = start_server(first.db, port)
+        with server_database(request.param, tmp_path_factory.mktemp("deployed")) as db:
+            assert server_cli(["add-county", "--db", db, OTHER_COUNTY, "罗甸县"]) == 0
+            ports = [free_port(), free_port()]
+            processes = [start_server(db, port) for port in ports]
             try:
-                yield first, port
+                yield Server(f"http://127.0.0.1:{ports[0]}", db, request.param), ports[1]
             finally:
-                second.terminate()
-                second.wait(timeout=10)
+                for process in processes:
+                    process.terminate()
+                    process.wait(timeout=10)
     finally:
         del os.environ["GUOPEI_SERVER_TRUSTED_PROXIES"]
 

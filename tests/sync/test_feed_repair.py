@@ -26,7 +26,7 @@ from desktop.sync.client import REJECTED_KEY, REPAIRS_KEY, SyncClient, register
 from guopei_common.protocol import PROTOCOL_HEADER, gzip_encode
 from server.cli import main as server_cli
 from server.db import LOCK_TIMEOUT_ENV, database_url
-from tests.sync.conftest import Server, free_port, start_server
+from tests.sync.conftest import Server, serving
 
 
 def _device(server: Server, directory: Path) -> SyncClient:
@@ -105,29 +105,26 @@ def test_a_busy_database_answers_503_with_retry_after(
     _add_schools(a, "繁忙测试学校")
     batch, _ = a.next_batch()
     body = gzip_encode(batch.model_dump(mode="json"))
-    # A second server process on the same database, waiting at most half a second for a lock.
+    # A second server on the same database, waiting at most half a second for a lock.
     monkeypatch.setenv(LOCK_TIMEOUT_ENV, "0.5")
-    port = free_port()
-    process = start_server(server.db, port)
-    # Another writer holds the change counter (SQLite: the database's write lock).
-    if server.backend == "sqlite":
-        holder: sqlite3.Connection | psycopg.Connection = sqlite3.connect(server.db, isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-    else:
-        holder = psycopg.connect(server.db.replace("postgresql+psycopg", "postgresql"))
-        holder.execute("SELECT value FROM change_counter WHERE id = 1 FOR UPDATE")
-    try:
-        response = requests.post(
-            f"http://127.0.0.1:{port}/v1/push",
-            data=body,
-            headers={"Authorization": f"Bearer {a.token}", "Content-Encoding": "gzip"},
-            timeout=30,
-        )
-    finally:
-        holder.rollback() if isinstance(holder, psycopg.Connection) else holder.execute("ROLLBACK")
-        holder.close()
-        process.terminate()
-        process.wait(timeout=10)
+    with serving(server.db) as impatient:
+        # Another writer holds the change counter (SQLite: the database's write lock).
+        if server.backend == "sqlite":
+            holder: sqlite3.Connection | psycopg.Connection = sqlite3.connect(server.db, isolation_level=None)
+            holder.execute("BEGIN IMMEDIATE")
+        else:
+            holder = psycopg.connect(server.db.replace("postgresql+psycopg", "postgresql"))
+            holder.execute("SELECT value FROM change_counter WHERE id = 1 FOR UPDATE")
+        try:
+            response = requests.post(
+                f"{impatient}/v1/push",
+                data=body,
+                headers={"Authorization": f"Bearer {a.token}", "Content-Encoding": "gzip"},
+                timeout=30,
+            )
+        finally:
+            holder.rollback() if isinstance(holder, psycopg.Connection) else holder.execute("ROLLBACK")
+            holder.close()
     assert response.status_code == 503
     assert response.headers[PROTOCOL_HEADER]
     assert 1 <= int(response.headers["Retry-After"]) <= 60

@@ -15,23 +15,28 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import create_engine, delete, select
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy import create_engine, select
 
 from desktop.cli import main as desk_cli
 from desktop.db.engine import Database, create_database, open_database
-from desktop.db.models import Certificate, Enrollment, OutboxEntry, Project, School, Teacher, TrainingClass
+from desktop.db.models import Certificate, Enrollment, Project, School, Teacher, TrainingClass
 from desktop.domain.eligibility import Policy
 from desktop.errors import UserInputError
 from desktop.services import certificates, projects, selection
-from desktop.services.demo_county import COUNTY_CODE, build_demo_county
+from desktop.services.demo_county import COUNTY_CODE
 from desktop.sync.client import NotRegistered, SyncClient, register
 from guopei_common.certificate_signing import check_code, generate_key, key_id, public_key_of
 from guopei_common.vocab import SessionFormat
 from server.cli import main as server_cli
 from server.db import database_url
-from tests.conftest import DEMO_TODAY
-from tests.sync.conftest import BACKENDS, OTHER_COUNTY, Server, as_real_county, running_server
+from tests.sync.conftest import (
+    BACKENDS,
+    OTHER_COUNTY,
+    Server,
+    copy_county,
+    requeue,
+    running_server,
+)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -41,13 +46,10 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         yield started
 
 
-def demo_county(server: Server, directory: Path) -> tuple[Database, SyncClient]:
-    build_demo_county(directory, teachers=300, today=DEMO_TODAY)
-    db = as_real_county(open_database(directory))
-    with db.write() as session:
-        # The demo county's 26,000 rows are not what these tests are about; only what is done after
-        # this point travels.
-        session.execute(delete(OutboxEntry))
+def demo_county(server: Server, template: Path, directory: Path) -> tuple[Database, SyncClient]:
+    """A copy of the demo county with an empty outbox (`quiet_demo`): the demo's 26,000 rows are not
+    what these tests are about; only what is done after this point travels."""
+    db = copy_county(template, directory)
     return db, SyncClient(db, server.url, register(db, server.url, server.code(COUNTY_CODE)))
 
 
@@ -86,9 +88,7 @@ def issue_certificates(db: Database) -> list[Certificate]:
             *teachers,
             *enrollments,
         ]
-        for row in parents:
-            flag_modified(row, "deleted")
-            session.flush()
+        requeue(session, parents)
         ids = certificates.issue_for_project(
             session, project_id, county_code=COUNTY_CODE, issued_on=dt.date(2026, 12, 1)
         )
@@ -97,8 +97,8 @@ def issue_certificates(db: Database) -> list[Certificate]:
     return found
 
 
-def test_devices_are_listed_and_a_revoked_device_gets_401(server, tmp_path, capsys):
-    db, client = demo_county(server, tmp_path / "county")
+def test_devices_are_listed_and_a_revoked_device_gets_401(server, quiet_demo, tmp_path, capsys):
+    db, client = demo_county(server, quiet_demo, tmp_path / "county")
     client.sync()
     device = db.device.device_id
 
@@ -130,8 +130,10 @@ def test_devices_are_listed_and_a_revoked_device_gets_401(server, tmp_path, caps
     db.dispose()
 
 
-def test_a_certificate_of_one_county_verifies_offline_in_another_after_sync(server, tmp_path, capsys):
-    county_a, _client_a = demo_county(server, tmp_path / "a")
+def test_a_certificate_of_one_county_verifies_offline_in_another_after_sync(
+    server, quiet_demo, tmp_path, capsys
+):
+    county_a, _client_a = demo_county(server, quiet_demo, tmp_path / "a")
     issued = issue_certificates(county_a)
     qr = issued[0].verification_code
     # As if A had registered before keys travelled with registration: the province has no key of it
@@ -169,8 +171,8 @@ def test_a_certificate_of_one_county_verifies_offline_in_another_after_sync(serv
     county_b.dispose()
 
 
-def test_the_province_revokes_a_certificate_and_the_county_sees_it(server, tmp_path, capsys):
-    db, client = demo_county(server, tmp_path / "county")
+def test_the_province_revokes_a_certificate_and_the_county_sees_it(server, quiet_demo, tmp_path, capsys):
+    db, client = demo_county(server, quiet_demo, tmp_path / "county")
     issued = issue_certificates(db)
     serial, qr = issued[0].serial, issued[0].verification_code
     client.push()
@@ -219,8 +221,8 @@ PROJECT = {
 }
 
 
-def test_a_published_project_and_the_policy_reach_the_county(server, tmp_path, capsys):
-    db, client = demo_county(server, tmp_path / "county")
+def test_a_published_project_and_the_policy_reach_the_county(server, quiet_demo, tmp_path, capsys):
+    db, client = demo_county(server, quiet_demo, tmp_path / "county")
     neighbour, neighbour_client = neighbour_county(server, tmp_path / "neighbour")
     spec = tmp_path / "project.json"
     spec.write_text(json.dumps(PROJECT, ensure_ascii=False), encoding="utf-8")

@@ -53,6 +53,7 @@ def _fill(client: SyncClient, device_number: int) -> None:
         )
 
 
+@pytest.mark.proof
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_two_server_processes_share_one_database(backend: str, tmp_path: Path) -> None:
     with server_database(backend, tmp_path) as db:

@@ -7,18 +7,20 @@ import stat
 
 from sqlalchemy import func, select
 
-from desktop.db.models import OutboxEntry
+from desktop.db.models import OutboxEntry, School
 from desktop.services.demo_county import COUNTY_CODE
 from desktop.sync.credentials import FILENAME, load_credentials
 from desktop.ui.app import create_application
 from desktop.ui.sync_status import SyncStatus
 from desktop.ui.tasks import TaskRunner
 from tests.conftest import QuietContext
-from tests.sync.conftest import as_real_county
+from tests.sync.conftest import as_real_county, without_outbox
 
 
 def test_register_then_sync_from_the_status_area(qtbot, writable_demo, server):
-    as_real_county(writable_demo)
+    without_outbox(as_real_county(writable_demo))
+    with writable_demo.write() as session:  # what this PC did since: three new schools wait to sync
+        session.add_all(School(name=f"新建学校{n}", county_code=COUNTY_CODE) for n in range(3))
     create_application([])
     context = QuietContext(writable_demo)
     status = SyncStatus(context, runner=TaskRunner(synchronous=True))
@@ -26,7 +28,7 @@ def test_register_then_sync_from_the_status_area(qtbot, writable_demo, server):
     assert status.state.text() == "未连接省级平台"
     with writable_demo.read() as session:
         waiting = session.scalar(select(func.count()).select_from(OutboxEntry))
-    assert status.waiting.text() == f"待同步 {waiting:,} 条（从未同步）"
+    assert waiting == 3 and status.waiting.text() == "待同步 3 条（从未同步）"
 
     assert not status.register(server.url, "WRONG-CODE")  # refused: said, nothing stored
     assert load_credentials(status.data_dir) is None and context.errors
@@ -41,7 +43,7 @@ def test_register_then_sync_from_the_status_area(qtbot, writable_demo, server):
     assert status._schedule.remainingTime() > 9 * 60_000  # the next one on the regular schedule
 
 
-def test_unreachable_server_shows_offline_in_plain_chinese(qtbot, writable_demo, server):
+def test_unreachable_server_shows_offline_in_plain_chinese(qtbot, writable_demo):
     from desktop.sync.credentials import Credentials, save_credentials
 
     create_application([])
@@ -49,6 +51,10 @@ def test_unreachable_server_shows_offline_in_plain_chinese(qtbot, writable_demo,
     status = SyncStatus(context, runner=TaskRunner(synchronous=True))
     qtbot.addWidget(status)
     save_credentials(status.data_dir, Credentials("http://127.0.0.1:9", "token"))  # nothing listens
+    with writable_demo.read() as session:
+        waiting = session.scalar(select(func.count()).select_from(OutboxEntry))
+    # The demo's, unsent; drawn before the credentials were saved: a county that never connected.
+    assert waiting > 1000 and status.waiting.text() == f"待同步 {waiting:,} 条（从未同步）"
     status.sync_now()
     assert status.state.text().startswith("离线：")
     assert "Traceback" not in status.state.text()
