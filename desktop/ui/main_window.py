@@ -19,23 +19,12 @@ from PySide6.QtWidgets import (
 from desktop.domain.roles import Operator, Permission
 from desktop.services import access, accounts
 from desktop.ui import window_state
-from desktop.ui.accounts_page import AccountsPage
-from desktop.ui.audit_page import AuditPage
-from desktop.ui.backup_page import BackupPage
 from desktop.ui.backup_status import BackupStatus
-from desktop.ui.certificates_page import CertificatesPage
-from desktop.ui.checkin_page import CheckInPage
 from desktop.ui.context import AppContext
-from desktop.ui.credits_page import CreditsPage
 from desktop.ui.dashboard_page import DashboardPage
 from desktop.ui.idle_lock import IdleLock
 from desktop.ui.lock_screen import LockScreen
-from desktop.ui.projects_page import ProjectsPage
-from desktop.ui.schools_page import SchoolsPage
-from desktop.ui.statistics_page import StatisticsPage
-from desktop.ui.sync_page import SyncPage
 from desktop.ui.sync_status import SyncStatus
-from desktop.ui.teachers_page import TeachersPage
 
 
 @dataclass(frozen=True)
@@ -51,18 +40,87 @@ def page_specs() -> list[PageSpec]:
     """The areas that work. An area is listed here only once it does something real."""
     return [
         PageSpec("dashboard", "首页", DashboardPage),
-        PageSpec("teachers", "教师", TeachersPage),
-        PageSpec("schools", "学校", SchoolsPage),
-        PageSpec("projects", "培训项目", ProjectsPage),
-        PageSpec("checkin", "签到", CheckInPage, Permission.CHECK_IN),
-        PageSpec("credits", "学分", CreditsPage),
-        PageSpec("statistics", "统计", StatisticsPage),
-        PageSpec("certificates", "证书", CertificatesPage),
-        PageSpec("sync", "同步", SyncPage),
-        PageSpec("backup", "备份", BackupPage, Permission.BACKUP),
-        PageSpec("accounts", "账户", AccountsPage, Permission.ACCOUNTS),
-        PageSpec("audit", "审计", AuditPage, Permission.AUDIT),
+        PageSpec("teachers", "教师", _teachers),
+        PageSpec("schools", "学校", _schools),
+        PageSpec("projects", "培训项目", _projects),
+        PageSpec("checkin", "签到", _checkin, Permission.CHECK_IN),
+        PageSpec("credits", "学分", _credits),
+        PageSpec("statistics", "统计", _statistics),
+        PageSpec("certificates", "证书", _certificates),
+        PageSpec("sync", "同步", _sync),
+        PageSpec("backup", "备份", _backup, Permission.BACKUP),
+        PageSpec("accounts", "账户", _accounts, Permission.ACCOUNTS),
+        PageSpec("audit", "审计", _audit, Permission.AUDIT),
     ]
+
+
+# Each page's module is imported when the page is first shown: the pages bring in reportlab, openpyxl
+# and more, which the window's first frame does not need (issue 19). The imports are written out so
+# that the bundler finds them.
+def _teachers(context: AppContext) -> QWidget:
+    from desktop.ui.teachers_page import TeachersPage
+
+    return TeachersPage(context)
+
+
+def _schools(context: AppContext) -> QWidget:
+    from desktop.ui.schools_page import SchoolsPage
+
+    return SchoolsPage(context)
+
+
+def _projects(context: AppContext) -> QWidget:
+    from desktop.ui.projects_page import ProjectsPage
+
+    return ProjectsPage(context)
+
+
+def _checkin(context: AppContext) -> QWidget:
+    from desktop.ui.checkin_page import CheckInPage
+
+    return CheckInPage(context)
+
+
+def _credits(context: AppContext) -> QWidget:
+    from desktop.ui.credits_page import CreditsPage
+
+    return CreditsPage(context)
+
+
+def _statistics(context: AppContext) -> QWidget:
+    from desktop.ui.statistics_page import StatisticsPage
+
+    return StatisticsPage(context)
+
+
+def _certificates(context: AppContext) -> QWidget:
+    from desktop.ui.certificates_page import CertificatesPage
+
+    return CertificatesPage(context)
+
+
+def _sync(context: AppContext) -> QWidget:
+    from desktop.ui.sync_page import SyncPage
+
+    return SyncPage(context)
+
+
+def _backup(context: AppContext) -> QWidget:
+    from desktop.ui.backup_page import BackupPage
+
+    return BackupPage(context)
+
+
+def _accounts(context: AppContext) -> QWidget:
+    from desktop.ui.accounts_page import AccountsPage
+
+    return AccountsPage(context)
+
+
+def _audit(context: AppContext) -> QWidget:
+    from desktop.ui.audit_page import AuditPage
+
+    return AuditPage(context)
 
 
 class MainWindow(QMainWindow):
