@@ -144,10 +144,14 @@ def filtered_teachers(flt: TeacherFilter, *, descending: bool = False) -> Select
     return statement.order_by(*(column.desc() for column in order) if descending else order)
 
 
-def teacher_ids(session: Session, flt: TeacherFilter, *, descending: bool = False) -> list[str]:
-    """The ordered ids of every teacher the filter selects; the table model pages rows from these."""
+def teacher_ids(
+    session: Session, flt: TeacherFilter, *, descending: bool = False, limit: int | None = None
+) -> list[str]:
+    """The ordered ids of every teacher the filter selects (the first `limit` of them: the teachers
+    page shows its first screen before it reads thousands of matches); the table model pages rows
+    from these."""
     access.require(session, Permission.VIEW)
-    return list(session.scalars(filtered_teachers(flt, descending=descending)))
+    return list(session.scalars(filtered_teachers(flt, descending=descending).limit(limit)))
 
 
 def teacher_rows(session: Session, ids: Sequence[str]) -> list[TeacherRow]:
@@ -158,29 +162,44 @@ def teacher_rows(session: Session, ids: Sequence[str]) -> list[TeacherRow]:
         ReservePoolEntry.deleted.is_(False),
     )
     in_pool = set(session.scalars(pooled))
+    # Columns, not ORM objects: a page of 200 rows is read on every search and scroll.
     result = session.execute(
-        select(Teacher, School.name, School.township)
+        select(
+            Teacher.id,
+            Teacher.name,
+            Teacher.gender,
+            Teacher.id_number,
+            School.name,
+            School.township,
+            Teacher.stage,
+            Teacher.subject,
+            Teacher.title,
+            Teacher.role,
+            Teacher.backbone_level,
+            Teacher.phone,
+            Teacher.employment_status,
+        )
         .join(School, Teacher.school_id == School.id)
         .where(Teacher.id.in_(ids))
     ).all()
     by_id = {
-        teacher.id: TeacherRow(
-            id=teacher.id,
-            name=teacher.name,
-            gender=teacher.gender,
-            masked_id_number=mask_id_number(teacher.id_number),
-            school_name=school_name,
-            township=township,
-            stage=teacher.stage,
-            subject=teacher.subject,
-            title=teacher.title,
-            role=teacher.role,
-            backbone_level=teacher.backbone_level,
-            masked_phone=mask_phone(teacher.phone) if teacher.phone else "",
-            employment_status=teacher.employment_status,
-            in_reserve_pool=teacher.id in in_pool,
+        row[0]: TeacherRow(
+            id=row[0],
+            name=row[1],
+            gender=row[2],
+            masked_id_number=mask_id_number(row[3]),
+            school_name=row[4],
+            township=row[5],
+            stage=row[6],
+            subject=row[7],
+            title=row[8],
+            role=row[9],
+            backbone_level=row[10],
+            masked_phone=mask_phone(row[11]) if row[11] else "",
+            employment_status=row[12],
+            in_reserve_pool=row[0] in in_pool,
         )
-        for teacher, school_name, township in result
+        for row in result
     }
     return [by_id[i] for i in ids if i in by_id]
 

@@ -72,6 +72,17 @@ class TeacherTableModel(QAbstractTableModel):
         self._cache.clear()
         self.endResetModel()
 
+    def extend_ids(self, ids: list[str]) -> None:
+        """The whole list once the first page is on screen: rows are appended (the scrollbar grows, the
+        visible rows stay) when it begins with the ids shown, else the model is reset."""
+        shown = len(self._ids)
+        if len(ids) < shown or ids[:shown] != self._ids:
+            self.set_ids(ids)
+        elif len(ids) > shown:
+            self.beginInsertRows(QModelIndex(), shown, len(ids) - 1)
+            self._ids = ids
+            self.endInsertRows()
+
     def id_at(self, row: int) -> str:
         return self._ids[row]
 

@@ -39,6 +39,8 @@ from desktop.ui.widgets import choose_spreadsheet
 from guopei_common import vocab
 
 SEARCH_DELAY_MS = 120  # wait for a pause in typing; the query itself takes a few milliseconds
+FIRST_IDS = 100  # matches read before the first paint: more than a screen holds
+REST_DELAY_MS = 30
 
 
 class TeachersPage(QWidget):
@@ -54,8 +56,11 @@ class TeachersPage(QWidget):
         self.search.setClearButtonEnabled(True)
         self.count_label = QLabel()
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self.reload)
+        self._search_timer.timeout.connect(self.search_as_typed)
         self.search.textChanged.connect(self._search_timer.start)
+        # After the first screen of matches is painted (a 0 ms timer can run before the paint).
+        self._rest_timer = QTimer(self, singleShot=True, interval=REST_DELAY_MS)
+        self._rest_timer.timeout.connect(self._load_rest)
         self.search.returnPressed.connect(self._search_and_go_to_table)
         self.search.installEventFilter(self)  # ↓ from the search box goes to the list
 
@@ -184,14 +189,36 @@ class TeachersPage(QWidget):
             query=self.search.text(), include_inactive=self.include_inactive.isChecked(), **values
         )
 
-    def reload(self) -> None:
+    def reload(self, *, first_screen: bool = False) -> None:
+        """Every match of the filter and search. `first_screen` (search as you type): the first screen
+        of matches at once and the rest (thousands for one letter or character) once it is painted,
+        so that the next key never waits for them."""
         self._search_timer.stop()
+        self._rest_timer.stop()
         with self.context.db.read() as session:
-            ids = roster.teacher_ids(session, self.current_filter(), descending=self.descending)
+            ids = roster.teacher_ids(
+                session,
+                self.current_filter(),
+                descending=self.descending,
+                limit=FIRST_IDS if first_screen else None,
+            )
         self.model.set_ids(ids)
-        self.count_label.setText(self.tr("共 {n} 人").format(n=f"{len(ids):,}"))
+        if first_screen and len(ids) == FIRST_IDS:
+            self.count_label.setText(self.tr("共 {n} 人以上…").format(n=f"{len(ids):,}"))
+            self._rest_timer.start()
+        else:
+            self.count_label.setText(self.tr("共 {n} 人").format(n=f"{len(ids):,}"))
         if ids:
             self.table.selectRow(0)
+
+    def search_as_typed(self) -> None:
+        self.reload(first_screen=True)
+
+    def _load_rest(self) -> None:
+        with self.context.db.read() as session:
+            ids = roster.teacher_ids(session, self.current_filter(), descending=self.descending)
+        self.model.extend_ids(ids)
+        self.count_label.setText(self.tr("共 {n} 人").format(n=f"{len(ids):,}"))
 
     def _sort_clicked(self, column: int) -> None:
         if column == 0:
@@ -256,7 +283,7 @@ class TeachersPage(QWidget):
         ids = self.selected_ids()
         if not ids:
             return
-        with self.context.db.write() as session:
+        with self.context.db.read() as session:
             initial = teachers.form_of(session, ids[0])
 
         def save(form: TeacherForm) -> None:

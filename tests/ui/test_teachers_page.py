@@ -147,6 +147,26 @@ def test_keyboard_path_from_search_to_list_to_buttons(qtbot, demo_db):
     assert isinstance(page.focusWidget(), QPushButton), page.focusWidget()
 
 
+def test_search_as_typed_shows_the_first_screen_then_appends_the_rest(qtbot, demo_db):
+    from desktop.ui.teachers_page import FIRST_IDS
+
+    page = make_page(qtbot, demo_db)
+    with demo_db.read() as session:
+        initial = func.substr(Teacher.name_initials, 1, 1)
+        letter = session.scalar(select(initial).group_by(initial).order_by(func.count().desc()).limit(1))
+    page.search.setText(letter)
+    resets = []
+    page.model.modelReset.connect(lambda: resets.append(page.model.rowCount()))
+    page.search_as_typed()
+    assert page.model.rowCount() == FIRST_IDS and "以上" in page.count_label.text()
+    first = [page.model.id_at(row) for row in range(FIRST_IDS)]
+    qtbot.waitUntil(lambda: page.model.rowCount() > FIRST_IDS)
+    assert resets == [FIRST_IDS]  # the rest was appended: no second reset, the visible rows stay
+    assert [page.model.id_at(row) for row in range(FIRST_IDS)] == first
+    assert page.count_label.text() == f"共 {page.model.rowCount():,} 人"
+    ModelTester(None).check(page.model)
+
+
 def test_teacher_file_shows_attendance_beside_the_long_project_names(qtbot, writable_demo):
     from desktop.db.models import Enrollment
     from desktop.services import teachers
