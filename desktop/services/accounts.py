@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from desktop import settings
 from desktop.db.engine import Database
 from desktop.db.models import OperatorAccount, Setting
 from desktop.domain.audit import AuditAction
@@ -214,7 +215,7 @@ def _set_password(account: OperatorAccount, password: str) -> None:
     account.locked_until = None
 
 
-IDLE_SETTING = "ui.idle_lock_minutes"
+IDLE_SETTING = settings.IDLE_LOCK_MINUTES.key
 
 
 def idle_minutes(session: Session) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from desktop import settings
 from desktop.db import backup
 from desktop.db.backup import BackupOutcome as BackupOutcome
 from desktop.db.backup import DailyBackup
@@ -33,8 +34,8 @@ from desktop.services import access, audit
 
 log = logging.getLogger(__name__)
 
-SECOND_FOLDER_SETTING = "backup.second_folder"
-INTEGRITY_SETTING = "db.integrity_checked_at"
+SECOND_FOLDER_SETTING = settings.BACKUP_SECOND_FOLDER.key
+INTEGRITY_SETTING = settings.INTEGRITY_CHECKED_AT.key
 INTEGRITY_INTERVAL = dt.timedelta(days=7)
 
 

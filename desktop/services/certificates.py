@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from desktop import settings
 from desktop.db.models import Certificate, Device, Enrollment, Project, Setting, Teacher, TrainingClass
 from desktop.domain.audit import AuditAction
 from desktop.domain.roles import Permission
@@ -42,10 +43,10 @@ from guopei_common.certificate_signing import (
 from guopei_common.idnumber import mask_id_number
 from guopei_common.vocab import EnrollmentStatus
 
-KEY_SETTING = "device.signing_key"  # local only: the settings table is never synced
-KNOWN_KEYS_SETTING = "keys.certificate_public_keys"  # key id → public key (hex), from the province
+KEY_SETTING = settings.SIGNING_KEY.key  # local only: the settings table is never synced
+KNOWN_KEYS_SETTING = settings.CERTIFICATE_PUBLIC_KEYS.key  # key id → public key (hex), from the province
 # The number the province gave this device (an int, set at registration and by every sync).
-DEVICE_NUMBER_SETTING = "device.number"
+DEVICE_NUMBER_SETTING = settings.DEVICE_NUMBER.key
 
 
 def signing_key(session: Session) -> bytes:

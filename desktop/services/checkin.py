@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from desktop import settings
 from desktop.db.models import (
     Attendance,
     Enrollment,
@@ -38,8 +39,8 @@ from guopei_common.errors import UserError
 from guopei_common.idnumber import InvalidIdNumber, normalize_id_number, parse_id_number
 from guopei_common.vocab import AttendanceStatus, CaptureMethod, EnrollmentStatus, SessionFormat
 
-GRACE_SETTING = "attendance.grace_minutes"
-DEFAULT_GRACE_MINUTES = 10
+GRACE_SETTING = settings.ATTENDANCE_GRACE_MINUTES.key
+DEFAULT_GRACE_MINUTES = settings.ATTENDANCE_GRACE_MINUTES.default
 # Trainees expected at a session: admitted to the list and not gone.
 EXPECTED = (EnrollmentStatus.PUBLICISED.value, EnrollmentStatus.ATTENDING.value)
 PRESENT = (AttendanceStatus.PRESENT.value, AttendanceStatus.LATE.value, AttendanceStatus.LEFT_EARLY.value)
@@ -334,7 +335,7 @@ def record(
             return ScanResult(Outcome.NOT_FOUND, name, "尚未签到，不能签退", enrollment.id)
         if row.checked_out_at is not None:
             return ScanResult(Outcome.REPEAT, name, f"已签退（{row.checked_out_at:%H:%M}）", enrollment.id)
-        there = session_presence(session, info, checked_in_at=row.checked_in_at, checked_out_at=now)
+        there = _presence(session, info, checked_in_at=row.checked_in_at, checked_out_at=now)
         row.checked_out_at = now
         row.hours = there.hours
         if there.left_early:
@@ -353,7 +354,7 @@ def record(
         )
     if row is not None and not row.deleted and row.status in PRESENT:
         return ScanResult(Outcome.REPEAT, name, f"已签到（{row.checked_in_at:%H:%M}）", enrollment.id)
-    there = session_presence(session, info, checked_in_at=now, checked_out_at=None)
+    there = _presence(session, info, checked_in_at=now, checked_out_at=None)
     if row is None:
         row = Attendance(id=attendance_id, session_id=info.id, enrollment_id=enrollment.id)
         session.add(row)
@@ -394,7 +395,7 @@ def _check_in_refusal(
     return None
 
 
-def session_presence(
+def _presence(
     session: Session,
     info: SessionInfo,
     *,
@@ -421,7 +422,7 @@ def undo(session: Session, session_id: str, enrollment_id: str, *, sign_out: boo
     if row is None or row.deleted:
         return ScanResult(Outcome.NOT_FOUND, name, "没有可撤销的签到")
     if sign_out:
-        there = session_presence(
+        there = _presence(
             session, session_info(session, session_id), checked_in_at=row.checked_in_at, checked_out_at=None
         )
         row.checked_out_at = None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from desktop import settings
 from desktop.db.engine import DB_FILENAME, Database, create_database
 from desktop.db.models import Setting
 from desktop.domain.divisions import find_county
@@ -14,7 +15,7 @@ from desktop.domain.roles import Permission
 from desktop.errors import UserInputError
 from desktop.services import access
 
-CENTRE_NAME_KEY = "county.centre_name"
+CENTRE_NAME_KEY = settings.CENTRE_NAME.key
 
 
 class CountyExists(UserInputError):

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from desktop import settings
 from desktop.db.models import (
     Attendance,
     CreditEntry,
@@ -34,8 +35,8 @@ from desktop.services.selection import find_teacher
 from guopei_common.credit_rules import CreditPolicy, CreditRule, CreditRuleVersion, in_force
 from guopei_common.vocab import CreditStatus, EnrollmentStatus, Program, SessionFormat, TrainingLevel
 
-POLICY_SETTING = "policy.credits"  # the county's own rule, until the province sends versions
-VERSIONS_SETTING = "policy.credit_rule_versions"  # the province's, as sync last received them
+POLICY_SETTING = settings.CREDIT_POLICY.key  # the county's own rule, until the province sends versions
+VERSIONS_SETTING = settings.CREDIT_RULE_VERSIONS.key  # the province's, as sync last received them
 
 
 def credit_policy(session: Session) -> CreditPolicy:

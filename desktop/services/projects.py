@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from desktop import settings
 from desktop.db.models import Enrollment, Project, Setting, TrainingClass, TrainingSession
 from desktop.domain.audit import AuditAction
 from desktop.domain.completion import CompletionRule
@@ -25,7 +26,7 @@ from guopei_common.conditions import Conditions
 from guopei_common.vocab import DeliveryMode, ProjectStatus, ProjectType, SessionFormat
 from guopei_common.vocab import Program as ProgramCode
 
-OFFLINE_SUSPENDED = "policy.offline_training_suspended"
+OFFLINE_SUSPENDED = settings.OFFLINE_TRAINING_SUSPENDED.key
 STATUS_ORDER = list(ProjectStatus)
 
 

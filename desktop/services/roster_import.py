@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
+from desktop import settings
 from desktop.db.models import School, Setting, Teacher
 from desktop.db.outbox import insert_synced_rows
 from desktop.domain.audit import AuditAction
@@ -48,7 +49,7 @@ TEACHER_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 CAPTIONS = {key: names[0] for key, names in TEACHER_COLUMNS.items()}
 REQUIRED = ("name", "id_number", "school")
-MAPPING_SETTING = "import.teachers.remembered_headers"  # header text -> field, learnt from the user
+MAPPING_SETTING = settings.IMPORT_REMEMBERED_HEADERS.key  # header text -> field, learnt from the user
 
 Progress = Callable[[int, int], None]
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from desktop import settings
 from desktop.db.models import (
     Enrollment,
     EnrollmentEvent,
@@ -47,7 +48,7 @@ from desktop.services.training_cycle import training_cycle
 from guopei_common.idnumber import mask_id_number, normalize_id_number
 from guopei_common.vocab import EmploymentStatus, EnrollmentStatus, IntegrityKind, Program, ProjectType
 
-POLICY_SETTING = "policy.selection"  # {"guopei_limit": 1, "cycle_years": 3}, set by the province
+POLICY_SETTING = settings.SELECTION_POLICY.key  # {"guopei_limit": 1, "cycle_years": 3}, set by the province
 
 
 class NotEligible(UserInputError):

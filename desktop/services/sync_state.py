@@ -11,26 +11,16 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desktop.db.models import OutboxEntry, Setting
-from desktop.sync.app_release import APP_RELEASE_KEY
-from desktop.sync.client import (
-    CLOCK_SKEW_KEY,
-    CONFLICT_LOG_KEY,
-    CONFLICTS_KEY,
-    CURSOR_KEY,
-    DIGEST_CHECKED_KEY,
-    REJECTED_KEY,
-    REPAIRS_KEY,
-    SET_ASIDE_KEY,
-    TRANSFERS_KEY,
-)
+from desktop import settings
+from desktop.db import setting_values
+from desktop.db.models import OutboxEntry
 
 
 @dataclass(frozen=True)
 class SyncStatusFacts:
     waiting: int  # rows in the outbox
-    clock_skew: Any  # as the last sync stored it (desktop.sync.client), None before one
-    published_release: Any  # the newest desktop release the province published, None if none
+    clock_skew: int  # ms, as the last push measured it (0 before one)
+    published_release: dict[str, Any]  # the newest desktop release the province published ({} if none)
 
 
 @dataclass(frozen=True)
@@ -45,30 +35,25 @@ class SyncReview:
     set_aside: list[dict[str, Any]]
 
 
-def _value(session: Session, key: str) -> Any:
-    setting = session.get(Setting, key)
-    return setting.value if setting is not None else None
-
-
 def status_facts(session: Session) -> SyncStatusFacts:
     return SyncStatusFacts(
         waiting=session.scalar(select(func.count()).select_from(OutboxEntry)) or 0,
-        clock_skew=_value(session, CLOCK_SKEW_KEY),
-        published_release=_value(session, APP_RELEASE_KEY),
+        clock_skew=setting_values.value(session, settings.SYNC_CLOCK_SKEW_MS),
+        published_release=setting_values.value(session, settings.APP_RELEASE),
     )
 
 
 def review(session: Session) -> SyncReview:
-    def kept(key: str) -> list[dict[str, Any]]:
-        return list(_value(session, key) or [])
+    def kept(option: settings.Option[list]) -> list[dict[str, Any]]:
+        return setting_values.value(session, option)
 
     return SyncReview(
-        synced=session.get(Setting, CURSOR_KEY) is not None,
-        digest_checked=session.get(Setting, DIGEST_CHECKED_KEY) is not None,
-        rejected=kept(REJECTED_KEY),
-        conflicts=kept(CONFLICTS_KEY),
-        province_log=kept(CONFLICT_LOG_KEY),
-        repairs=kept(REPAIRS_KEY),
-        transfers=kept(TRANSFERS_KEY),
-        set_aside=kept(SET_ASIDE_KEY),
+        synced=setting_values.is_set(session, settings.SYNC_CURSOR),
+        digest_checked=setting_values.is_set(session, settings.SYNC_DIGEST_CHECKED_AT),
+        rejected=kept(settings.SYNC_REJECTED),
+        conflicts=kept(settings.SYNC_CONFLICTS),
+        province_log=kept(settings.SYNC_PROVINCE_CONFLICTS),
+        repairs=kept(settings.SYNC_REPAIRS),
+        transfers=kept(settings.SYNC_TRANSFERS),
+        set_aside=kept(settings.SYNC_SET_ASIDE),
     )

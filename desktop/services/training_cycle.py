@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from desktop import settings
 from desktop.db.models import CreditEntry, Enrollment, Project, Setting
 from guopei_common.training_cycle import CycleHours, CycleTotal, TrainingCycle, cycle_total
 from guopei_common.vocab import CreditStatus
 
-CYCLE_SETTING = "policy.training_cycle"
+CYCLE_SETTING = settings.TRAINING_CYCLE.key
 COUNTED = (CreditStatus.APPROVED.value, CreditStatus.SUBMITTED.value)
 
 

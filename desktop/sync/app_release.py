@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from desktop import __version__
+from desktop import __version__, settings
 
-APP_RELEASE_KEY = "sync.app_release"
+APP_RELEASE_KEY = settings.APP_RELEASE.key
 _NUMBERS = re.compile(r"[0-9]+(\.[0-9]+)*")
 
 

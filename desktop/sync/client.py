@@ -28,6 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
+from desktop import settings
 from desktop.db.base import Base
 from desktop.db.engine import Database
 from desktop.db.models import Device, OutboxEntry, Setting
@@ -78,45 +79,45 @@ from guopei_common.protocol import (
 from guopei_common.schema import PayloadRefused, pulled_row
 from guopei_common.training_cycle import TrainingCycle
 
-CURSOR_KEY = "sync.cursor"
-KEY_COUNTIES_KEY = "keys.counties"  # key id → county code, from the province's key list
-REJECTED_KEY = "sync.rejected"
-CONFLICTS_KEY = "sync.conflicts"
+CURSOR_KEY = settings.SYNC_CURSOR.key
+KEY_COUNTIES_KEY = settings.KEY_COUNTIES.key  # key id → county code, from the province's key list
+REJECTED_KEY = settings.SYNC_REJECTED.key
+CONFLICTS_KEY = settings.SYNC_CONFLICTS.key
 # The purge horizon this PC has accounted for (sent with every pull; see docs/sync-protocol.md).
-HORIZON_KEY = "sync.horizon"
+HORIZON_KEY = settings.SYNC_HORIZON.key
 HORIZON_HEADER = "X-Guopei-Horizon"
 # Set while a snapshot (the whole county re-read after the server refused an expired cursor) is under
 # way: an interrupted snapshot restarts from cursor 0, since its sweep needs every row of one full read.
-SNAPSHOT_KEY = "sync.snapshot"
+SNAPSHOT_KEY = settings.SYNC_SNAPSHOT.key
 # Set while this PC's first pull of its county is unfinished ({"own": bool, …}): set by register() for a
 # PC that has never pulled, and by desktop.sync.first_pull (`guopei-desk init --server`, a database
 # rebuilt from the province) with "own" (a rebuilt PC has lost its own rows: they come back too). Its
 # pages are applied without enforcing foreign keys: the feed holds each row's latest version in the
 # order of last change, so a row may come pages before a parent changed after it. pull() checks the
 # references and removes the setting once it has read the feed to its end.
-FIRST_PULL_KEY = "init.pending"
+FIRST_PULL_KEY = settings.FIRST_PULL_PENDING.key
 # Pulled rows this PC could not apply (a row that breaks its entity's schema or names a row it does not
 # have), newest last: kept here and shown on the 同步 page instead of stopping every later pull.
-SET_ASIDE_KEY = "sync.set_aside"
+SET_ASIDE_KEY = settings.SYNC_SET_ASIDE.key
 MAX_SET_ASIDE = 2000
 # Teacher transfers (调动申请) this county asked for, and those for its teachers, as of the last sync.
-TRANSFERS_KEY = "sync.transfers"
+TRANSFERS_KEY = settings.SYNC_TRANSFERS.key
 MISSING_PARENT = "它引用的记录在本机不存在（可能尚未同步到本机，或属于其他区县）"
 # Divergence checks that found a difference and repaired it, newest last (for the 同步 page and support).
-REPAIRS_KEY = "sync.repairs"
+REPAIRS_KEY = settings.SYNC_REPAIRS.key
 MAX_REPAIRS_KEPT = 20
 # This PC's clock minus the server's, in ms, as measured at the last push (the status area warns when
 # it is far off; the server clamps stamps from the far future).
-CLOCK_SKEW_KEY = "sync.clock_skew_ms"
+CLOCK_SKEW_KEY = settings.SYNC_CLOCK_SKEW_MS.key
 # The province's conflict log for this county (values that lost a merge), newest last, and where the
 # next fetch starts.
-CONFLICT_LOG_KEY = "sync.province_conflicts"
-CONFLICT_LOG_AFTER_KEY = "sync.province_conflicts_after"
+CONFLICT_LOG_KEY = settings.SYNC_PROVINCE_CONFLICTS.key
+CONFLICT_LOG_AFTER_KEY = settings.SYNC_PROVINCE_CONFLICTS_AFTER.key
 CONFLICT_LOG_KEPT = 500
 # The divergence check (count and hash per entity) runs at most this often, from sync().
 DIGEST_EVERY = dt.timedelta(hours=6)
-DIGEST_CHECKED_KEY = "sync.digest_checked_at"
-BATCH_KEY = "sync.batch_size"
+DIGEST_CHECKED_KEY = settings.SYNC_DIGEST_CHECKED_AT.key
+BATCH_KEY = settings.SYNC_BATCH_SIZE.key
 # Push batches adapt to the link (see SyncClient.push): a device starts small, doubles after every
 # answered batch up to DEFAULT_BATCH (~200 KB of gzip) and halves after a cut or a timeout down to
 # MIN_BATCH. The size is kept in settings, so the next sync starts where the link left it.

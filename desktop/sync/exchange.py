@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from desktop import settings
 from desktop.db.base import Base
 from desktop.db.engine import Database
 from desktop.db.models import OutboxEntry, Setting
@@ -51,9 +52,9 @@ from guopei_common.protocol import (
     expand_batch,
 )
 
-TRUSTED_KEY = "exchange.trusted_devices"  # device id → {"public_key", "fingerprint", "how", "at"}
-IMPORTED_KEY = "exchange.imported"  # file ids imported here, newest last
-EXPORTED_KEY = "exchange.exported_hlc"  # the highest stamp of this PC's rows in its last export
+TRUSTED_KEY = settings.EXCHANGE_TRUSTED_DEVICES.key  # device id → {"public_key", "fingerprint", "how", "at"}
+IMPORTED_KEY = settings.EXCHANGE_IMPORTED.key  # file ids imported here, newest last
+EXPORTED_KEY = settings.EXCHANGE_EXPORTED_HLC.key  # the highest stamp of this PC's rows in its last export
 IMPORTED_KEPT = 1000
 
 ENTITY_LABELS = {"attendance": "签到", "enrollment": "报名", "teacher": "教师"}

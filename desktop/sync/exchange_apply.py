@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from desktop import settings
 from desktop.db.engine import Database
 from desktop.db.models import Device, Setting
 from desktop.db.outbox import to_json
@@ -31,7 +32,7 @@ from guopei_common.protocol import NATURAL_KEYS, REFERENCES, PushOp
 from guopei_common.schema import PayloadRefused, pulled_row
 
 # Values that lost a merge in an exchange import, newest last (for the 同步 page and support).
-EXCHANGE_CONFLICTS_KEY = "exchange.conflicts"
+EXCHANGE_CONFLICTS_KEY = settings.EXCHANGE_CONFLICTS.key
 CONFLICTS_KEPT = 500
 
 

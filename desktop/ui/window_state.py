@@ -1,15 +1,18 @@
 """Where the window opens: where the person left it last time (size, position and page), else
 maximised, as a first start on a small county laptop should be.
 
-Kept in QSettings (window state is the PC user's, not the county's: it never goes in the database)."""
+Kept in QSettings (window state is the PC user's, not the county's: it never goes in the database), under
+the keys `desktop.settings` declares."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QWidget
 
-GEOMETRY_KEY = "window/geometry"
-PAGE_KEY = "window/page"
+from desktop.settings import WINDOW_GEOMETRY, WINDOW_PAGE
+
+GEOMETRY_KEY = WINDOW_GEOMETRY.key
+PAGE_KEY = WINDOW_PAGE.key
 
 
 def place(window: QWidget) -> str | None:

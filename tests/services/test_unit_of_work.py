@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
+from desktop import settings
+from desktop.db import setting_values
 from desktop.db.models import Project, Setting, Teacher
 from desktop.db.outbox import insert_synced_rows
 from desktop.services import projects, unit_of_work
@@ -25,7 +27,7 @@ def test_a_status_change_reports_its_table_and_the_outbox(writable_demo):
 
 
 def test_a_local_setting_changes_no_synced_table(writable_demo):
-    done = unit_of_work.change(writable_demo, projects.set_offline_suspended, True)
+    done = unit_of_work.change(writable_demo, setting_values.store, settings.ATTENDANCE_GRACE_MINUTES, 5)
     assert done.changes.tables == {"settings"}
     assert not done.changes.touches("outbox", "projects")
 
