@@ -9,6 +9,7 @@ committed with synchronous=FULL before the screen turns green.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -69,7 +70,6 @@ class Choice:
     enrollment_id: str
     name: str
     school: str
-
     # A name may match trainees of the project's other classes: each choice says its class and that
     # class's sessions that day, so nobody is checked in to the wrong room by a namesake.
     class_name: str = ""
@@ -77,6 +77,7 @@ class Choice:
 
     def label(self) -> str:
         return "  ".join(part for part in (self.name, self.school, self.class_name, self.when) if part)
+
 
 @dataclass(frozen=True)
 class ScanResult:
@@ -270,7 +271,6 @@ def _by_name(
     return rows[0][0], None, CaptureMethod.NAME
 
 
-def scan(
 def _classes_on(session: Session, class_ids: set[str], day: dt.date) -> dict[str, tuple[str, str]]:
     """Each class's name and its session times on `day` ("当天无课" when it has none)."""
     names = dict(
@@ -292,6 +292,7 @@ def _classes_on(session: Session, class_ids: set[str], day: dt.date) -> dict[str
     return {key: (name, "、".join(times.get(key, ["当天无课"]))) for key, name in names.items()}
 
 
+def scan(
     session: Session,
     session_id: str,
     text: str,
@@ -335,7 +336,7 @@ def record(
             return ScanResult(Outcome.NOT_FOUND, name, "尚未签到，不能签退", enrollment.id)
         if row.checked_out_at is not None:
             return ScanResult(Outcome.REPEAT, name, f"已签退（{row.checked_out_at:%H:%M}）", enrollment.id)
-        there = _presence(session, info, checked_in_at=row.checked_in_at, checked_out_at=now)
+        there = session_presence(session, info, checked_in_at=row.checked_in_at, checked_out_at=now)
         row.checked_out_at = now
         row.hours = there.hours
         if there.left_early:
@@ -354,7 +355,7 @@ def record(
         )
     if row is not None and not row.deleted and row.status in PRESENT:
         return ScanResult(Outcome.REPEAT, name, f"已签到（{row.checked_in_at:%H:%M}）", enrollment.id)
-    there = _presence(session, info, checked_in_at=now, checked_out_at=None)
+    there = session_presence(session, info, checked_in_at=now, checked_out_at=None)
     if row is None:
         row = Attendance(id=attendance_id, session_id=info.id, enrollment_id=enrollment.id)
         session.add(row)
@@ -395,7 +396,7 @@ def _check_in_refusal(
     return None
 
 
-def _presence(
+def session_presence(
     session: Session,
     info: SessionInfo,
     *,
@@ -413,6 +414,24 @@ def _presence(
     )
 
 
+def at_door(
+    session: Session,
+    info: SessionInfo,
+    text: str,
+    *,
+    choices: Sequence[Choice],
+    now: dt.datetime,
+    sign_out: bool,
+) -> ScanResult:
+    """One input at the door: a number picks one of the `choices` the last scan offered (a name that
+    several trainees share), anything else is a scan."""
+    picked = text.strip()
+    if choices and picked.isdigit() and 1 <= int(picked) <= len(choices):
+        choice = choices[int(picked) - 1]
+        return record(session, info, choice.enrollment_id, now=now, sign_out=sign_out, method="name")
+    return scan(session, info.id, text, now=now, sign_out=sign_out, info=info)
+
+
 def undo(session: Session, session_id: str, enrollment_id: str, *, sign_out: bool) -> ScanResult:
     """Take back the last scan: a sign-out is cleared, a check-in is tombstoned (a later scan revives it)."""
     access.require(session, Permission.CHECK_IN)
@@ -422,7 +441,7 @@ def undo(session: Session, session_id: str, enrollment_id: str, *, sign_out: boo
     if row is None or row.deleted:
         return ScanResult(Outcome.NOT_FOUND, name, "没有可撤销的签到")
     if sign_out:
-        there = _presence(
+        there = session_presence(
             session, session_info(session, session_id), checked_in_at=row.checked_in_at, checked_out_at=None
         )
         row.checked_out_at = None
