@@ -95,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     bundle_out.add_argument("--out", type=Path, required=True, help="交换文件路径")
     bundle_out.add_argument("--since", type=int, help="从该变更序号之后（默认：该设备上次交换文件所到之处）")
+    audit = with_db(commands.add_parser("audit", help="查看区县上报的审计记录：谁在何时对谁的记录做了什么"))
+    audit.add_argument("county", help="区县代码")
+    audit.add_argument("--teacher", metavar="身份证号", help="只列出与这名教师有关的记录")
+    audit.add_argument("--action", metavar="操作", help="只列出这种操作，如 integrity（记入诚信档案）")
     return parser
 
 
@@ -178,7 +182,7 @@ def _policy(engine: Engine, args: argparse.Namespace, counties: list[str] | None
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # Imported late so that `--help` works without the server's dependencies installed.
-    from server import bundles
+    from server import audit, bundles
     from server.admin import add_county, issue_code
     from server.db import create_server_engine
 
@@ -201,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _transfers(engine, args)
         elif args.command in bundles.COMMANDS:
             return bundles.run(engine, args)
+        elif args.command in audit.COMMANDS:
+            return audit.run(engine, args)
         elif args.command in _PROVINCE_COMMANDS:
             return _province(engine, args)
         else:

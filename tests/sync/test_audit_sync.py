@@ -10,7 +10,7 @@ import json
 from sqlalchemy import select, update
 
 from desktop.db.engine import open_database
-from desktop.db.models import AuditEntry, Enrollment, IntegrityRecord, OutboxEntry, Project
+from desktop.db.models import AuditEntry, Enrollment, IntegrityRecord, OutboxEntry, Project, Teacher
 from desktop.db.outbox import add_append_only
 from desktop.domain.audit import AUDIT_ENTITY, AuditAction
 from desktop.services import accounts, audit, integrity, selection
@@ -18,13 +18,14 @@ from desktop.services.demo_county import COUNTY_CODE, DEMO_ACCOUNTS, DEMO_PASSWO
 from desktop.sync.client import SyncClient, register
 from guopei_common.audit import APPEND_ONLY
 from guopei_common.vocab import EnrollmentStatus, Program
+from server.cli import main as server_cli
 from tests.conftest import DEMO_TODAY
 from tests.sync.conftest import as_real_county
 
 STAFF, ADMIN = DEMO_ACCOUNTS[1][0], DEMO_ACCOUNTS[0][0]
 
 
-def test_a_pushed_audit_entry_cannot_be_changed_or_deleted_by_the_county(server, tmp_path):
+def test_a_pushed_audit_entry_cannot_be_changed_or_deleted_by_the_county(server, tmp_path, capsys):
     build_demo_county(tmp_path / "county", teachers=50, today=DEMO_TODAY, accounts=True)
     db = as_real_county(open_database(tmp_path / "county"))
     client = SyncClient(db, server.url, register(db, server.url, server.code(COUNTY_CODE)))
@@ -46,6 +47,7 @@ def test_a_pushed_audit_entry_cannot_be_changed_or_deleted_by_the_county(server,
             reason="无故缺勤三天，劝退",
         )
         record = session.scalar(select(IntegrityRecord).where(IntegrityRecord.enrollment_id == enrollment.id))
+        number = session.get_one(Teacher, enrollment.teacher_id).id_number
     summary = client.push()
     assert not summary.rejected
 
@@ -95,3 +97,9 @@ def test_a_pushed_audit_entry_cannot_be_changed_or_deleted_by_the_county(server,
     )
     assert json.loads(stored[0])["deleted"] is True
     db.dispose()
+
+    # The province asks: who did what to this teacher's record?
+    capsys.readouterr()
+    assert server_cli(["audit", "--db", server.db, COUNTY_CODE, "--teacher", number]) == 0
+    listing = capsys.readouterr().out
+    assert f"{STAFF}（staff）integrity" in listing and f"{ADMIN}（admin）integrity_annul" in listing
