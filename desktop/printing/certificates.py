@@ -49,6 +49,7 @@ QR_QUIET = 2  # modules of quiet zone inside QR_SIDE; the white page around the 
 # Any of the eight masks decodes everywhere. Letting qrcode pick the best by the standard's penalty
 # score builds the symbol eight times, about 25 ms per certificate: more than the whole page budget.
 QR_MASK = 0
+_QR_VERSIONS: dict[tuple[tuple[int, int], ...], int] = {}  # the segments' (mode, length) -> version
 SERIAL_Y = 19 * mm
 QR_BOTTOM = SERIAL_Y + 12 * mm
 # The body and the facts under it must end above the QR code and the issuer's seal.
@@ -168,7 +169,15 @@ def _draw_qr(canvas: Canvas, payload: str, x: float, y: float, side: float) -> N
     900 rectangles a symbol."""
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QR_QUIET, mask_pattern=QR_MASK)
     qr.add_data(payload)
-    qr.make(fit=True)
+    # make(fit=True) encodes the data once to find the version and again to build the symbol; the
+    # version depends only on the segments' modes and lengths, the same for a whole batch of payloads.
+    shape = tuple((segment.mode, len(segment.data)) for segment in qr.data_list)
+    if shape not in _QR_VERSIONS:
+        qr.make(fit=True)
+        _QR_VERSIONS[shape] = qr.version
+    else:
+        qr.version = _QR_VERSIONS[shape]
+        qr.make(fit=False)
     matrix = qr.get_matrix()
     size = len(matrix)
     operators: list[str] = []
@@ -392,6 +401,12 @@ def certificate_filename(item: CertificateData) -> str:
     return UNSAFE_IN_FILENAME.sub("_", f"{item.serial}-{item.holder_name}") + ".pdf"
 
 
+def batch_filename(project_name: str, moment: datetime) -> str:
+    """结业证书-{project}-{20261104-093015}.pdf: each printed batch gets its own file, so a second batch
+    is never saved over the first one's PDF (which the printer may not have finished)."""
+    return UNSAFE_IN_FILENAME.sub("_", f"结业证书-{project_name[:40]}-{moment:%Y%m%d-%H%M%S}") + ".pdf"
+
+
 def certificate_files(
     items: Sequence[CertificateData],
     out_dir: Path,
@@ -400,12 +415,6 @@ def certificate_files(
     cancelled: Callable[[], bool] | None = None,
 ) -> list[Path]:
     """One PDF per certificate in `out_dir`, named by `certificate_filename`. Returns the files written.
-
-def batch_filename(project_name: str, moment: datetime) -> str:
-    """结业证书-{project}-{20261104-093015}.pdf: each printed batch gets its own file, so a second batch
-    is never saved over the first one's PDF (which the printer may not have finished)."""
-    return UNSAFE_IN_FILENAME.sub("_", f"结业证书-{project_name[:40]}-{moment:%Y%m%d-%H%M%S}") + ".pdf"
-
 
     Raises Cancelled after deleting every file this call wrote, if `cancelled()` says so."""
     _check_certificates(items)
