@@ -355,7 +355,7 @@ def _eligibility(args: argparse.Namespace, data_dir: Path) -> int:
         print(f"{teacher.name}（{mask_id_number(teacher.id_number)}）— {project.code} {project.name}")
     print("结论：" + ("符合参训条件" if decision.eligible else "不符合参训条件"))
     for reason in decision.reasons:
-        print(f"  {'✓' if reason.met else '✗'} {reason.text}")
+        print(f"  {'✓' if reason.met else '✗'} {reason.explained()}")
     return 0 if decision.eligible else 1
 
 
