@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, inspect, select
@@ -102,6 +103,14 @@ def set_employment_status(session: Session, teacher_id: str, status: EmploymentS
         teacher.note = f"{teacher.note}\n{note}".strip()
 
 
+def set_employment_statuses(
+    session: Session, teacher_ids: Sequence[str], status: EmploymentStatus, *, note: str
+) -> None:
+    """The same status for several teachers, all of them or none."""
+    for teacher_id in teacher_ids:
+        set_employment_status(session, teacher_id, status, note=note)
+
+
 def form_of(session: Session, teacher_id: str) -> TeacherForm:
     """The teacher's current values, for the edit dialog."""
     access.require(session, Permission.EDIT_ROSTER)
@@ -156,6 +165,7 @@ class IntegrityLine:
     project_name: str
     ban_until: dt.date
     reason: str
+    id: str = ""  # the record's, for an administrator's correction or annulment
 
 
 @dataclass(frozen=True)
@@ -241,7 +251,7 @@ def teacher_file(session: Session, teacher_id: str, *, today: dt.date) -> Teache
             CreditLine(c.year, c.level, c.hours, c.credits, c.status, c.description) for c in credits
         ),
         integrity=tuple(
-            IntegrityLine(record.kind, project_name, record.ban_until, record.reason)
+            IntegrityLine(record.kind, project_name, record.ban_until, record.reason, id=record.id)
             for record, project_name in integrity
         ),
         cycle_label=training_cycle.training_cycle(session).label(today.year),

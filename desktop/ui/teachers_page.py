@@ -31,7 +31,7 @@ from desktop.services.roster import TeacherFilter
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.import_dialog import ImportDialog
-from desktop.ui.tasks import Reporter
+from desktop.ui.operations import Op
 from desktop.ui.teacher_dialog import TeacherDialog
 from desktop.ui.teacher_file_dialog import TeacherFileDialog
 from desktop.ui.teacher_table_model import TeacherTableModel
@@ -154,13 +154,11 @@ class TeachersPage(QWidget):
 
     # --- data ---------------------------------------------------------------------------------
     def _fetch_rows(self, ids: list[str]) -> list[roster.TeacherRow]:
-        with self.context.db.read() as session:
-            return roster.teacher_rows(session, ids)
+        return self.context.read(roster.teacher_rows, ids)
 
     def _fill_filters(self) -> None:
-        with self.context.db.read() as session:
-            schools = roster.schools(session)
-            townships = roster.townships(session)
+        schools = self.context.read(roster.schools)
+        townships = self.context.read(roster.townships)
         options: dict[str, list[tuple[str, object]]] = {
             "school_id": [(name, school_id) for school_id, name in schools],
             "township": [(t, t) for t in townships],
@@ -195,13 +193,12 @@ class TeachersPage(QWidget):
         so that the next key never waits for them."""
         self._search_timer.stop()
         self._rest_timer.stop()
-        with self.context.db.read() as session:
-            ids = roster.teacher_ids(
-                session,
-                self.current_filter(),
-                descending=self.descending,
-                limit=FIRST_IDS if first_screen else None,
-            )
+        ids = self.context.read(
+            roster.teacher_ids,
+            self.current_filter(),
+            descending=self.descending,
+            limit=FIRST_IDS if first_screen else None,
+        )
         self.model.set_ids(ids)
         if first_screen and len(ids) == FIRST_IDS:
             self.count_label.setText(self.tr("共 {n} 人以上…").format(n=f"{len(ids):,}"))
@@ -215,8 +212,7 @@ class TeachersPage(QWidget):
         self.reload(first_screen=True)
 
     def _load_rest(self) -> None:
-        with self.context.db.read() as session:
-            ids = roster.teacher_ids(session, self.current_filter(), descending=self.descending)
+        ids = self.context.read(roster.teacher_ids, self.current_filter(), descending=self.descending)
         self.model.extend_ids(ids)
         self.count_label.setText(self.tr("共 {n} 人").format(n=f"{len(ids):,}"))
 
@@ -262,49 +258,41 @@ class TeachersPage(QWidget):
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         return [self.model.id_at(row) for row in rows]
 
-    def _announce(self, *tables: str) -> None:
-        self.context.announce(Changes(frozenset(tables)))
-
     # --- actions ------------------------------------------------------------------------------
     def _schools(self) -> list[tuple[str, str]]:
-        with self.context.db.read() as session:
-            return roster.schools(session)
+        return self.context.read(roster.schools)
 
     def add_teacher(self) -> None:
         def save(form: TeacherForm) -> None:
-            with self.context.db.write() as session:
-                teachers.add_teacher(session, form, today=self.context.today())
+            Op(self, self.context, teachers.add_teacher, form, today=self.context.today()).run_or_raise()
 
-        dialog = TeacherDialog(self, schools=self._schools(), save=save)
-        if dialog.exec():
-            self._announce("teachers")
+        TeacherDialog(self, schools=self._schools(), save=save).exec()
 
     def edit_teacher(self) -> None:
         ids = self.selected_ids()
         if not ids:
             return
-        with self.context.db.read() as session:
-            initial = teachers.form_of(session, ids[0])
+        initial = self.context.read(teachers.form_of, ids[0])
 
         def save(form: TeacherForm) -> None:
-            with self.context.db.write() as session:
-                teachers.update_teacher(session, ids[0], form, today=self.context.today())
+            edit = Op(self, self.context, teachers.update_teacher, ids[0], form, today=self.context.today())
+            edit.success(lambda _: self.model.forget(ids)).run_or_raise()
 
-        dialog = TeacherDialog(self, schools=self._schools(), save=save, initial=initial)
-        if dialog.exec():
-            self.model.forget(ids)
-            self._announce("teachers")
+        TeacherDialog(self, schools=self._schools(), save=save, initial=initial).exec()
 
     def open_file(self, _index: QModelIndex | None = None) -> TeacherFileDialog | None:
         ids = self.selected_ids()
         if not ids:
             return None
         # A write: a view of the full ID number and phone goes into the audit log.
-        with self.context.db.write() as session:
-            record = teachers.teacher_file(session, ids[0], today=self.context.today())
-        dialog = TeacherFileDialog(self, record)
-        dialog.open()
-        return dialog
+        opened: list[TeacherFileDialog] = []
+
+        def show(record: teachers.TeacherFile) -> None:
+            opened.append(TeacherFileDialog(self, record, context=self.context))
+            opened[0].open()
+
+        Op(self, self.context, teachers.teacher_file, ids[0], today=self.context.today()).success(show).run()
+        return opened[0] if opened else None
 
     def change_status(self) -> None:
         ids = self.selected_ids()
@@ -325,11 +313,8 @@ class TeachersPage(QWidget):
         note, ok = QInputDialog.getText(self, self.tr("人员状态"), self.tr("说明（如退休文号、调入单位）："))
         if not ok:
             return
-        with self.context.db.write() as session:
-            for teacher_id in ids:
-                teachers.set_employment_status(session, teacher_id, status, note=note.strip())
-        self.model.forget(ids)
-        self._announce("teachers")
+        change = Op(self, self.context, teachers.set_employment_statuses, ids, status, note=note.strip())
+        change.success(lambda _: self.model.forget(ids)).run()
 
     def _pool_reason(self, title: str) -> str | None:
         reason, ok = QInputDialog.getText(self, title, self.tr("原因："))
@@ -345,10 +330,10 @@ class TeachersPage(QWidget):
         reason = self._pool_reason(self.tr("加入储备库")) if ids else None
         if reason is None:
             return
-        with self.context.db.write() as session:
-            reserve_pool.add_to_pool(session, ids, reason=reason, day=self.context.today())
-        self.model.forget(ids)
-        self._announce("reserve_pool_entries")
+        adding = Op(
+            self, self.context, reserve_pool.add_to_pool, ids, reason=reason, day=self.context.today()
+        )
+        adding.success(lambda _: self.model.forget(ids)).run()
 
     def add_filtered_to_pool(self) -> None:
         count = self.model.rowCount()
@@ -365,20 +350,24 @@ class TeachersPage(QWidget):
         if reason is None:
             return
         ids = [self.model.id_at(row) for row in range(count)]
-        with self.context.db.write() as session:
-            added = reserve_pool.add_to_pool(session, ids, reason=reason, day=self.context.today())
-        self.context.inform(self, self.tr("加入储备库"), self.tr("已加入 {n} 人。").format(n=added))
-        self._announce("reserve_pool_entries")
+        adding = Op(
+            self, self.context, reserve_pool.add_to_pool, ids, reason=reason, day=self.context.today()
+        )
+        adding.success(
+            lambda added: self.context.inform(
+                self, self.tr("加入储备库"), self.tr("已加入 {n} 人。").format(n=added)
+            )
+        ).run()
 
     def remove_from_pool(self) -> None:
         ids = self.selected_ids()
         reason = self._pool_reason(self.tr("移出储备库")) if ids else None
         if reason is None:
             return
-        with self.context.db.write() as session:
-            reserve_pool.remove_from_pool(session, ids, reason=reason, day=self.context.today())
-        self.model.forget(ids)
-        self._announce("reserve_pool_entries")
+        removing = Op(
+            self, self.context, reserve_pool.remove_from_pool, ids, reason=reason, day=self.context.today()
+        )
+        removing.success(lambda _: self.model.forget(ids)).run()
 
     # --- import and export ----------------------------------------------------------------------
     def choose_import_file(self) -> None:
@@ -412,24 +401,18 @@ class TeachersPage(QWidget):
             self.export_to(Path(chosen), full_numbers=box.clickedButton() is full)
 
     def export_to(self, out: Path, *, full_numbers: bool) -> None:
-        flt, db = self.current_filter(), self.context.db
-        actor = getpass.getuser()
-
-        def work(_reporter: Reporter) -> int:
-            with db.write() as session:
-                return roster_export.export_teachers(
-                    session, flt, out, full_numbers=full_numbers, actor=actor
-                )
-
         def done(count: int) -> None:
             self.context.inform(
                 self, self.tr("导出教师名单"), self.tr("已导出 {n} 人到 {path}").format(n=count, path=out)
             )
 
-        self.context.runner.run(
+        # A write session: an export of full numbers is recorded in the audit log.
+        Op(
             self,
-            title=self.tr("正在导出…"),
-            work=work,
-            on_done=done,
-            on_error=lambda error: self.context.report_error(self, error),
-        )
+            self.context,
+            roster_export.export_teachers,
+            self.current_filter(),
+            out,
+            full_numbers=full_numbers,
+            actor=getpass.getuser(),
+        ).success(done).run_in_background(self.tr("正在导出…"))
