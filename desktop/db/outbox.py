@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, update
+from sqlalchemy import bindparam, event, insert, inspect, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from desktop.db import change_log
@@ -159,3 +159,40 @@ def insert_synced_rows(session: Session, model: type[Synced], rows: Sequence[dic
     session.connection().execute(model.__table__.insert(), complete)
     change_log.record(session, {model.__tablename__})
     _insert_outbox(session, [(model.__sync_entity__, values, None) for values in complete])
+
+
+def update_synced_rows(
+    session: Session, model: type[Synced], changes: Mapping[str, Mapping[str, Any]]
+) -> None:
+    """Set new values on many existing rows of one synced table (row id -> column values), with their
+    outbox rows, without ORM objects: what a flush does for changed objects (derived columns, a new
+    stamp, the whole row as payload, the changed columns with the values they had), in bulk. The
+    yearly re-import of 100,000 teachers took minutes through the ORM."""
+    if not changes:
+        return
+    clock, device_id = _clock(session)
+    table = model.__table__
+    connection = session.connection()
+    ids = list(changes)
+    stamped: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for start in range(0, len(ids), 500):
+        rows = connection.execute(select(table).where(table.c.id.in_(ids[start : start + 500]))).mappings()
+        for row in rows:
+            values = {**row, **changes[row["id"]]}
+            model.fill_derived(values)
+            before = {key: row[key] for key in values if values[key] != row[key]}
+            if not before:
+                continue
+            values["hlc"] = clock.now().encode()
+            values["origin"] = device_id
+            stamped.append((values, before))
+    # One executemany per set of changed columns (an import changes a handful of different sets).
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for values, before in stamped:
+        keys = (*sorted(before), "hlc", "origin")
+        groups.setdefault(keys, []).append({"row_id": values["id"], **{key: values[key] for key in keys}})
+    for keys, params in groups.items():
+        statement = table.update().where(table.c.id == bindparam("row_id"))
+        connection.execute(statement.values({key: bindparam(key) for key in keys}), params)
+    change_log.record(session, {model.__tablename__})
+    _insert_outbox(session, [(model.__sync_entity__, values, before) for values, before in stamped])

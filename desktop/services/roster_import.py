@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from desktop import settings
 from desktop.db.models import School, Setting, Teacher
-from desktop.db.outbox import insert_synced_rows
+from desktop.db.outbox import insert_synced_rows, update_synced_rows
 from desktop.domain.audit import AuditAction
 from desktop.domain.codes import code_table
 from desktop.domain.roles import Permission
@@ -397,7 +397,7 @@ def apply_teacher_import(
         session.flush()
         school_ids[f"new:{name}"] = school.id
     creates = []
-    updated_ids: list[str] = []
+    updates: dict[str, dict[str, object]] = {}
     accepted = [o for o in preview.outcomes if o.valid and o.action in ("create", "update", "unchanged")]
     for index, outcome in enumerate(accepted):
         valid = outcome.valid
@@ -406,10 +406,11 @@ def apply_teacher_import(
         if outcome.action == "create":
             creates.append(_row_values(valid, school_id))
         elif outcome.action == "update":
-            teacher = session.get_one(Teacher, outcome.teacher_id)
-            for key, value in outcome.changes.items():
-                setattr(teacher, key, school_ids.get(value, value) if key == "school_id" else value)
-            updated_ids.append(teacher.id)
+            assert outcome.teacher_id is not None
+            updates[outcome.teacher_id] = {
+                key: school_ids.get(value, value) if key == "school_id" else value
+                for key, value in outcome.changes.items()
+            }
         if index % 1000 == 0:
             if cancelled():
                 raise Cancelled  # the caller's transaction rolls back: nothing of the import stays
@@ -419,6 +420,12 @@ def apply_teacher_import(
         if cancelled():
             raise Cancelled
         insert_synced_rows(session, Teacher, creates[start : start + 5000])
+    # Updates in bulk too (Core executemany and their outbox rows), not one ORM object each.
+    updated = list(updates)
+    for start in range(0, len(updated), 5000):
+        if cancelled():
+            raise Cancelled
+        update_synced_rows(session, Teacher, {key: updates[key] for key in updated[start : start + 5000]})
     session.flush()
     pooled = 0
     if reserve_pool_reason:
@@ -435,9 +442,9 @@ def apply_teacher_import(
     audit.record(
         session,
         AuditAction.ROSTER_IMPORT,
-        detail={"file": preview.path.name, "rows": len(creates) + len(updated_ids), "count": len(creates)},
+        detail={"file": preview.path.name, "rows": len(creates) + len(updates), "count": len(creates)},
     )
-    return ImportResult(len(creates), len(updated_ids), len(school_ids), pooled)
+    return ImportResult(len(creates), len(updates), len(school_ids), pooled)
 
 
 def save_refused_rows(session: Session, preview: ImportPreview, out: Path) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 
@@ -116,6 +117,55 @@ def test_bulk_insert_stamps_rows_and_fills_defaults(empty_db):
     assert all(s.hlc and s.origin == empty_db.device.device_id and s.deleted is False for s in schools)
     assert {e.row_id for e in entries} == {s.id for s in schools}
     assert all(json.loads(e.payload)["is_rural"] is False for e in entries)
+
+
+def test_bulk_update_stamps_rows_and_queues_what_a_flush_would(empty_db):
+    """update_synced_rows (the yearly re-import) writes what an ORM edit writes: derived columns, a new
+    stamp, the whole row as payload and the changed columns with the values they had."""
+    from desktop.db.models import Teacher
+    from desktop.db.outbox import update_synced_rows
+
+    school_id = add_school(empty_db)
+    born = {"birth_date": dt.date(1949, 12, 31)}
+    with empty_db.write() as session:
+        insert_synced_rows(
+            session,
+            Teacher,
+            [
+                {
+                    "name": "张三",
+                    "id_number": "11010519491231002X",
+                    "gender": "male",
+                    **born,
+                    "school_id": school_id,
+                },
+                {
+                    "name": "李四",
+                    "id_number": "110105194912310021",
+                    "gender": "male",
+                    **born,
+                    "school_id": school_id,
+                },
+            ],
+        )
+    with empty_db.read() as session:
+        before = {t.name: (t.id, t.hlc) for t in session.scalars(select(Teacher))}
+        queued = session.scalar(select(func.count()).select_from(OutboxEntry))
+    zhang, li = before["张三"][0], before["李四"][0]
+    with empty_db.write() as session:
+        update_synced_rows(
+            session, Teacher, {zhang: {"name": "曾三", "phone": "13800000000"}, li: {"name": "李四"}}
+        )
+    with empty_db.read() as session:
+        renamed = session.get_one(Teacher, zhang)
+        unchanged = session.get_one(Teacher, li)
+        entries = session.scalars(select(OutboxEntry).where(OutboxEntry.seq > queued)).all()
+    assert (renamed.name, renamed.name_initials, renamed.phone) == ("曾三", "zs", "13800000000")
+    assert renamed.hlc > before["张三"][1] and unchanged.hlc == before["李四"][1]  # nothing to change
+    assert [entry.row_id for entry in entries] == [zhang]
+    payload, changed = json.loads(entries[0].payload), json.loads(entries[0].changed)
+    assert payload["name"] == "曾三" and payload["hlc"] == renamed.hlc and payload["name_pinyin"] == "zengsan"
+    assert changed["name"] == "张三" and changed["phone"] == "" and "hlc" not in changed
 
 
 def test_clock_resumes_above_stored_stamps_after_restart(tmp_path):
