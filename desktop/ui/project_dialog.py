@@ -31,6 +31,7 @@ from desktop.ui import dialog_fit
 from desktop.ui.teacher_dialog import select_data, vocab_combo
 from guopei_common import vocab
 from guopei_common.conditions import Conditions
+from guopei_common.errors import UserError
 
 
 def _date_edit(value: dt.date) -> QDateEdit:
@@ -101,20 +102,29 @@ class ProjectDialog(QDialog):
         self.min_hours = QDoubleSpinBox(maximum=1000, decimals=1, specialValueText=self.tr("不限"))
         self.assessment_required = QCheckBox(self.tr("须考核合格"))
         self.outcome_required = QCheckBox(self.tr("须提交研修成果"), checked=True)
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #c0392b;")
-        self.error.setWordWrap(True)
+        # A refusal the form cannot place beside one field (e.g. the epidemic switch) shows here.
+        self.error = QLabel(objectName="fieldError", wordWrap=True)
+        self.field_errors: dict[str, QLabel] = {}
+        self.field_widgets: dict[str, QWidget] = {}
+        if initial is None:
+            # The county creates its own projects here (the province's arrive by sync): 县培, 线下.
+            select_data(self.program, vocab.Program.COUNTY.value)
+            select_data(self.mode, vocab.DeliveryMode.OFFLINE.value)
 
         facts = QFormLayout()
-        facts.addRow(self.tr("项目编号"), self.code)
-        facts.addRow(self.tr("项目名称"), self.name)
-        facts.addRow(self.tr("计划层级"), self.program)
-        facts.addRow(self.tr("培训类型"), self.project_type)
+        note = QLabel(self.tr("带 {star} 的为必填项").format(star=REQUIRED_STAR), objectName="formNote")
+        facts.addRow(note)
+        facts.addRow(_required(self.tr("项目编号")), self._field(("code",), self.code))
+        facts.addRow(_required(self.tr("项目名称")), self._field(("name",), self.name))
+        facts.addRow(_required(self.tr("计划层级")), self._field(("program",), self.program))
+        facts.addRow(_required(self.tr("培训类型")), self._field(("project_type",), self.project_type))
         facts.addRow(self.tr("主题"), self.topic)
-        facts.addRow(self.tr("培训方式"), self.mode)
-        facts.addRow(self.tr("学时 / 学分"), _row(self.hours, self.credits))
-        facts.addRow(self.tr("起止日期"), _row(self.start, self.end))
-        facts.addRow(self.tr("名额"), self.quota)
+        facts.addRow(_required(self.tr("培训方式")), self._field(("mode",), self.mode))
+        hours = self._field(("hours", "credits"), _row(self.hours, self.credits))
+        facts.addRow(_required(self.tr("学时 / 学分")), hours)
+        dates = self._field(("start_date", "end_date"), _row(self.start, self.end))
+        facts.addRow(_required(self.tr("起止日期")), dates)
+        facts.addRow(_required(self.tr("名额")), self._field(("quota",), self.quota))
         facts.addRow(self.tr("承担机构"), self.institution)
         facts.addRow(self.tr("首席专家"), self.expert)
         conditions = QFormLayout()
@@ -215,13 +225,56 @@ class ProjectDialog(QDialog):
             outcome_required=self.outcome_required.isChecked(),
         )
 
+    def _field(self, keys: tuple[str, ...], widget: QWidget) -> QWidget:
+        """The field with room for its error right under it (hidden while there is none)."""
+        error = QLabel(objectName="fieldError", wordWrap=True, visible=False)
+        holder = QWidget()
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(widget)
+        column.addWidget(error)
+        for key in keys:
+            self.field_errors[key] = error
+            self.field_widgets[key] = widget
+        return holder
+
+    def show_errors(self, errors: dict[str, str], general: str = "") -> None:
+        """Each error beside its field, the first such field focused; the rest under the form."""
+        for label in set(self.field_errors.values()):
+            label.clear()
+            label.setVisible(False)
+        unplaced = [general] if general else []
+        for key, text in errors.items():
+            label = self.field_errors.get(key)
+            if label is None:
+                unplaced.append(text)
+                continue
+            label.setText("\n".join(filter(None, (label.text(), text))))
+            label.setVisible(True)
+        self.error.setText("\n".join(unplaced))
+        first = next((key for key in self.field_widgets if key in errors), None)
+        if first is not None:
+            self.field_widgets[first].setFocus()
+
     def try_save(self) -> None:
+        self.show_errors({})
         try:
             self._save(self.form())
         except FormInvalid as invalid:
-            self.error.setText("\n".join(invalid.errors.values()))
+            self.show_errors(invalid.errors)
+            return
+        except UserError as refused:  # a rule of the province's policy, not one field's
+            self.show_errors({}, str(refused))
             return
         self.accept()
+
+
+REQUIRED_STAR = '<span style="color:#c0392b">*</span>'
+
+
+def _required(caption: str) -> QLabel:
+    return QLabel(f"{caption} {REQUIRED_STAR}")
 
 
 def _row(*widgets: QWidget) -> QWidget:

@@ -177,13 +177,29 @@ class ProjectsPage(QWidget):
             self.tabs.currentWidget().show_project(project)
 
     # --- project actions ----------------------------------------------------------------------
-    def new_project(self) -> None:
+    def new_project(self) -> ProjectDialog:
         county = self.context.db.device.county_code
+        created: list[str] = []
 
         def save(form: ProjectForm) -> None:
-            Op(self, self.context, projects.create_project, form, county_code=county).run_or_raise()
+            created.append(
+                Op(self, self.context, projects.create_project, form, county_code=county).run_or_raise()
+            )
 
-        ProjectDialog(self, save=save, initial=None, today=self.context.today()).exec()
+        dialog = ProjectDialog(self, save=save, initial=None, today=self.context.today())
+        dialog.accepted.connect(lambda: self.select_project(created[-1]))
+        dialog.open()
+        return dialog
+
+    def select_project(self, project_id: str) -> None:
+        """Show a project in the list (a new one: in its year, selected, its tabs beside it)."""
+        if all(row.id != project_id for row in self.rows):
+            self.year.setCurrentIndex(0)  # 全部: the list reloads with every year
+        ids = [row.id for row in self.rows]
+        if project_id in ids:
+            self.table.selectRow(ids.index(project_id))
+            self.table.scrollToItem(self.table.item(ids.index(project_id), 0))
+            self.table.setFocus()
 
     def edit_project(self) -> None:
         project = self.current_project()

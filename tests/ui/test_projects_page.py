@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 
 from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtWidgets import QLabel
 from sqlalchemy import func, select
 
 from desktop.db.models import Enrollment, Project
@@ -209,3 +210,34 @@ def test_dismissal_in_guopei_says_it_writes_the_integrity_record_and_asks_once(q
     select_rows(table, attending)
     assert page.trainees_tab.step_selected(EnrollmentStatus.DISMISSED, "不符合参训条件")
     assert records() == 2 and len(page.context.confirmations) == 2
+
+
+def test_new_project_defaults_to_the_countys_own_marks_required_fields_and_selects_it(qtbot, writable_demo):
+    create_application([])
+    page = ProjectsPage(QuietContext(writable_demo))
+    qtbot.addWidget(page)
+    page.resize(1196, 720)
+    page.show()
+    before = len(page.rows)
+    dialog = page.new_project()
+    assert dialog.program.currentData() == "county" and dialog.mode.currentData() == "offline"  # 县培, 线下
+    stars = [label.text() for label in dialog.findChildren(QLabel) if label.text().endswith("*</span>")]
+    assert len(stars) == 8 and any(text.startswith("项目名称") for text in stars)
+
+    dialog.code.setText("XP-2026-NEW-01")
+    dialog.hours.setValue(0)
+    dialog.try_save()  # refused: each error beside its field, the first one focused
+    assert dialog.isVisible()
+    assert dialog.field_errors["name"].isVisibleTo(dialog) and "名称" in dialog.field_errors["name"].text()
+    assert dialog.field_errors["hours"].isVisibleTo(dialog) and "学时" in dialog.field_errors["hours"].text()
+    assert not dialog.field_errors["code"].isVisibleTo(dialog) and dialog.error.text() == ""
+    assert dialog.name.hasFocus() or not dialog.isActiveWindow()
+
+    dialog.name.setText("2026年平塘县新课标教学专题培训")
+    dialog.hours.setValue(24)
+    dialog.try_save()
+    assert not dialog.isVisible() and not dialog.field_errors["name"].isVisibleTo(dialog)
+    created = page.current_project()
+    assert created is not None and created.code == "XP-2026-NEW-01"
+    assert (created.program, created.mode, created.owner) == ("county", "offline", "county")
+    assert len(page.rows) == before + 1
