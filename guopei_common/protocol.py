@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from guopei_common.errors import UserError
+
 PROTOCOL_VERSION = "1"
 # Every server response carries this header. A captive portal (a hotel or school Wi-Fi login page)
 # answers 200 with HTML and no such header: the client must treat that as "not connected", never as
@@ -465,14 +467,19 @@ def pinned_url(url: str, fingerprint: str) -> str:
     return f"{url.strip().split('#', 1)[0]}#{PIN_PREFIX}{fingerprint}"
 
 
+class MalformedPin(UserError):
+    """An address whose `#sha256=` fragment is not a SHA-256 fingerprint (typed or copied wrong)."""
+
+
 def split_pin(url: str) -> tuple[str, str | None]:
-    """(address without the fragment, pinned certificate fingerprint or None)."""
+    """(address without the fragment, pinned certificate fingerprint or None); MalformedPin when the
+    fragment names a pin that is not one."""
     address, _, fragment = url.strip().partition("#")
     if fragment.startswith(PIN_PREFIX):
         fingerprint = fragment[len(PIN_PREFIX) :].lower()
         if _PIN.fullmatch(fingerprint) is not None:
             return address, fingerprint
-        raise ValueError("地址中的证书指纹格式不对（应为 #sha256= 加 64 位十六进制）")
+        raise MalformedPin("地址中的证书指纹格式不对（应为 #sha256= 加 64 位十六进制）")
     return address, None
 
 

@@ -311,10 +311,7 @@ def check_transport(url: str) -> None:
 def server_address(url: str) -> tuple[str, str | None]:
     """The province's address as requests are made to it, and the certificate fingerprint the
     registration QR pinned (in the address's fragment, see protocol.pinned_url), if any."""
-    try:
-        address, pin = split_pin(url)
-    except ValueError as error:
-        raise UserInputError(str(error)) from None
+    address, pin = split_pin(url)  # MalformedPin, a UserError, says what is wrong with it
     check_transport(address)
     return address.rstrip("/"), pin
 

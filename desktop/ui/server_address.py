@@ -4,7 +4,7 @@ note with the start and end of its fingerprint instead of 64 hex digits in the m
 
 from __future__ import annotations
 
-from guopei_common.protocol import split_pin
+from guopei_common.protocol import MalformedPin, split_pin
 
 
 def pin_note(fingerprint: str) -> str:
@@ -17,7 +17,7 @@ def split_address(url: str) -> tuple[str, str | None]:
     to connect with it anyway, and says why)."""
     try:
         return split_pin(url)
-    except ValueError:
+    except MalformedPin:
         return url.strip().partition("#")[0], None
 
 
