@@ -30,7 +30,7 @@ class CoverageFigures:
     cycle_label: str
     target: int
     covered: int
-    by_year: tuple[Bar, ...]  # cumulative rate (0–1) at the end of each year of the cycle so far
+    by_year: tuple[Bar, ...]  # rate (0–1) at the end of each year of this cycle and the last one
     by_township: tuple[Bar, ...]  # rate (0–1) per township
 
 
@@ -74,11 +74,12 @@ def coverage_figures(session: Session, *, year: int) -> CoverageFigures:
         ).all()
     )
     by_year = []
-    for end in range(first, year + 1):
+    # Through the last cycle too, each year counted within its own cycle (the report's figures).
+    for end in range(first - cycle.years, year + 1):
         covered = session.scalar(
             select(func.count(Teacher.id))
             .join(School, Teacher.school_id == School.id)
-            .where(_target_condition(), _covering(first, end))
+            .where(_target_condition(), _covering(cycle.years_of(end)[0], end))
         )
         by_year.append(Bar(str(end), covered / target if target else 0, f"{covered}/{target}"))
     return CoverageFigures(

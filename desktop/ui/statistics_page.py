@@ -46,7 +46,7 @@ class StatisticsPage(QWidget):
         top.addWidget(self.year)
 
         self.coverage = BarChart(self.tr("贫困地区乡村教师校园长覆盖率（按乡镇）"), percent=True, goal=1.0)
-        self.coverage_by_year = BarChart(self.tr("覆盖率变化（本周期，逐年累计）"), percent=True, goal=1.0)
+        self.coverage_by_year = BarChart(self.tr("覆盖率变化（逐年，周期内累计）"), percent=True, goal=1.0)
         self.completion = BarChart(self.tr("结业率（按层级）"), percent=True)
         self.arrived = BarChart(self.tr("报到人次（按层级）"))
         grid = QGridLayout()

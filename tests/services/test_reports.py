@@ -91,7 +91,18 @@ def test_coverage_matches_sql_and_names_the_uncovered_with_masked_ids(built):
     id_cells = [row[4].value for row in names.iter_rows(min_row=3)]
     assert all(len(v) == 18 and "**********" in v for v in id_cells)
     over_time = sheet(xlsx, "覆盖率变化")
-    assert [c.value for c in over_time[3]][:3] == ["2026", covered, covered]
+    by_year = {row[0]: row for row in over_time.iter_rows(min_row=3, values_only=True)}
+    assert list(by_year) == [str(y) for y in range(2021, YEAR + 1)]  # this cycle and the last
+    assert by_year["2026"] == ("2026", "2026—2030年周期", covered, target, f"{covered / target:.1%}")
+    ((last_cycle,),) = sql(
+        db,
+        f"""SELECT count(DISTINCT t.id) FROM teachers t JOIN schools s ON s.id = t.school_id
+            JOIN enrollments e ON e.teacher_id = t.id AND e.deleted = 0 AND e.status = 'completed'
+            JOIN projects p ON p.id = e.project_id
+            WHERE t.deleted = 0 AND t.employment_status = 'active' AND s.is_rural AND {POVERTY}
+              AND p.program IN {COVERING} AND strftime('%Y', p.end_date) BETWEEN '2021' AND '2025'""",
+    )
+    assert by_year["2025"][2] == last_cycle > covered
     words = pdf_text(pdf)
     assert (
         flat(f"全县贫困地区乡村教师和校园长共 {target} 人") in words and flat(f"结业 {covered} 人") in words

@@ -8,7 +8,7 @@ with a poverty designation, covered by a completed 国培 or 省培 project that
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from collections import Counter, defaultdict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,10 +39,10 @@ def target_group(session: Session) -> list[tuple[str, str, str, str, str, str]]:
     return [tuple(row) for row in rows]
 
 
-def first_covered(session: Session, *, first_year: int, last_year: int) -> dict[str, int]:
-    """Each teacher's first year (within the years) of a covering completion."""
+def covering_years(session: Session, *, first_year: int, last_year: int) -> dict[str, set[int]]:
+    """The years (within these) in which each teacher completed a covering project."""
     rows = session.execute(
-        select(Enrollment.teacher_id, func.min(func.strftime("%Y", Project.end_date)))
+        select(Enrollment.teacher_id, func.strftime("%Y", Project.end_date))
         .join(Project, Enrollment.project_id == Project.id)
         .where(
             Enrollment.deleted.is_(False),
@@ -50,9 +50,11 @@ def first_covered(session: Session, *, first_year: int, last_year: int) -> dict[
             Project.program.in_([p.value for p in COVERING_PROGRAMS]),
             func.strftime("%Y", Project.end_date).between(str(first_year), str(last_year)),
         )
-        .group_by(Enrollment.teacher_id)
     )
-    return {teacher_id: int(year) for teacher_id, year in rows}
+    found: dict[str, set[int]] = defaultdict(set)
+    for teacher_id, end_year in rows:
+        found[teacher_id].add(int(end_year))
+    return found
 
 
 def _last_trainings(session: Session, teacher_ids: set[str]) -> dict[str, str]:
@@ -72,14 +74,21 @@ def _last_trainings(session: Session, teacher_ids: set[str]) -> dict[str, str]:
 def coverage_report(session: Session, *, year: int, county_name: str, today: dt.date) -> Report:
     cycle = training_cycle(session)
     first, _last = cycle.years_of(year)
+    # The rate over time runs through the last cycle too: each year counted within its own cycle.
+    since = first - cycle.years
     people = target_group(session)
     targets = {p[0] for p in people}
-    covered_in = {
-        teacher_id: first_year
-        for teacher_id, first_year in first_covered(session, first_year=first, last_year=year).items()
+    years = {
+        teacher_id: found
+        for teacher_id, found in covering_years(session, first_year=since, last_year=year).items()
         if teacher_id in targets
     }
-    covered = set(covered_in)
+
+    def covered_by(end: int) -> int:
+        start = cycle.years_of(end)[0]
+        return sum(1 for found in years.values() if any(start <= y <= end for y in found))
+
+    covered = {teacher_id for teacher_id, found in years.items() if any(first <= y <= year for y in found)}
     township_total: Counter[str] = Counter()
     township_covered: Counter[str] = Counter()
     school_total: Counter[tuple[str, str]] = Counter()
@@ -130,21 +139,14 @@ def coverage_report(session: Session, *, year: int, county_name: str, today: dt.
         ],
         (6, 12, 26, 10, 20, 8, 40),
     )
-    by_year = Counter(covered_in.values())
     over_time = Table(
         "覆盖率变化",
-        ("年度", "当年新覆盖", "累计覆盖", "对象人数", "累计覆盖率"),
+        ("年度", "周期", "周期内累计覆盖", "对象人数", "累计覆盖率"),
         [
-            [
-                str(y),
-                by_year[y],
-                sum(by_year[z] for z in range(first, y + 1)),
-                total,
-                rate(sum(by_year[z] for z in range(first, y + 1)), total),
-            ]
-            for y in range(first, year + 1)
+            [str(y), cycle.label(y), covered_by(y), total, rate(covered_by(y), total)]
+            for y in range(since, year + 1)
         ],
-        (10, 12, 12, 12, 12),
+        (10, 18, 14, 12, 12),
     )
     summary = (
         f"{cycle.label(year)}，全县贫困地区乡村教师和校园长共 {total} 人，"
@@ -162,7 +164,7 @@ def coverage_report(session: Session, *, year: int, county_name: str, today: dt.
                     summary,
                     f"统计口径：对象为乡村学校中学校带有贫困地区标注（三区三州、集中连片特困地区、脱贫县、国家乡村振兴重点帮扶县）"
                     f"的在职教师和校园长（含副职）；本周期内参加国培或省培项目并结业的视为已覆盖，校本研修及县、市级培训不计。"
-                    f"逐年累计覆盖率以当前对象人数为分母。{policy_text.COVERAGE.cite()}；“{policy_text.COVERAGE_EVALUATION.words}”",
+                    f"逐年累计覆盖率在各自周期内累计，以当前对象人数为分母。{policy_text.COVERAGE.cite()}；“{policy_text.COVERAGE_EVALUATION.words}”",
                 ),
                 (over_time,),
             ),
