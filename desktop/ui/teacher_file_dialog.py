@@ -9,7 +9,9 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -17,9 +19,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.domain.roles import Permission
+from desktop.services import access, integrity
 from desktop.services.teachers import TeacherFile
 from desktop.ui import dialog_fit
+from desktop.ui.context import AppContext
 from desktop.ui.labels import code_label, vocab_label
+from desktop.ui.operations import Op
 
 
 def _table(headers: list[str], rows: list[list[str]], *, stretch: int) -> QTableWidget:
@@ -48,8 +54,12 @@ def _table(headers: list[str], rows: list[list[str]], *, stretch: int) -> QTable
 
 
 class TeacherFileDialog(QDialog):
-    def __init__(self, parent: QWidget | None, record: TeacherFile) -> None:
+    def __init__(
+        self, parent: QWidget | None, record: TeacherFile, *, context: AppContext | None = None
+    ) -> None:
         super().__init__(parent)
+        self.context = context
+        self.record = record
         self.setWindowTitle(self.tr("教师档案 — {name}").format(name=record.name))
         facts = QFormLayout()
         facts.addRow(self.tr("姓名"), QLabel(record.name))
@@ -107,7 +117,22 @@ class TeacherFileDialog(QDialog):
         )
         tabs.addTab(self.enrollments, self.tr("培训经历（{n}）").format(n=len(record.enrollments)))
         tabs.addTab(self.credits, self.tr("学分（{n}）").format(n=len(record.credits)))
-        tabs.addTab(self.integrity, self.tr("诚信档案（{n}）").format(n=len(record.integrity)))
+        integrity_tab = self.integrity
+        if (
+            context is not None
+            and record.integrity
+            and context.read(access.may, Permission.CORRECT_INTEGRITY)
+        ):
+            # An appeal that succeeded, a data-entry error: an administrator annuls the record with a
+            # written reason; the record as it was stays in the audit log, which the province keeps.
+            self.annul_button = QPushButton(self.tr("撤销所选诚信档案…"))
+            self.annul_button.clicked.connect(lambda: self.annul_selected())
+            integrity_tab = QWidget()
+            box = QVBoxLayout(integrity_tab)
+            box.setContentsMargins(0, 0, 0, 0)
+            box.addWidget(self.integrity, 1)
+            box.addWidget(self.annul_button, 0, Qt.AlignmentFlag.AlignLeft)
+        tabs.addTab(integrity_tab, self.tr("诚信档案（{n}）").format(n=len(record.integrity)))
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -115,3 +140,22 @@ class TeacherFileDialog(QDialog):
         layout.addLayout(facts)
         layout.addWidget(tabs, 1)
         dialog_fit.lay_out(self, layout, buttons, preferred=QSize(980, 600))
+
+    def annul_selected(self, reason: str | None = None) -> bool:
+        """Annul the selected integrity record with a written reason (asked for when not given)."""
+        rows = sorted({index.row() for index in self.integrity.selectionModel().selectedRows()})
+        if self.context is None or not rows:
+            return False
+        line = self.record.integrity[rows[0]]
+        if reason is None:
+            reason, ok = QInputDialog.getMultiLineText(
+                self,
+                self.tr("撤销诚信档案"),
+                self.tr("撤销的理由（如申诉成立、录入错误），将记入审计记录并报省级平台："),
+            )
+            if not ok:
+                return False
+        if not Op(self, self.context, integrity.annul, line.id, reason=reason).run():
+            return False
+        self.integrity.item(rows[0], 0).setText(self.tr("已撤销"))
+        return True

@@ -105,7 +105,10 @@ def test_add_dialog_shows_field_errors_and_writes_nothing(qtbot, writable_demo):
     with writable_demo.read() as session:
         added = session.scalars(select(Teacher).where(Teacher.name == "王小明")).one()
         assert added.name_initials == "wxm"
-        assert session.scalar(select(func.count()).select_from(OutboxEntry)) == before + 1
+        # The teacher's row, and the audit entry naming who added it (issue 14).
+        assert session.scalar(select(func.count()).select_from(OutboxEntry)) == before + 2
+        entities = session.scalars(select(OutboxEntry.entity).order_by(OutboxEntry.seq.desc()).limit(2))
+        assert sorted(entities) == ["audit_entry", "teacher"]
 
 
 def _check(first17: str) -> str:
