@@ -133,7 +133,7 @@ class ProjectDialog(QDialog):
         conditions.addRow(self.tr("身份（不选为不限）"), self.roles)
         conditions.addRow(self.tr("最低教龄（年）/ 最高年龄"), _row(self.min_years, self.max_age))
         conditions.addRow("", _row(self.rural_only, self.poverty_only, self.pool_only))
-        conditions.addRow(self.tr("结业：缺勤不超过 / 最低出勤学时"), _row(self.max_absence, self.min_hours))
+        conditions.addRow(self.tr("结业：缺勤上限 / 最低学时"), _row(self.max_absence, self.min_hours))
         conditions.addRow("", _row(self.assessment_required, self.outcome_required))
         columns = QHBoxLayout()
         columns.addLayout(facts, 1)

@@ -71,7 +71,9 @@ class TeacherFileDialog(QDialog):
         facts.addRow(self.tr("学校/单位"), QLabel(record.school_name))
         facts.addRow(self.tr("状态"), QLabel(vocab_label("EmploymentStatus", record.employment_status)))
         if record.cycle is not None:
-            facts.addRow(record.cycle_label, QLabel(record.cycle.summary()))
+            cycle = QLabel(record.cycle.summary())
+            cycle.setWordWrap(True)
+            facts.addRow(record.cycle_label, cycle)
 
         tabs = QTabWidget()
         self.enrollments = _table(
