@@ -14,11 +14,11 @@ from typing import Concatenate, Generic, ParamSpec, TypeVar
 
 from sqlalchemy.orm import Session
 
-from desktop.db.change_log import changed_tables
+from desktop.db.change_log import changed_tables, collecting
 from desktop.db.engine import Database, DeviceIdentity, open_database
 
 # The county's database as the UI holds it (opened by the launcher, handed to operations), never a session.
-__all__ = ["Changes", "Database", "DeviceIdentity", "Done", "change", "open_database", "read"]
+__all__ = ["Changes", "Database", "DeviceIdentity", "Done", "across", "change", "open_database", "read"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -55,6 +55,14 @@ def change(
     with db.write() as session:
         value = work(session, *args, **kwargs)
     return Done(value, Changes(changed_tables(session)))
+
+
+def across(work: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Done[T]:
+    """Run `work`, which opens transactions of its own on the database (a sync, an exchange import), and
+    return with its value the tables they wrote, whether each committed or not."""
+    with collecting() as tables:
+        value = work(*args, **kwargs)
+    return Done(value, Changes(frozenset(tables)))
 
 
 def read(db: Database, query: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:

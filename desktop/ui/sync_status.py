@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.errors import GuopeiError
-from desktop.services import sync_state
+from desktop.services import sync_state, unit_of_work
 from desktop.sync.app_release import NewerRelease, newer_release
 from desktop.sync.client import SyncClient, register
 from desktop.sync.credentials import Credentials, load_credentials, save_credentials
@@ -34,24 +34,6 @@ from desktop.ui.context import AppContext, Changes
 from desktop.ui.server_address import pin_note, split_address
 from desktop.ui.tasks import Reporter, TaskRunner
 from guopei_common.protocol import parse_registration, pinned_url
-
-SYNCED_TABLES = frozenset(
-    {
-        "schools",
-        "teachers",
-        "reserve_pool_entries",
-        "projects",
-        "training_classes",
-        "training_sessions",
-        "enrollments",
-        "attendance",
-        "completions",
-        "credit_entries",
-        "integrity_records",
-        "certificates",
-        "outbox",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -62,6 +44,7 @@ class SyncOutcome:
     pulled: int
     bytes_sent: int  # bodies on the wire, compressed, for the whole sync
     bytes_received: int
+    changes: Changes  # every table the sync's transactions wrote (pulled rows, the outbox, its own state)
 
 
 def format_bytes(size: int) -> str:
@@ -287,7 +270,8 @@ class SyncStatus(QWidget):
 
         def work(_reporter: Reporter) -> SyncOutcome:
             client = SyncClient(db, credentials.server_url, credentials.token)
-            summary, pulled = client.sync()
+            done = unit_of_work.across(client.sync)
+            summary, pulled = done.value
             return SyncOutcome(
                 summary.applied + summary.duplicate,
                 len(summary.rejected),
@@ -295,6 +279,7 @@ class SyncStatus(QWidget):
                 pulled,
                 client.traffic.sent,
                 client.traffic.received,
+                done.changes,
             )
 
         self.runner.run(
@@ -313,7 +298,7 @@ class SyncStatus(QWidget):
                 sent=format_bytes(outcome.bytes_sent), received=format_bytes(outcome.bytes_received)
             )
         )
-        self.context.announce(Changes(SYNCED_TABLES))
+        self.context.announce(outcome.changes)
         self.refresh()
         if outcome.rejected or outcome.conflicts:
             self.context.inform(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from desktop import settings
 from desktop.db import setting_values
@@ -69,3 +69,20 @@ def test_a_refused_change_is_rolled_back(writable_demo):
     with pytest.raises(RuntimeError):
         unit_of_work.change(writable_demo, work)
     assert unit_of_work.read(writable_demo, lambda s: s.get(Setting, "half")) is None
+
+
+def test_work_of_many_transactions_reports_every_table_it_wrote(writable_demo):
+    """A sync opens transactions of its own and writes pulled rows straight on the connection."""
+
+    def sync_like() -> str:
+        with writable_demo.write() as session:
+            session.connection().execute(insert(Setting.__table__).values(key="pulled", value=1))
+        with writable_demo.write() as session:
+            session.execute(update(Project).where(Project.code == "none").values(name="x"))
+        return "done"
+
+    done = unit_of_work.across(sync_like)
+    assert done.value == "done"
+    assert done.changes.tables == {"settings", "projects"}
+    # Outside the block nothing is collected any more.
+    assert unit_of_work.across(lambda: None).changes == Changes()

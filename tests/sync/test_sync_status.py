@@ -36,9 +36,13 @@ def test_register_then_sync_from_the_status_area(qtbot, writable_demo, server):
     assert status.register(server.url, server.code(COUNTY_CODE))
     path = status.data_dir / FILENAME
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600  # the token is readable by the user only
+    heard: list = []
+    context.changed.connect(heard.append)
     status.sync_now()
     assert status.state.text().startswith("已同步")
     assert status.waiting.text() == "待同步 0 条"
+    # What the sync wrote, read from its transactions (the acknowledged outbox rows went), not a list.
+    assert len(heard) == 1 and heard[0].touches("outbox", "settings")
     assert status.button.isEnabled() and status.failures == 0
     assert status._schedule.remainingTime() > 9 * 60_000  # the next one on the regular schedule
 
