@@ -55,6 +55,9 @@ QR_BOTTOM = SERIAL_Y + 12 * mm
 # The body and the facts under it must end above the QR code and the issuer's seal.
 BODY_FLOOR = QR_BOTTOM + QR_SIDE + 4 * mm
 ISSUER_RIGHT = PAGE_WIDTH - 30 * mm
+SEAL_RADIUS = 21 * mm  # a county bureau's round seal is 42 mm across
+BAND_SQUARE = 1.3 * mm  # the squares in the band between the outer and the inner rule
+CORNER_ARM = 9 * mm
 NAME_SIZE = 30
 NAME_MIN_SIZE = 24  # the name is what the holder looks for; below this it no longer stands out
 BODY_SIZE = 17
@@ -101,6 +104,12 @@ class CertificateData:
     issued_on: date
     qr_payload: str  # opaque ASCII, e.g. `guopei_common.certificate_signing.sign_payload(...)`
     template: str  # a key of TEMPLATES
+
+
+def _tint(color: colors.Color, white: float) -> colors.Color:
+    """`color` mixed with `white` parts of white: lighter without transparency (cheap to print)."""
+    channels = (color.red, color.green, color.blue)
+    return colors.Color(*(channel + (1 - channel) * white for channel in channels))
 
 
 def _cn_date(day: date) -> str:
@@ -310,12 +319,39 @@ class _CertificatePainter:
         self._issuer(item)
 
     def _border(self, template: _Template) -> None:
+        """A strong outer rule, a band of small squares, a fine inner rule and an ornament in each
+        corner, as printed certificates have; a few path operators, so a page stays cheap to draw."""
         canvas = self.canvas
         canvas.setStrokeColor(template.border)
-        canvas.setLineWidth(3)
+        canvas.setLineWidth(2.4)
         canvas.rect(OUTER_INSET, OUTER_INSET, PAGE_WIDTH - 2 * OUTER_INSET, PAGE_HEIGHT - 2 * OUTER_INSET)
         canvas.setLineWidth(0.9)
         canvas.rect(INNER_INSET, INNER_INSET, PAGE_WIDTH - 2 * INNER_INSET, PAGE_HEIGHT - 2 * INNER_INSET)
+        # The band: one dashed stroke per side, its dashes as long as the stroke is wide (squares).
+        band = (OUTER_INSET + INNER_INSET) / 2
+        canvas.setStrokeColor(_tint(template.border, 0.45))
+        canvas.setLineWidth(BAND_SQUARE)
+        canvas.setDash([BAND_SQUARE, BAND_SQUARE * 1.6], 0)
+        left, right, bottom, top = band, PAGE_WIDTH - band, band, PAGE_HEIGHT - band
+        for x1, y1, x2, y2 in ((left, bottom, right, bottom), (left, top, right, top)):
+            canvas.line(x1 + BAND_SQUARE, y1, x2 - BAND_SQUARE, y2)
+        for x1, y1, x2, y2 in ((left, bottom, left, top), (right, bottom, right, top)):
+            canvas.line(x1, y1 + BAND_SQUARE, x2, y2 - BAND_SQUARE)
+        canvas.setDash([], 0)
+        canvas.setFillColor(template.border)
+        arm, width, inset = CORNER_ARM, 0.6 * mm, INNER_INSET + 1.8 * mm
+        for x, y, dx, dy in (
+            (inset, inset, 1, 1),
+            (PAGE_WIDTH - inset, inset, -1, 1),
+            (inset, PAGE_HEIGHT - inset, 1, -1),
+            (PAGE_WIDTH - inset, PAGE_HEIGHT - inset, -1, -1),
+        ):
+            # An L along both sides of the corner and a small square at its point.
+            canvas.rect(min(x, x + dx * arm), min(y, y + dy * width), arm, width, stroke=0, fill=1)
+            canvas.rect(min(x, x + dx * width), min(y, y + dy * arm), width, arm, stroke=0, fill=1)
+            side = 2 * mm
+            sx, sy = x + dx * 2 * width, y + dy * 2 * width
+            canvas.rect(min(sx, sx + dx * side), min(sy, sy + dy * side), side, side, stroke=0, fill=1)
 
     def _verification(self, item: CertificateData) -> None:
         """QR code bottom left with what it is for underneath, then the serial."""
@@ -343,7 +379,16 @@ class _CertificatePainter:
         lines = [*item.issuer.split(), _cn_date(item.issued_on)]
         block_width = max(pdfmetrics.stringWidth(line, self.font, size) for line in lines)
         centre = ISSUER_RIGHT - block_width / 2
-        y = SERIAL_Y + 3 * mm + (len(lines) - 1) * size * 1.7
+        # High enough that the seal's circle stays inside the inner rule.
+        date_y = SERIAL_Y + 14 * mm
+        # Where the issuing body's seal goes: over the issuer's name and the date's year and month
+        # (骑年盖月), marked by a faint dashed circle of an official seal's size that the stamp covers.
+        canvas.setStrokeColor(_tint(TEMPLATES[item.template].border, 0.75))
+        canvas.setLineWidth(0.8)
+        canvas.setDash([3, 2.5], 0)
+        canvas.circle(centre, date_y + size * 1.7 * 0.6, SEAL_RADIUS, stroke=1, fill=0)
+        canvas.setDash([], 0)
+        y = date_y + (len(lines) - 1) * size * 1.7
         for line in lines:
             canvas.drawCentredString(centre, y, line)
             y -= size * 1.7

@@ -33,6 +33,7 @@ class QtCanvas:
         self.fill = QColor(Qt.GlobalColor.black)
         self.stroke = QColor(Qt.GlobalColor.black)
         self.line_width = 1.0
+        self.dash: list[float] = []
         self.font_size = 12.0
         self.scale = scale
 
@@ -58,15 +59,37 @@ class QtCanvas:
     def setFont(self, _name: str, size: float) -> None:
         self.font_size = size
 
+    def setDash(self, array: list[float], _phase: float = 0) -> None:
+        self.dash = list(array)
+
     # drawing
     def _device(self) -> QTransform:
         return self.current * self.base
 
+    def _pen(self) -> QPen:
+        pen = QPen(self.stroke, self.line_width)
+        pen.setCapStyle(Qt.PenCapStyle.FlatCap)  # as reportlab's default butt caps
+        if self.dash:
+            # Qt counts a dash pattern in line widths; reportlab in points.
+            pen.setDashPattern([length / self.line_width for length in self.dash])
+        return pen
+
     def rect(self, x: float, y: float, width: float, height: float, stroke: int = 1, fill: int = 0) -> None:
         self.painter.setTransform(self._device())
-        self.painter.setPen(QPen(self.stroke, self.line_width) if stroke else Qt.PenStyle.NoPen)
+        self.painter.setPen(self._pen() if stroke else Qt.PenStyle.NoPen)
         self.painter.setBrush(self.fill if fill else Qt.BrushStyle.NoBrush)
         self.painter.drawRect(QRectF(x, y, width, height))
+
+    def line(self, x1: float, y1: float, x2: float, y2: float) -> None:
+        self.painter.setTransform(self._device())
+        self.painter.setPen(self._pen())
+        self.painter.drawLine(QPointF(x1, y1), QPointF(x2, y2))
+
+    def circle(self, x: float, y: float, r: float, stroke: int = 1, fill: int = 0) -> None:
+        self.painter.setTransform(self._device())
+        self.painter.setPen(self._pen() if stroke else Qt.PenStyle.NoPen)
+        self.painter.setBrush(self.fill if fill else Qt.BrushStyle.NoBrush)
+        self.painter.drawEllipse(QPointF(x, y), r, r)
 
     def addLiteral(self, operators: str) -> None:
         """The QR code arrives as PDF path operators: "x y w h re" rectangles, then "f" to fill."""
@@ -118,6 +141,7 @@ def render_certificate(item: CertificateData, *, width: int) -> QImage:
     finally:
         painter.end()
     return image
+
 
 PREVIEW_WIDTH = 1000
 

@@ -266,3 +266,53 @@ def test_write_samples_for_review() -> None:
     for name in ("guopei", "generic", "transcript"):
         run("pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", SAMPLES / f"{name}.pdf", SAMPLES / name)
     assert len(list(SAMPLES.glob("*.png"))) == 3
+
+
+class RecordingCanvas:
+    """Takes the painter's drawing calls and keeps the ones this test measures."""
+
+    def __init__(self) -> None:
+        self.circles: list[tuple[float, float, float]] = []
+        self.texts: list[tuple[float, float, str]] = []
+        self.rects: list[tuple[float, float, float, float]] = []
+
+    def circle(self, x: float, y: float, r: float, **_style: int) -> None:
+        self.circles.append((x, y, r))
+
+    def rect(self, x: float, y: float, width: float, height: float, **_style: int) -> None:
+        self.rects.append((x, y, width, height))
+
+    def drawCentredString(self, x: float, y: float, text: str, **_spacing: float) -> None:
+        self.texts.append((x, y, text))
+
+    drawString = drawRightString = drawCentredString
+
+    def __getattr__(self, _name: str):  # colours, fonts, lines, the QR code's operators
+        return lambda *args, **kwargs: None
+
+
+def test_the_seal_goes_over_issuer_and_full_date_inside_the_border() -> None:
+    from reportlab.lib.units import mm
+
+    from desktop.printing.certificates import (
+        INNER_INSET,
+        PAGE_HEIGHT,
+        PAGE_WIDTH,
+        SEAL_RADIUS,
+        draw_certificate,
+    )
+
+    item = replace(make_items()[0], issued_on=date(2026, 11, 4))
+    canvas = RecordingCanvas()
+    draw_certificate(canvas, item)
+    (x, y, r), *_ = canvas.circles
+    assert r == SEAL_RADIUS == 21 * mm  # an official seal, 42 mm across
+    assert INNER_INSET < x - r < x + r < PAGE_WIDTH - INNER_INSET  # inside the inner rule
+    assert INNER_INSET < y - r < y + r < PAGE_HEIGHT - INNER_INSET
+    date_x, date_y, _ = next(t for t in canvas.texts if t[2] == "2026年11月04日")  # the date in full
+    issuer = [t for t in canvas.texts if t[2] in ("平塘县教育局", "平塘县教师发展中心")]
+    assert len(issuer) == 2
+    for tx, ty, _ in [(date_x, date_y, ""), *issuer]:
+        assert (tx - x) ** 2 + (ty - y) ** 2 < r**2  # the seal covers the issuer and the date (骑年盖月)
+    # Both rules and an ornament in each corner (an L and a square: three filled rectangles).
+    assert len(canvas.rects) >= 2 + 4 * 3
