@@ -349,6 +349,7 @@ def _pull_county(
     if keys is None:
         report(2, "正在读取省级政策和各县的证书公钥…")
         keys = client.fetch_province()
+    client.fetch_device_number()  # the serials this PC issues carry it from its first certificate
     pages.check()
     report(PULL_START, "正在下载本县数据…" if not resumed else "正在从上次中断处继续下载本县数据…")
     client.pull()
