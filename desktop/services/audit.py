@@ -19,7 +19,6 @@ from desktop.db.models import AuditEntry, Teacher
 from desktop.db.outbox import add_append_only
 from desktop.domain.audit import AUDIT_ENTITY, AuditAction
 from desktop.domain.roles import Permission, Role
-from desktop.io.xlsx_writer import write_xlsx
 from desktop.services import access
 from guopei_common.idnumber import mask_id_number
 
@@ -128,6 +127,9 @@ def actors(session: Session) -> list[str]:
 
 
 def export_entries(session: Session, flt: AuditFilter, out: Path) -> int:
+    # openpyxl is imported here, not when the window opens (issue 19: every start loaded it for this).
+    from desktop.io.xlsx_writer import write_xlsx
+
     lines = entries(session, flt, limit=1_000_000)
     return write_xlsx(
         out,

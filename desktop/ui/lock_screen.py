@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.roles import Operator
 from desktop.errors import UserError
-from desktop.services import accounts, demo_county
+from desktop.services import accounts
 from desktop.ui.context import AppContext
 
 
@@ -97,6 +97,9 @@ class LockScreen(QWidget):
         county = self.context.db.device.county_name
         self.title.setText(title or self.tr("国培桌面端 · {county}").format(county=county))
         self.subtitle.setText(self.tr("请登录。账户由本县管理员在“账户”页建立。"))
+        # Imported only when someone must log in: the demo county's builder is large (issue 19).
+        from desktop.services import demo_county
+
         listed = self.context.read(demo_county.demo_logins)
         self.demo_accounts.clear()
         for name, role in listed:
