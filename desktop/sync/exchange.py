@@ -104,7 +104,6 @@ class ImportResult:
     same: int = 0
     conflicts: int = 0
     losses: list[dict[str, Any]] = field(default_factory=list)
-    tables: frozenset[str] = frozenset()  # the tables the import may have changed, for the pages
 
 
 # --- export -----------------------------------------------------------------------------------------
@@ -227,10 +226,6 @@ def import_exchange(db: Database, path: Path, *, password: str, trust_device: bo
             _trust(session, file.header, how="operator")
     county = file.header.kind == "county"
     report = apply_ops(db, _county_ops(file)) if county else _apply_province(db, file)
-    names = {model.__sync_entity__: table for table, model in _synced_models().items()}
-    result.tables = frozenset(
-        {*(names[entity] for entity in file.header.counts if entity in names), "settings"}
-    )
     result.applied, result.same, result.conflicts, result.losses = (
         report.applied,
         report.same,

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPushButton, QWidget
 
-from desktop.services.unit_of_work import Changes
+from desktop.services import unit_of_work
+from desktop.services.unit_of_work import Done
 from desktop.sync.exchange import (
     ExportResult,
     ImportResult,
@@ -130,12 +131,16 @@ class ExchangePanel(QWidget):
         return "\n".join(lines)
 
     def _apply(self, path: Path, password: str) -> None:
-        def work(reporter: Reporter) -> ImportResult:
+        def work(reporter: Reporter) -> Done[ImportResult]:
             reporter.progress(0, 0, self.tr("正在按省级平台的合并规则导入…"))
-            return import_exchange(self.context.db, path, password=password, trust_device=True)
+            # Several transactions of its own: what they wrote is collected, not guessed from the file.
+            return unit_of_work.across(
+                import_exchange, self.context.db, path, password=password, trust_device=True
+            )
 
-        def done(result: ImportResult) -> None:
-            self.context.announce(Changes(result.tables))
+        def done(imported: Done[ImportResult]) -> None:
+            result = imported.value
+            self.context.announce(imported.changes)
             text = self.tr("新增或更新 {applied:,} 条，本机已有 {same:,} 条，冲突 {conflicts:,} 条。").format(
                 applied=result.applied, same=result.same, conflicts=result.conflicts
             )

@@ -45,7 +45,11 @@ def test_export_then_import_with_preview_and_summary(qtbot, laptops, tmp_path: P
     page_a.exchange.export_to(target, PASSWORD)
     assert target.exists() and "签到 4 条" in here.messages[-1]
 
+    heard: list = []
+    there.changed.connect(heard.append)
     page_b.exchange.import_from(target, PASSWORD)
+    # What the import's transactions wrote, collected as they ran: the check-ins, this PC's own state.
+    assert len(heard) == 1 and heard[0].touches("attendance", "settings")
     asked = there.confirmations[-1]
     assert a.device.device_id in asked and "签到 4 条" in asked and "核对上面的密钥指纹" in asked
     assert "新增或更新" in there.messages[-1] and not there.errors
