@@ -165,5 +165,13 @@ WINDOW_GEOMETRY = _option(
     "window/geometry", bytes, b"", ChangedBy.PERSON, "the main window's geometry", kept=Kept.PC_USER
 )
 WINDOW_PAGE = _option("window/page", str, "", ChangedBy.PERSON, "the page shown last", kept=Kept.PC_USER)
+TABLE_HEADER = _option(
+    "tables/{name}/header",
+    bytes,
+    b"",
+    ChangedBy.PERSON,
+    "a table's column widths and order",
+    kept=Kept.PC_USER,
+)
 
 del P, A, M

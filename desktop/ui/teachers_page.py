@@ -28,6 +28,7 @@ from desktop.domain.codes import code_table
 from desktop.domain.teacher_rules import TeacherForm
 from desktop.services import reserve_pool, roster, roster_export, teachers
 from desktop.services.roster import TeacherFilter
+from desktop.ui import window_state
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.import_dialog import ImportDialog
@@ -106,6 +107,7 @@ class TeachersPage(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         for column, width in enumerate((80, 44, 172, 180, 90, 70, 80, 90, 60, 80, 110)):
             self.table.setColumnWidth(column, width)
+        window_state.keep_header(self.table, "teachers")  # as this PC's user last left the columns
         # Clicking 姓名 turns the pinyin order around; the other columns are for reading, not sorting.
         self.descending = False
         header = self.table.horizontalHeader()

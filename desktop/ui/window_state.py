@@ -1,5 +1,6 @@
 """Where the window opens: where the person left it last time (size, position and page), else
-maximised, as a first start on a small county laptop should be.
+maximised, as a first start on a small county laptop should be; and each large table's columns as the
+person left them.
 
 Kept in QSettings (window state is the PC user's, not the county's: it never goes in the database), under
 the keys `desktop.settings` declares."""
@@ -7,9 +8,9 @@ the keys `desktop.settings` declares."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QTableView, QWidget
 
-from desktop.settings import WINDOW_GEOMETRY, WINDOW_PAGE
+from desktop.settings import TABLE_HEADER, WINDOW_GEOMETRY, WINDOW_PAGE
 
 GEOMETRY_KEY = WINDOW_GEOMETRY.key
 PAGE_KEY = WINDOW_PAGE.key
@@ -31,3 +32,18 @@ def remember(window: QWidget, *, page: str | None = None) -> None:
     settings.setValue(GEOMETRY_KEY, window.saveGeometry())
     if page is not None:
         settings.setValue(PAGE_KEY, page)
+
+
+def keep_header(view: QTableView, name: str) -> None:
+    """Give the table the column widths and order it had last time, and keep them as they change."""
+    key = TABLE_HEADER.key.format(name=name)
+    header = view.horizontalHeader()
+    saved = QSettings().value(key)
+    if saved is not None:
+        header.restoreState(saved)
+
+    def save(*_args: object) -> None:
+        QSettings().setValue(key, header.saveState())
+
+    header.sectionResized.connect(save)
+    header.sectionMoved.connect(save)

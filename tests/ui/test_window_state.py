@@ -58,3 +58,32 @@ def test_first_start_maximised_then_geometry_and_page_restored(qtbot, demo_dir, 
     assert second.stack.currentWidget() is second.pages["credits"]
     second.close()
     second.context.db.dispose()
+
+
+def test_a_tables_columns_come_back_as_the_person_left_them(qtbot, fresh_settings):
+    from PySide6.QtGui import QStandardItemModel
+    from PySide6.QtWidgets import QTableView
+
+    from desktop.settings import TABLE_HEADER
+    from desktop.ui.window_state import keep_header
+
+    key = TABLE_HEADER.key.format(name="test-table")
+    QSettings().remove(key)
+    model = QStandardItemModel(2, 3)
+
+    def table() -> QTableView:
+        view = QTableView()
+        qtbot.addWidget(view)
+        view.setModel(model)
+        keep_header(view, "test-table")
+        return view
+
+    try:
+        first = table()
+        first.setColumnWidth(1, 231)
+        first.horizontalHeader().moveSection(2, 0)
+        second = table()
+        assert second.columnWidth(1) == 231
+        assert second.horizontalHeader().visualIndex(2) == 0
+    finally:
+        QSettings().remove(key)
