@@ -228,10 +228,13 @@ def main() -> int:
             for enrollment_id in enrollments_of(db, screen_session)
         ]
         service = []
+        with db.read() as session:
+            info = checkin.session_info(session, service_session)  # held by the screen, as there
         for enrollment_id in enrollments_of(db, service_session):
             start = time.perf_counter()
             with db.write() as session:
-                checkin.scan(session, service_session, badge_text(enrollment_id, project_id), now=clock())
+                text = badge_text(enrollment_id, project_id)
+                checkin.scan(session, service_session, text, now=clock(), info=info)
             service.append(time.perf_counter() - start)
         raw_ids = enrollments_of(db, raw_session)
         db.dispose()

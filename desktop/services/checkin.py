@@ -105,6 +105,9 @@ class SessionInfo:
     hours: float
     venue: str
     requires_sign_out: bool
+    # What a check-in's refusal rules read, loaded with the rest so a scan need not read them again.
+    format: str
+    publicity_end: dt.date | None
 
     def label(self) -> str:
         return f"{self.start:%H:%M}–{self.end:%H:%M}  {self.project_name}  {self.class_name}  {self.title}"
@@ -128,20 +131,20 @@ def grace_minutes(session: Session) -> int:
 
 def sessions_on(session: Session, day: dt.date) -> list[SessionInfo]:
     rows = session.execute(
-        select(TrainingSession, TrainingClass, Project.name)
+        select(TrainingSession, TrainingClass, Project)
         .join(TrainingClass, TrainingSession.class_id == TrainingClass.id)
         .join(Project, TrainingClass.project_id == Project.id)
         .where(TrainingSession.date == day, TrainingSession.deleted.is_(False))
         .order_by(TrainingSession.start_time, Project.name, TrainingClass.name)
     )
-    return [_info(s, c, project_name) for s, c, project_name in rows]
+    return [_info(s, c, project) for s, c, project in rows]
 
 
-def _info(s: TrainingSession, c: TrainingClass, project_name: str) -> SessionInfo:
+def _info(s: TrainingSession, c: TrainingClass, project: Project) -> SessionInfo:
     return SessionInfo(
         s.id,
         c.project_id,
-        project_name,
+        project.name,
         c.id,
         c.name,
         s.title,
@@ -151,6 +154,8 @@ def _info(s: TrainingSession, c: TrainingClass, project_name: str) -> SessionInf
         s.hours,
         c.venue,
         s.requires_sign_out,
+        s.format,
+        project.publicity_end,
     )
 
 
@@ -168,7 +173,7 @@ def current_session(sessions: list[SessionInfo], now: dt.datetime) -> SessionInf
 def session_info(session: Session, session_id: str) -> SessionInfo:
     s = session.get_one(TrainingSession, session_id)
     c = session.get_one(TrainingClass, s.class_id)
-    return _info(s, c, session.get_one(Project, c.project_id).name)
+    return _info(s, c, session.get_one(Project, c.project_id))
 
 
 def _who(session: Session, enrollment: Enrollment) -> tuple[str, str]:
@@ -387,12 +392,10 @@ def _check_in_refusal(
 ) -> str | None:
     """Why the trainee may not check in: a face-to-face session while the province suspends them (一.),
     or, at the first check-in (报到), a 公示 period not over yet."""
-    if session.get_one(TrainingSession, info.id).format == SessionFormat.FACE_TO_FACE and offline_suspended(
-        session
-    ):
+    if info.format == SessionFormat.FACE_TO_FACE and offline_suspended(session):
         return f"疫情防控期间暂停线下集中面授，本课次不能签到（{EPIDEMIC.cite()}）"
     if enrollment.status == EnrollmentStatus.PUBLICISED:
-        return arrival_refusal(session.get_one(Project, info.project_id).publicity_end, day)
+        return arrival_refusal(info.publicity_end, day)
     return None
 
 

@@ -46,7 +46,7 @@ def _kind(outcome: Outcome) -> str:
 
 
 class CheckInPage(QWidget):
-    WATCHED = ("training_sessions", "enrollments")
+    WATCHED = ("training_sessions", "projects", "enrollments")
 
     def __init__(self, context: AppContext, *, clock: Callable[[], dt.datetime] = dt.datetime.now) -> None:
         super().__init__()
@@ -213,7 +213,7 @@ class CheckInPage(QWidget):
     def on_changes(self, changes: Changes) -> None:
         if changes.initiator is self:
             return  # a scan, undo or leave here: this page has already redrawn what it changed
-        if changes.touches("training_sessions"):
+        if changes.touches("training_sessions", "projects"):  # a session's info holds project dates
             self.load_sessions()
         elif changes.touches(*self.WATCHED):
             self.refresh_roll()
