@@ -107,7 +107,7 @@ def write_update_file(path: Path, rows: list) -> None:
                 index + 1,
                 row.name,
                 row.id_number,
-                "男" if row.gender == "male" else "女",
+                "男" if row.gender == "1" else "女",
                 row.school,
                 "初中",
                 "数学",
