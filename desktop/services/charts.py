@@ -4,11 +4,13 @@ whenever the page shows, also in a county of 200,000 teachers)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Exists, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.orm import Session
 
+from desktop.db.engine import Database
 from desktop.db.models import Attendance, Enrollment, OutboxEntry, Project, School, Teacher, TrainingSession
 from desktop.domain.coverage import COVERING_PROGRAMS
 from desktop.services.reports.statistics import SELECTED, THERE
@@ -51,48 +53,57 @@ def _target_condition() -> ColumnElement[bool]:
     )
 
 
-def _covering(first_year: int, last_year: int) -> Exists:
-    return exists().where(
-        Enrollment.teacher_id == Teacher.id,
-        Enrollment.deleted.is_(False),
-        Enrollment.status == EnrollmentStatus.COMPLETED.value,
-        Enrollment.project_id == Project.id,
-        Project.program.in_([p.value for p in COVERING_PROGRAMS]),
-        func.strftime("%Y", Project.end_date).between(str(first_year), str(last_year)),
-    )
-
-
 def coverage_figures(session: Session, *, year: int) -> CoverageFigures:
+    """Counted from the covering completions (a few thousand rows), not teacher by teacher: the home
+    page reads this on every start, in counties of 200,000 teachers."""
     cycle = training_cycle(session)
     first, _last = cycle.years_of(year)
-    base = select(School.township, func.count(Teacher.id)).join(School, Teacher.school_id == School.id)
-    totals = dict(session.execute(base.where(_target_condition()).group_by(School.township)).all())
-    target = sum(totals.values())
-    covered_by_township = dict(
+    since = first - cycle.years  # the rate over time runs through the last cycle too
+    totals = dict(
         session.execute(
-            base.where(_target_condition(), _covering(first, year)).group_by(School.township)
+            select(School.township, func.count(Teacher.id))
+            .join(School, Teacher.school_id == School.id)
+            .where(_target_condition())
+            .group_by(School.township)
         ).all()
     )
-    by_year = []
-    # Through the last cycle too, each year counted within its own cycle (the report's figures).
-    for end in range(first - cycle.years, year + 1):
-        covered = session.scalar(
-            select(func.count(Teacher.id))
-            .join(School, Teacher.school_id == School.id)
-            .where(_target_condition(), _covering(cycle.years_of(end)[0], end))
+    target = sum(totals.values())
+    completions = session.execute(
+        select(Teacher.id, School.township, func.strftime("%Y", Project.end_date))
+        .join(School, Teacher.school_id == School.id)
+        .join(Enrollment, Enrollment.teacher_id == Teacher.id)
+        .join(Project, Enrollment.project_id == Project.id)
+        .where(
+            _target_condition(),
+            Enrollment.deleted.is_(False),
+            Enrollment.status == EnrollmentStatus.COMPLETED.value,
+            Project.program.in_([p.value for p in COVERING_PROGRAMS]),
+            func.strftime("%Y", Project.end_date).between(str(since), str(year)),
         )
-        by_year.append(Bar(str(end), covered / target if target else 0, f"{covered}/{target}"))
+    ).all()
+    years: dict[str, set[int]] = defaultdict(set)
+    township_of: dict[str, str] = {}
+    for teacher_id, township, end_year in completions:
+        years[teacher_id].add(int(end_year))
+        township_of[teacher_id] = township
+
+    def covered_by(end: int) -> set[str]:
+        start = cycle.years_of(end)[0]
+        return {t for t, found in years.items() if any(start <= y <= end for y in found)}
+
+    covered = covered_by(year)
+    per_township = Counter(township_of[t] for t in covered)
+    by_year = []
+    for end in range(since, year + 1):
+        n = len(covered_by(end))
+        by_year.append(Bar(str(end), n / target if target else 0, f"{n}/{target}"))
     return CoverageFigures(
         cycle.label(year),
         target,
-        sum(covered_by_township.values()),
+        len(covered),
         tuple(by_year),
         tuple(
-            Bar(
-                township,
-                covered_by_township.get(township, 0) / n if n else 0,
-                f"{covered_by_township.get(township, 0)}/{n}",
-            )
+            Bar(township, per_township[township] / n if n else 0, f"{per_township[township]}/{n}")
             for township, n in sorted(totals.items())
         ),
     )
@@ -160,3 +171,22 @@ def changes_waiting(session: Session) -> tuple[Bar, ...]:
         select(OutboxEntry.entity, func.count()).group_by(OutboxEntry.entity).order_by(func.count().desc())
     ).all()
     return tuple(Bar(ENTITY_LABELS.get(entity, entity), n) for entity, n in rows)
+
+
+@dataclass(frozen=True)
+class HomeCharts:
+    coverage: CoverageFigures
+    completion: CompletionFigures
+    week: tuple[Bar, ...]
+    waiting: tuple[Bar, ...]
+
+
+def home_charts(db: Database, *, today: dt.date) -> HomeCharts:
+    """The home page's charts on a read snapshot of their own (a reader thread's)."""
+    with db.read() as session:
+        return HomeCharts(
+            coverage_figures(session, year=today.year),
+            completion_figures(session, year=today.year),
+            sessions_this_week(session, today=today),
+            changes_waiting(session),
+        )

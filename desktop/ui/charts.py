@@ -37,6 +37,7 @@ class BarChart(QWidget):
 
     def set_bars(self, bars: Sequence[Bar], summary: str = "") -> None:
         self.bars = tuple(bars)
+        self.empty_text = self.tr("暂无数据")
         self.summary = summary
         self.setToolTip("\n".join(f"{b.label}：{self.value_text(b)}" for b in self.bars))
         self.update()

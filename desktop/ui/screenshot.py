@@ -15,7 +15,11 @@ from desktop.ui.main_window import MainWindow
 
 
 def render_pages(window: MainWindow, out_dir: Path, *, width: int, height: int) -> list[Path]:
-    views = [(spec.key, lambda key=spec.key: window.show_page(key)) for spec in window.specs]
+    def show(key: str) -> None:
+        window.show_page(key)
+        window.context.runner.settle()  # e.g. the home page's charts, counted off the UI thread
+
+    views = [(spec.key, lambda key=spec.key: show(key)) for spec in window.specs]
     return _render(window, views, out_dir, width=width, height=height)
 
 

@@ -63,6 +63,10 @@ class TaskRunner:
         self._pool = QThreadPool()
         # One lane for work that writes: SQLite has one writer, and order matters.
         self._pool.setMaxThreadCount(1)
+        # Reads that feed a page (the home page's charts) beside it: WAL lets them run while a write
+        # goes on, and they never queue behind, or ahead of, the write lane.
+        self._readers = QThreadPool()
+        self._readers.setMaxThreadCount(1)
         self._live: set[_Signals] = set()
 
     def run(
@@ -119,7 +123,34 @@ class TaskRunner:
         self._live.add(signals)  # keep the signal object alive until the job reports back
         self._pool.start(_Job(work, reporter, signals))
 
+    def read_quietly(
+        self,
+        work: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        """A read slower than a page should wait for, with no dialog: the page shows what it has and
+        fills in when the answer comes (the home page's charts in a county of 200,000 teachers)."""
+        if self.synchronous:
+            try:
+                result = work()
+            except BaseException as error:
+                on_error(error)
+                return
+            on_done(result)
+            return
+        signals = _Signals()
+
+        def finish() -> None:
+            self._live.discard(signals)
+
+        signals.done.connect(lambda result: (finish(), on_done(result)))
+        signals.failed.connect(lambda error: (finish(), on_error(error)))
+        self._live.add(signals)
+        self._readers.start(_Job(lambda _reporter: work(), Reporter(lambda *_: None), signals))
+
     def settle(self, timeout_ms: int = 5000) -> None:
         """Let queued work finish and its results reach the widgets (a screenshot waits for this)."""
         self._pool.waitForDone(timeout_ms)
+        self._readers.waitForDone(timeout_ms)
         QCoreApplication.processEvents()

@@ -3,6 +3,8 @@ reports' figures, a report exports from the page, and the bars are really painte
 
 from __future__ import annotations
 
+import threading
+
 from openpyxl import load_workbook
 from PySide6.QtGui import QColor
 
@@ -10,6 +12,7 @@ from desktop.services import charts
 from desktop.ui.charts import BAR_COLOUR, BarChart
 from desktop.ui.dashboard_page import DashboardPage
 from desktop.ui.statistics_page import StatisticsPage
+from desktop.ui.tasks import TaskRunner
 from tests.conftest import DEMO_TODAY, QuietContext
 
 
@@ -78,3 +81,16 @@ def test_an_empty_chart_says_so(qtbot):
     chart.resize(300, 200)
     chart.set_bars([])
     assert painted_bar_pixels(chart) == 0 and chart.toolTip() == ""
+
+
+def test_a_quiet_read_runs_off_the_ui_thread_and_reports_back(qtbot):
+    runner = TaskRunner()
+    results: list[object] = []
+    errors: list[BaseException] = []
+    ui_thread = threading.get_ident()
+    runner.read_quietly(lambda: threading.get_ident(), results.append, errors.append)
+    qtbot.waitUntil(lambda: bool(results), timeout=5000)
+    assert results[0] != ui_thread and errors == []
+    runner.read_quietly(lambda: 1 / 0, results.append, errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert isinstance(errors[0], ZeroDivisionError) and len(results) == 1
