@@ -190,3 +190,9 @@ def home_charts(db: Database, *, today: dt.date) -> HomeCharts:
             sessions_this_week(session, today=today),
             changes_waiting(session),
         )
+
+
+def year_charts(db: Database, *, year: int) -> tuple[CoverageFigures, CompletionFigures]:
+    """The 统计 page's charts for a year, on a read snapshot of their own."""
+    with db.read() as session:
+        return coverage_figures(session, year=year), completion_figures(session, year=year)

@@ -89,10 +89,20 @@ class StatisticsPage(QWidget):
         super().showEvent(event)
 
     def refresh(self) -> None:
+        """Counted off the UI thread (seconds in a county of 200,000 teachers), drawn when ready."""
         self._stale = False
-        year = self.year.currentData()
-        coverage = self.context.read(charts.coverage_figures, year=year)
-        completion = self.context.read(charts.completion_figures, year=year)
+        year, db = self.year.currentData(), self.context.db
+        self.context.runner.read_quietly(
+            lambda: charts.year_charts(db, year=year),
+            lambda figures: self.show_charts(year, *figures),
+            lambda error: self.context.report_error(self, error),
+        )
+
+    def show_charts(
+        self, year: int, coverage: charts.CoverageFigures, completion: charts.CompletionFigures
+    ) -> None:
+        if year != self.year.currentData():
+            return  # an answer for a year no longer chosen
         covered = f"{coverage.covered}/{coverage.target}，{rate(coverage.covered, coverage.target)}"
         self.coverage.set_bars(coverage.by_township, covered)
         self.coverage_by_year.set_bars(coverage.by_year, coverage.cycle_label)
