@@ -151,7 +151,6 @@ def county_day(db: Database, project_id: str, sessions: list[tuple[str, str]], e
             enrollment_ids,
             decided_by="培训中心",
             at=dt.datetime.combine(TODAY, dt.time(17, 30)),
-            today=TODAY,
         )
 
 
