@@ -35,7 +35,9 @@ def measure(data_dir: Path) -> None:
     total = only_repeat = 0
     with db.read() as session:
         projects = session.scalars(
-            select(Project).where(Project.status.in_(SELECTING), Project.deleted.is_(False)).order_by(Project.code)
+            select(Project)
+            .where(Project.status.in_(SELECTING), Project.deleted.is_(False))
+            .order_by(Project.code)
         ).all()
         for project in projects:
             found = candidates(session, project.id, limit=1_000_000)
@@ -47,7 +49,10 @@ def measure(data_dir: Path) -> None:
             total += len(found)
             only_repeat += refused
             share = refused / len(found) if found else 0.0
-            print(f"{project.code:<16} {project.name[:34]:<34} 候选 {len(found):>5}  仅因同类被拒 {refused:>5}  {share:6.1%}")
+            print(
+                f"{project.code:<16} {project.name[:34]:<34} 候选 {len(found):>5}  "
+                f"仅因同类被拒 {refused:>5}  {share:6.1%}"
+            )
     db.dispose()
     share = only_repeat / total if total else 0.0
     print(f"合计：候选 {total} 人次，仅因“同类培训”被拒 {only_repeat} 人次，占 {share:.1%}")
