@@ -1,4 +1,4 @@
-"""Creating the QApplication: the bundled Chinese font, translations, the application style."""
+"""Creating the QApplication: the bundled Chinese font, translations, the application style (style.py)."""
 
 from __future__ import annotations
 
@@ -10,26 +10,9 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from desktop.paths import CJK_FONT
+from desktop.ui import style
 
 log = logging.getLogger(__name__)
-
-STYLE_SHEET = """
-QWidget { font-size: 10.5pt; }
-#navigation { background: #24415f; color: #eef3f8; border: none; font-size: 12pt; }
-#navigation::item { padding: 10px 18px; }
-#navigation::item:selected { background: #3d6a96; color: white; }
-#pageTitle { font-size: 16pt; font-weight: bold; color: #24415f; }
-#card { background: white; border: 1px solid #d5dde6; border-radius: 6px; }
-#cardValue { font-size: 26pt; font-weight: bold; color: #24415f; }
-#cardCaption { color: #5b6b7c; }
-#emptyNote { color: #5b6b7c; font-size: 11pt; padding: 12px; }
-#sectionTitle { font-size: 12pt; font-weight: bold; }
-#scanInput { font-size: 20pt; padding: 4px; }
-#checkinHeadline { font-size: 44pt; font-weight: bold; }
-#checkinDetail { font-size: 22pt; }
-#checkinChoices { font-size: 16pt; }
-#rollValue { font-size: 26pt; font-weight: bold; color: #24415f; }
-"""
 
 
 @cache
@@ -57,5 +40,5 @@ def create_application(argv: list[str]) -> QApplication:
         QLocale("zh_CN"), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     ):
         app.installTranslator(qt_translator)
-    app.setStyleSheet(STYLE_SHEET)
+    style.apply(app)
     return app

@@ -25,7 +25,7 @@ from desktop.ui.context import AppContext, Changes
 from desktop.ui.credit_rules_dialog import CreditRulesDialog
 from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.operations import Op
-from desktop.ui.widgets import fill_table, read_only_table, selected_keys
+from desktop.ui.widgets import EmptyOr, EmptyState, fill_table, read_only_table, selected_keys
 from guopei_common.vocab import CreditStatus, TrainingLevel
 
 SEARCH_DELAY_MS = 150
@@ -88,7 +88,18 @@ class CreditsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addLayout(top)
-        layout.addWidget(self.table, 1)
+        self.list_area = EmptyOr(
+            self.table,
+            EmptyState(
+                self.tr("这一年还没有学分登记"),
+                self.tr("项目结业后，从已结业项目生成学分草稿；本县以外的培训（如网络研修）可以手工登记。"),
+                [
+                    (self.tr("从已结业项目生成…"), self.choose_project_to_generate),
+                    (self.tr("手工登记…"), self.add_manual_entry),
+                ],
+            ),
+        )
+        layout.addWidget(self.list_area, 1)
         layout.addLayout(buttons)
         context.changed.connect(self.on_changes)
         self.reload()
@@ -122,6 +133,8 @@ class CreditsPage(QWidget):
             ],
             keys=[r.id for r in self.rows],
         )
+        unfiltered = not self.search.text().strip() and self.status.currentData() is None
+        self.list_area.show_empty(not self.rows and unfiltered)
         self.total.setText(
             self.tr("共 {n} 条，{c} 学分").format(
                 n=len(self.rows), c=f"{sum(r.credits for r in self.rows):g}"

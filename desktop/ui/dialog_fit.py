@@ -5,7 +5,7 @@ sized for a desktop monitor would put its 保存/关闭 under the taskbar, where
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QFrame, QLayout, QScrollArea, QStyle, QVBoxLayout, QWidget
 
@@ -39,12 +39,28 @@ def lay_out(
         margins.top() + margins.bottom() + outer.spacing() + buttons.sizeHint().height(),
     )
     fit_to_screen(dialog, preferred if preferred is not None else natural)
+    dialog.installEventFilter(_KeepOnScreen(dialog))
 
 
 def fit_to_screen(dialog: QWidget, wanted: QSize) -> None:
     """Resize to `wanted`, bounded by the available area of the screen the dialog will open on."""
     available = available_size(dialog)
     dialog.resize(wanted.boundedTo(available))
+
+
+class _KeepOnScreen(QObject):
+    """Centred over a window larger than the screen, Qt may place a dialog that fits the screen with an
+    edge (and its buttons) past it: moved back when shown."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and isinstance(watched, QWidget):
+            screen = watched.screen().availableGeometry()
+            frame = watched.frameGeometry()
+            dx = max(screen.left() - frame.left(), min(0, screen.right() - frame.right()))
+            dy = max(screen.top() - frame.top(), min(0, screen.bottom() - frame.bottom()))
+            if dx or dy:
+                watched.move(watched.pos() + QPoint(dx, dy))
+        return False
 
 
 def available_size(widget: QWidget) -> QSize:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMainWindow,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QWidget,
 )
@@ -169,7 +170,11 @@ class MainWindow(QMainWindow):
                 county=device.county_name, code=device.county_code, path=context.db.path
             )
         )
-        self.statusBar().addWidget(self.county_label)
+        # The first thing to give way on a narrow screen (elided; whole in its tooltip), never the
+        # sync button or the backup warning beside it.
+        self.county_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.county_label.setToolTip(self.county_label.text())
+        self.statusBar().addWidget(self.county_label, 1)
         self.sync_status = SyncStatus(context)
         self.statusBar().addPermanentWidget(self.sync_status)
         self.backup_status = BackupStatus(context)

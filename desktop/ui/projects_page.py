@@ -25,7 +25,7 @@ from desktop.ui.context import AppContext, Changes
 from desktop.ui.operations import Op
 from desktop.ui.project_dialog import ProjectDialog
 from desktop.ui.trainees_tab import TraineesTab
-from desktop.ui.widgets import fill_table, read_only_table, selected_keys
+from desktop.ui.widgets import EmptyOr, EmptyState, fill_table, read_only_table, selected_keys
 from guopei_common.vocab import (
     DeliveryMode,
     Program,
@@ -105,7 +105,18 @@ class ProjectsPage(QWidget):
         self.tabs.currentChanged.connect(self.show_project)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.table)
+        self.list_area = EmptyOr(
+            self.table,
+            EmptyState(
+                self.tr("还没有培训项目"),
+                self.tr(
+                    "本县自己组织的县培、校本研修在这里新建；国培、省培、市培项目由省级平台发布，"
+                    "连接省级平台同步后出现在列表中。"
+                ),
+                [(self.tr("新建项目…"), self.new_project)],
+            ),
+        )
+        splitter.addWidget(self.list_area)
         splitter.addWidget(self.tabs)
         splitter.setSizes([260, 420])
         layout = QVBoxLayout(self)
@@ -159,6 +170,8 @@ class ProjectsPage(QWidget):
             keys=[r.id for r in self.rows],
         )
         ids = [r.id for r in self.rows]
+        self.list_area.show_empty(not ids and self.year.currentData() is None)
+        self.tabs.setVisible(bool(ids))
         self.table.selectRow(ids.index(current.id) if current and current.id in ids else 0)
         self.show_project()
 

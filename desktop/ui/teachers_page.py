@@ -36,7 +36,7 @@ from desktop.ui.operations import Op
 from desktop.ui.teacher_dialog import TeacherDialog
 from desktop.ui.teacher_file_dialog import TeacherFileDialog
 from desktop.ui.teacher_table_model import TeacherTableModel
-from desktop.ui.widgets import choose_spreadsheet
+from desktop.ui.widgets import EmptyOr, EmptyState, choose_spreadsheet
 from guopei_common import vocab
 
 SEARCH_DELAY_MS = 120  # wait for a pause in typing; the query itself takes a few milliseconds
@@ -148,7 +148,22 @@ class TeachersPage(QWidget):
         layout.addWidget(title)
         layout.addLayout(top)
         layout.addLayout(filter_row)
-        layout.addWidget(self.table, 1)
+        # A county with no teachers yet is told where they come from, with the button that brings them.
+        self.list_area = EmptyOr(
+            self.table,
+            EmptyState(
+                self.tr("还没有教师"),
+                self.tr(
+                    "教师名单从学校报来的花名册导入（Excel/WPS 的 .xlsx、.xls 或 CSV，一行一人，"
+                    "须有姓名、身份证号、学校三列），也可以逐个新增。"
+                ),
+                [
+                    (self.tr("导入花名册…（Ctrl+I）"), self.choose_import_file),
+                    (self.tr("新增教师…（Ctrl+N）"), self.add_teacher),
+                ],
+            ),
+        )
+        layout.addWidget(self.list_area, 1)
         layout.addLayout(buttons)
 
         context.changed.connect(self.on_changes)
@@ -202,6 +217,7 @@ class TeachersPage(QWidget):
             limit=FIRST_IDS if first_screen else None,
         )
         self.model.set_ids(ids)
+        self.list_area.show_empty(not ids and self.current_filter() == TeacherFilter())
         if first_screen and len(ids) == FIRST_IDS:
             self.count_label.setText(self.tr("共 {n} 人以上…").format(n=f"{len(ids):,}"))
             self._rest_timer.start()

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
+    QFrame,
+    QHBoxLayout,
     QHeaderView,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
+    QVBoxLayout,
     QWidget,
 )
+
+from desktop.ui import style
 
 
 def read_only_table(
@@ -30,6 +38,7 @@ def read_only_table(
     )
     table.setSelectionMode(mode)
     table.verticalHeader().setVisible(False)
+    style.dense(table)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     if stretch is not None:
         table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
@@ -60,3 +69,48 @@ def choose_spreadsheet(parent: QWidget, title: str) -> Path | None:
         parent, title, "", parent.tr("表格文件 (*.xlsx *.xls *.csv);;所有文件 (*)")
     )
     return Path(chosen) if chosen else None
+
+
+class EmptyState(QFrame):
+    """What a list shows when there is nothing in it yet: what is missing and the button that fixes
+    it (no teachers yet → 导入花名册), instead of an empty grid."""
+
+    def __init__(
+        self, title: str, hint: str, actions: Sequence[tuple[str, Callable[[], object]]] = ()
+    ) -> None:
+        super().__init__()
+        self.setObjectName("emptyState")
+        self.title = QLabel(title, objectName="emptyTitle", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.hint = QLabel(hint, objectName="emptyHint", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.hint.setWordWrap(True)
+        self.buttons: list[QPushButton] = []
+        row = QHBoxLayout()
+        row.addStretch(1)
+        for index, (caption, slot) in enumerate(actions):
+            button = QPushButton(caption)
+            button.setProperty("primary", index == 0)
+            button.clicked.connect(slot)
+            self.buttons.append(button)
+            row.addWidget(button)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(self.title)
+        layout.addWidget(self.hint)
+        layout.addSpacing(8)
+        layout.addLayout(row)
+        layout.addStretch(2)
+
+
+class EmptyOr(QStackedWidget):
+    """A list and its empty state in one place of the layout; `show_empty` switches between them."""
+
+    def __init__(self, content: QWidget, empty: EmptyState) -> None:
+        super().__init__()
+        self.content = content
+        self.empty = empty
+        self.addWidget(content)
+        self.addWidget(empty)
+
+    def show_empty(self, empty: bool) -> None:
+        self.setCurrentWidget(self.empty if empty else self.content)

@@ -52,7 +52,7 @@ def measure_every_dialog(window: MainWindow, scratch: Path) -> dict[str, dict]:
         frame = dialog.frameGeometry()
         found[name] = {
             "fits": screen.contains(frame),
-            "size": [frame.width(), frame.height()],
+            "size": [frame.x(), frame.y(), frame.width(), frame.height()],
             "buttons_off_screen": buttons_off_screen(dialog),
         }
         dialog.done(0)

@@ -194,3 +194,19 @@ def test_teacher_file_shows_attendance_beside_the_long_project_names(qtbot, writ
     notes = headers.index("说明")
     assert table.isColumnHidden(notes) == (not any(e.status_reason for e in record.enrollments))
     assert table.item(0, 1).toolTip() == record.enrollments[0].project_name
+
+
+def test_an_empty_roster_says_where_teachers_come_from_with_the_import_button(qtbot, empty_db, monkeypatch):
+    asked: list[str] = []
+    monkeypatch.setattr(TeachersPage, "choose_import_file", lambda self: asked.append("import"))
+    page = make_page(qtbot, empty_db)
+    page.show()
+    assert page.list_area.currentWidget() is page.list_area.empty
+    assert page.list_area.empty.title.text() == "还没有教师"
+    first = page.list_area.empty.buttons[0]
+    assert first.text().startswith("导入花名册") and first.property("primary") is True
+    qtbot.mouseClick(first, Qt.MouseButton.LeftButton)
+    assert asked == ["import"]
+    page.search.setText("zzz")  # a search that finds nobody is not an empty roster
+    page.reload()
+    assert page.list_area.currentWidget() is page.table
