@@ -389,13 +389,15 @@ class BatchApplier:
         return scope.row_as_seen_by(entity, payload.get("id", ""), payload, self.names)[1]
 
     def _alias(self, entity: str, alias_id: str, canonical_id: str, *, private: bool = False) -> None:
+        key = (self.device.county_code, entity, alias_id)
+        # One made earlier in the batch, or whose row never came (a transfer request; preloaded, so no
+        # query is made for a new one): it now says this.
+        stored = (entity, alias_id) in self.aliases and key not in self._made
+        kept = self._made.get(key) or (self.session.get(RowAlias, key) if stored else None)
         self.aliases[(entity, alias_id)] = canonical_id
         if private:
             self.private.add((entity, alias_id))
             self.names[canonical_id] = alias_id
-        key = (self.device.county_code, entity, alias_id)
-        # One made earlier in the batch, or whose row never came (a transfer request): it now says this.
-        kept = self._made.get(key) or self.session.get(RowAlias, key)
         if kept is not None:
             kept.canonical_id, kept.private = canonical_id, private
             return

@@ -70,7 +70,9 @@ def transferred_out(session: Session, row_ids: list[str]) -> set[str]:
     """Which of these teacher rows their county has given up by an approved transfer (read-only there)
     and not taken back by a later one (the teacher returned: the row is the one asked for again)."""
     last: dict[str, tuple[tuple[dt.datetime, int], bool]] = {}
-    for start in range(0, len(row_ids), 500):
+    # At least one query, even for no rows: a push that met another county's teacher must take as long
+    # as one that met none.
+    for start in range(0, max(len(row_ids), 1), 500):
         chunk = row_ids[start : start + 500]
         for request in session.scalars(
             select(TransferRequest).where(

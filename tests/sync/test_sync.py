@@ -201,10 +201,13 @@ def test_another_county_sees_and_touches_nothing(
     [result] = device_c.send_batch(batch).results
     assert result.outcome == "rejected"
     assert json.loads(server.query(f"SELECT payload FROM rows WHERE row_id = '{teacher_id}'")[0][0]) == stored
-    # Through the client: the rejected op leaves the outbox but stays visible to a person.
+    # Through the client: the rejected op leaves the outbox but stays visible to a person. (A school of
+    # its own whose name is longer than the province takes: under county A's school id, it would be the
+    # county's own new row, as under any id; row ids name rows only within a county.)
     school = dict(
         zip(School.__table__.columns.keys(), next(iter(_table(device_a.db, "school").values())), strict=True)
     )
+    school.update(id=str(uuid.uuid4()), name="校" * 101, county_code=device_c.db.device.county_code)
     with device_c.db.write() as session:
         insert_synced_rows(session, School, [{k: v for k, v in school.items() if k not in ("hlc", "origin")}])
     summary = device_c.push()
