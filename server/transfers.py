@@ -116,7 +116,7 @@ def share_late(session: Session, *, row: SyncedRow, seq: int, now: dt.datetime) 
                 RowGrant.entity == "enrollment", RowGrant.row_id == payload.get("enrollment_id", "")
             )
         ).all()
-        targets = [found for found in map(lambda i: session.get(TransferRequest, i), transfer_ids) if found]
+        targets = [found for i in transfer_ids if (found := session.get(TransferRequest, i)) is not None]
     for request in targets:
         if request.to_county == row.county_code or (row.entity, row.row_id) in _private_ids(
             session, request.to_county
