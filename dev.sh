@@ -62,7 +62,10 @@ case "${1:-}" in
     start_postgres
     shift
     .venv/bin/ruff check .
-    QT_QPA_PLATFORM=offscreen exec .venv/bin/python -m pytest "$@"
+    # One worker per core (pytest-xdist): in one process the suite uses one core. The tests of a module
+    # stay in one worker (--dist loadscope), so that its server and counties are set up once. Quick loop
+    # while developing: ./dev.sh test -m "not proof" (skips the SIGKILL and several-processes proofs).
+    QT_QPA_PLATFORM=offscreen exec .venv/bin/python -m pytest -n auto --dist loadscope "$@"
     ;;
   *)
     echo "用法：./dev.sh demo | ./dev.sh test" >&2
