@@ -64,7 +64,12 @@ def install_excepthook(log_path: Path, present: Callable[[BaseException], None] 
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, error, tb)
             return
-        log.error("uncaught exception", exc_info=(kind, error, tb))
+        if issubclass(kind, Cancelled):
+            return
+        if issubclass(kind, GuopeiError):  # expected (a refusal raised by a read, say): no traceback
+            log.info("shown to the user: %s", kind.__name__)
+        else:
+            log.error("uncaught exception", exc_info=(kind, error, tb))
         if present is not None:
             present(error)
         else:

@@ -105,3 +105,26 @@ def test_an_empty_dismissal_reason_is_a_warning_not_a_crash(qtbot, writable_demo
     assert [r.getMessage() for r in caplog.records if r.name == "desktop.ui.errors"] == [
         "shown to the user: RuleViolation"
     ]
+
+
+def test_an_uncaught_refusal_is_shown_without_a_traceback_in_the_log(tmp_path):
+    """A page's read refused (a permission, say) reaches the excepthook: shown, and no crash in the log."""
+    from desktop.errors import PermissionDenied
+
+    log_path = setup_logging(tmp_path)
+    presented: list[BaseException] = []
+    old_hook = sys.excepthook
+    try:
+        install_excepthook(log_path, present=presented.append)
+        error = PermissionDenied("需要“查看审计记录”权限")
+        sys.excepthook(type(error), error, None)
+    finally:
+        sys.excepthook = old_hook
+        for handler in logging.getLogger().handlers[:]:
+            handler.flush()
+            if isinstance(handler, logging.handlers.RotatingFileHandler):
+                logging.getLogger().removeHandler(handler)
+                handler.close()
+    assert presented == [error]
+    text = log_path.read_text(encoding="utf-8")
+    assert "Traceback" not in text and "uncaught exception" not in text
