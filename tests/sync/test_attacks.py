@@ -338,7 +338,9 @@ def test_another_countys_row_ids_are_answered_as_unknown_ids(
 def test_references_outside_the_county_are_refused(server: Server, counties: Counties) -> None:
     before = _state(server)
     with counties.a.db.read() as session:
-        a_school = session.scalar(select(School.id))
+        # Not the victim's school: B used that id for a school of its own (a row id names a row only
+        # within its county, so for B that id is its own school now).
+        a_school = session.scalar(select(School.id).where(School.id != counties.victim.school_id))
         a_enrollment = session.scalars(select(Enrollment)).first()
         session.expunge_all()
     ops = [
