@@ -38,6 +38,9 @@ class Synced:
     origin: Mapped[str] = mapped_column(String(36), default="")
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    # The columns fill_derived reads: a bulk update that changes none of them need not derive again.
+    __derived_from__: frozenset[str] = frozenset()
+
     @classmethod
     def fill_derived(cls, values: dict[str, Any]) -> None:
         """Fill columns derived from others (e.g. a name's pinyin) in a row inserted in bulk; ORM

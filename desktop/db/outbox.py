@@ -178,8 +178,10 @@ def update_synced_rows(
     for start in range(0, len(ids), 500):
         rows = connection.execute(select(table).where(table.c.id.in_(ids[start : start + 500]))).mappings()
         for row in rows:
-            values = {**row, **changes[row["id"]]}
-            model.fill_derived(values)
+            new = changes[row["id"]]
+            values = {**row, **new}
+            if any(new[key] != row[key] for key in model.__derived_from__.intersection(new)):
+                model.fill_derived(values)  # pinyin of a changed name, not of all 100,000
             before = {key: row[key] for key in values if values[key] != row[key]}
             if not before:
                 continue

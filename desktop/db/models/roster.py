@@ -100,6 +100,8 @@ class Teacher(Synced, Base):
             setattr(self, column, value)
         return name
 
+    __derived_from__ = frozenset({"name"})
+
     @classmethod
     def fill_derived(cls, values: dict[str, Any]) -> None:
         values.update(_name_search_columns(values["name"]))
