@@ -27,6 +27,10 @@ from desktop.ui.idle_lock import IdleLock
 from desktop.ui.lock_screen import LockScreen
 from desktop.ui.sync_status import SyncStatus
 
+NAVIGATION_WIDTH = 170
+NAVIGATION_NARROW = 124
+NARROW_SCREEN = 1000  # logical px of available width
+
 
 @dataclass(frozen=True)
 class PageSpec:
@@ -134,7 +138,9 @@ class MainWindow(QMainWindow):
 
         self.navigation = QListWidget()
         self.navigation.setObjectName("navigation")
-        self.navigation.setFixedWidth(170)
+        # Narrower on a small screen (1366×768 at 150 % leaves 911 px): every area name still fits.
+        narrow = self.screen().availableGeometry().width() < NARROW_SCREEN
+        self.navigation.setFixedWidth(NAVIGATION_NARROW if narrow else NAVIGATION_WIDTH)
         self.stack = QStackedWidget()
         # Pages are built the first time they are shown, so the window opens at once even on a
         # 200,000-teacher county; a placeholder holds each page's place in the stack until then.

@@ -28,7 +28,7 @@ QToolTip {{ background: #fffbe6; color: {TEXT}; border: 1px solid #d9c98a; paddi
 
 #navigation {{ background: {NAVY}; color: #eef3f8; border: none; font-size: 12pt; }}
 #navigation {{ outline: none; }}  /* no focus box inside the selected area */
-#navigation::item {{ padding: 10px 18px; }}
+#navigation::item {{ padding: 7px 18px; }}  /* thirteen areas fit 512 px (1366×768 at 150 %) */
 #navigation::item:selected {{ background: {BLUE}; color: white; }}
 
 QPushButton {{

@@ -42,6 +42,6 @@ def test_a_demo_county_that_never_synced_explains_its_waiting_changes(qtbot, dem
     status._schedule.stop()  # no sync attempt from a test
     with demo_db.read() as session:
         waiting = session.scalar(select(func.count()).select_from(OutboxEntry))
-    assert status.waiting.text() == f"待同步 {waiting:,} 条（从未同步）"
+    assert status.state.text() == "未连接省级平台" and status.waiting.text() == f"待同步 {waiting:,} 条"
     assert "还没有连接过省级平台" in status.waiting.toolTip() and "F9" in status.waiting.toolTip()
     assert f"{waiting:,}" in status.waiting.toolTip()

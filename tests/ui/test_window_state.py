@@ -13,7 +13,7 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.tasks import TaskRunner
 from desktop.ui.window_state import GEOMETRY_KEY, PAGE_KEY
 
-# Within the offscreen platform's 800×800 screen (restoreGeometry pulls a window back onto the screen).
+# On the offscreen platform's 800×800 screen, smaller than maximised.
 SPOT = QRect(12, 40, 780, 500)
 
 
@@ -47,13 +47,19 @@ def test_first_start_maximised_then_geometry_and_page_restored(qtbot, demo_dir, 
     first.showNormal()
     first.setGeometry(SPOT)
     first.show_page("credits")
-    qtbot.waitUntil(lambda: first.geometry() == SPOT)
+    # What Qt made of it (no narrower than the window's minimum width): that is what must come back.
+    qtbot.waitUntil(lambda: first.geometry().height() == SPOT.height())
+    left = first.geometry()
     first.close()
     first.context.db.dispose()
 
     second = open_window(qtbot, data_dir)
     assert not second.isMaximized()
-    assert second.geometry() == SPOT
+    # The offscreen screen (800 px) is narrower than the window can be (910 px): restoreGeometry keeps
+    # it on the screen sideways, so its left edge moves; its size and its place in height come back
+    # (to within the 2 px the platform's frame margin shifts a restored window).
+    assert second.size() == left.size() and left.height() < 800
+    assert abs(second.y() - left.y()) <= 2
     assert second.current_page() == "credits"
     assert second.stack.currentWidget() is second.pages["credits"]
     second.close()
