@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtGui import QImage
 
 from desktop.cli import main
@@ -9,19 +10,20 @@ from desktop.db.engine import DB_FILENAME
 
 
 def test_demo_no_gui_builds_a_county_and_logs(tmp_path, capsys):
-    assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "300"]) == 0
+    assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "50"]) == 0
     assert (tmp_path / DB_FILENAME).exists()
     assert (tmp_path / "logs" / "guopei-desk.log").exists()
     assert "演示县已建立" in capsys.readouterr().out
 
 
 def test_demo_refuses_to_overwrite_a_named_folder_without_replace(tmp_path, capsys):
-    assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "100"]) == 0
-    assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "100"]) == 2
+    assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "50"]) == 0
+    assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "50"]) == 2
     assert "--replace" in capsys.readouterr().err
-    assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "100", "--replace"]) == 0
+    assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "50", "--replace"]) == 0
 
 
+@pytest.mark.slow
 def test_screenshot_renders_every_page_at_the_asked_size(demo_dir, tmp_path, capsys):
     out = tmp_path / "shots"
     assert main(["--data-dir", str(demo_dir), "screenshot", "--out", str(out), "--size", "1366x768"]) == 0
@@ -78,7 +80,7 @@ def test_eligibility_prints_every_reason_and_exits_by_the_decision(demo_dir, cap
 
 
 def test_policy_switches_are_set_and_shown(tmp_path, capsys, monkeypatch):
-    assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "100"]) == 0
+    assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "50"]) == 0
     capsys.readouterr()
     # The demo county has accounts: a policy change needs its administrator.
     monkeypatch.setenv("GUOPEI_DESK_PASSWORD", "demo1234")
@@ -112,7 +114,7 @@ def test_verify_exits_by_the_verdict(tmp_path, capsys):
     from desktop.db.models import Certificate, Enrollment
     from desktop.services import accounts, certificates
 
-    assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "300"]) == 0
+    assert main(["--data-dir", str(tmp_path), "demo", "--no-gui", "--teachers", "50"]) == 0
     db = open_database(tmp_path)
     accounts.login(db, "演示培训管理员", "demo1234")  # the demo county has accounts
     with db.write() as session:
@@ -130,6 +132,7 @@ def test_verify_exits_by_the_verdict(tmp_path, capsys):
     assert "核验结果：签名无效" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_certificates_and_transcript_commands(demo_dir, tmp_path, capsys):
     import shutil
     import subprocess

@@ -212,6 +212,7 @@ def _run(pair: Pair, order: tuple[str, ...]) -> None:
     pair.a.sync()
 
 
+@pytest.mark.proof
 @pytest.mark.parametrize("round_", range(len(ORDERS)), ids=[" / ".join(order) for order in ORDERS])
 def test_any_order_of_pushes_and_pulls_ends_in_the_same_state(
     server: Server, pair: Pair, round_: int

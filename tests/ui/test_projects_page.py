@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
 from PySide6.QtCore import QItemSelectionModel
 from PySide6.QtWidgets import QLabel
 from sqlalchemy import func, select
@@ -45,6 +46,7 @@ def enrolled(db, project_id: str) -> dict[str, str]:
         )
 
 
+@pytest.mark.slow
 def test_select_admit_approve_publicise_and_print(qtbot, writable_demo, tmp_path):
     db = writable_demo
     with db.write() as session:  # a county project open for applications, with room
