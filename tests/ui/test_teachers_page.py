@@ -48,10 +48,11 @@ def test_typing_pinyin_initials_finds_the_teacher(qtbot, demo_db):
     assert id_cell == mask_id_number(teacher.id_number) and teacher.id_number not in id_cell
 
 
-def test_search_by_id_digits_then_open_the_file(qtbot, demo_db, monkeypatch):
-    with demo_db.read() as session:
+def test_search_by_id_digits_then_open_the_file(qtbot, writable_demo):
+    # Writable: opening a teacher's file records the view of the full ID number in the audit log.
+    with writable_demo.read() as session:
         teacher = session.scalars(select(Teacher).order_by(Teacher.id_number).offset(100)).first()
-    page = make_page(qtbot, demo_db)
+    page = make_page(qtbot, writable_demo)
     qtbot.keyClicks(page.search, teacher.id_number[-8:])
     qtbot.keyClick(page.search, Qt.Key.Key_Return)
     assert page.model.rowCount() == 1 and page.model.row_at(0).name == teacher.name
