@@ -1,5 +1,6 @@
-"""Every dialog of the app, opened on the county's own data without changing it: for screenshots, and
-for the check that each one fits the screen it opens on (its buttons never below the taskbar)."""
+"""Every dialog of the app, opened on the county's own data: for screenshots, and for the check that
+each one fits the screen it opens on (its buttons never below the taskbar). Nothing is saved from them;
+the one teacher's file opened shows a full ID number, and that view is in the audit log like any other."""
 
 from __future__ import annotations
 
