@@ -181,7 +181,7 @@ def _run_command(args: argparse.Namespace, data_dir: Path, log_path: Path) -> in
     if args.command == "screenshot":
         return _screenshot(args, data_dir)
     if args.command == "report":
-        with _database(data_dir) as db:
+        with _database(data_dir, args.user) as db:
             return cli_reports.run(args, db)
     if args.command == "exchange":
         with _database(data_dir, args.user) as db:

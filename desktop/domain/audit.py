@@ -13,6 +13,8 @@ class AuditAction(Labelled):
     # Access to personal data (个人信息保护法: records of processing).
     VIEW_PERSONAL = ("view_personal", "查看完整身份证号/手机号")
     EXPORT_FULL = ("export_full_id_numbers", "导出完整身份证号")
+    EXCHANGE_EXPORT = ("exchange_export", "导出交换文件（含完整个人信息）")
+    EXCHANGE_IMPORT = ("exchange_import", "导入交换文件")
     REFUSED_ROWS = ("refused_rows", "保存拒收行报告（含完整身份证号）")
     BACKUP = ("backup", "备份")
     RESTORE = ("restore", "恢复备份")

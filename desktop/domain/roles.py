@@ -19,6 +19,8 @@ class Permission(Labelled):
     PRINT_ATTENDANCE = ("print_attendance", "打印胸牌和签到表")
     EDIT_ROSTER = ("edit_roster", "编辑和导入花名册")
     EXPORT_PERSONAL = ("export_personal", "导出完整身份证号")
+    # An exchange file holds the changes' full values (ID numbers, phones) and its import rewrites rows.
+    EXCHANGE = ("exchange", "导入导出交换文件")
     MANAGE_PROJECTS = ("manage_projects", "管理培训项目和班级")
     SELECT = ("select", "报名、录取和学员状态")
     OVERRIDE = ("override", "破格报名（资格不符仍报名）")
@@ -48,6 +50,7 @@ _STAFF = frozenset(
         Permission.PRINT_ATTENDANCE,
         Permission.EDIT_ROSTER,
         Permission.EXPORT_PERSONAL,
+        Permission.EXCHANGE,
         Permission.MANAGE_PROJECTS,
         Permission.SELECT,
         Permission.COMPLETE,

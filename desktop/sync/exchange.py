@@ -32,9 +32,11 @@ from desktop.db.base import Base
 from desktop.db.engine import Database
 from desktop.db.models import OutboxEntry, Setting
 from desktop.db.outbox import to_json
+from desktop.domain.audit import AUDIT_ENTITY, AuditAction
 from desktop.domain.ids import op_id
+from desktop.domain.roles import Permission
 from desktop.errors import UserInputError
-from desktop.services import certificates
+from desktop.services import access, audit, certificates
 from desktop.sync.client import CURSOR_KEY, KEY_COUNTIES_KEY, SyncClient, apply_policy
 from desktop.sync.exchange_apply import ApplyReport, apply_ops
 from guopei_common import exchange_file
@@ -112,8 +114,10 @@ class ImportResult:
 def export_exchange(
     db: Database, path: Path, *, password: str, everything: bool = False, now: dt.datetime | None = None
 ) -> ExportResult:
-    """Write this PC's changes to `path` (see the module's docstring); returns what it holds."""
+    """Write this PC's changes to `path` (see the module's docstring); returns what it holds. The file
+    carries full personal data: only an operator allowed exchange files writes one, and it is audited."""
     with db.write() as session:
+        access.require(session, Permission.EXCHANGE)
         private = certificates.signing_key(session)  # made now if this PC has signed nothing yet
     with db.read() as session:
         since = "" if everything else str(_setting(session, EXPORTED_KEY, ""))
@@ -139,8 +143,9 @@ def export_exchange(
     )
     data = exchange_file.encode(header, {"batches": batches}, private_key=private, password=password)
     _write_file(path, data)
-    if ops:
-        with db.write() as session:
+    with db.write() as session:
+        audit.record(session, AuditAction.EXCHANGE_EXPORT, detail={"file": path.name, "rows": len(ops)})
+        if ops:
             _put(
                 session,
                 EXPORTED_KEY,
@@ -207,6 +212,8 @@ def _write_file(path: Path, data: bytes) -> None:
 
 def preview_exchange(db: Database, path: Path, *, password: str) -> Preview:
     """Read and check `path` (password, signature, county, not this PC's own) without applying it."""
+    with db.read() as session:
+        access.require(session, Permission.EXCHANGE)
     return _preview(db, exchange_file.read(path, password=password))
 
 
@@ -214,6 +221,8 @@ def import_exchange(db: Database, path: Path, *, password: str, trust_device: bo
     """Apply `path` here (see the module's docstring). UnknownDevice when its signer is not known and
     `trust_device` is off; ExchangeRefused or UserInputError for a file that is refused. Either way
     nothing is applied."""
+    with db.read() as session:
+        access.require(session, Permission.EXCHANGE)
     file = exchange_file.read(path, password=password)
     preview = _preview(db, file)
     result = ImportResult(preview)
@@ -235,6 +244,7 @@ def import_exchange(db: Database, path: Path, *, password: str, trust_device: bo
     with db.write() as session:
         imported = list(_setting(session, IMPORTED_KEY, []))
         _put(session, IMPORTED_KEY, [*imported, file.header.file_id][-IMPORTED_KEPT:])
+        audit.record(session, AuditAction.EXCHANGE_IMPORT, detail={"file": path.name, "rows": result.applied})
     return result
 
 
@@ -288,7 +298,9 @@ def _trust(session: Session, header: ExchangeHeader, *, how: str) -> None:
 
 
 def _county_ops(file: ExchangeFile) -> list[PushOp]:
-    """The file's ops; refused whole when one was not made by the signer (a PC sends only its own)."""
+    """The file's ops; refused whole when one was not made by the signer (a PC sends only its own).
+    The signer's audit entries travel for the province (which keeps them); another PC does not keep
+    them, so they are checked like the rest and left out."""
     body = file.body
     if not isinstance(body, dict) or not isinstance(body.get("batches"), list):
         raise ExchangeRefused("交换文件的内容格式不对")
@@ -302,9 +314,10 @@ def _county_ops(file: ExchangeFile) -> list[PushOp]:
     except ValueError as error:  # pydantic's ValidationError is a ValueError
         raise ExchangeRefused(f"交换文件的内容格式不对：{error}") from None
     for op in ops:
-        if op.entity not in ENTITIES or op.payload.get("origin") != file.header.device_id:
+        known = op.entity in ENTITIES or op.entity == AUDIT_ENTITY
+        if not known or op.payload.get("origin") != file.header.device_id:
             raise ExchangeRefused("交换文件中有其他设备的修改，与签名设备不符，已拒绝")
-    return ops
+    return [op for op in ops if op.entity != AUDIT_ENTITY]
 
 
 def _apply_province(db: Database, file: ExchangeFile) -> ApplyReport:

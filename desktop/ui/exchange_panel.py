@@ -11,7 +11,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPushButton, QWidget
 
-from desktop.services import unit_of_work
+from desktop.domain.roles import Permission
+from desktop.errors import PermissionDenied
+from desktop.services import access, unit_of_work
 from desktop.services.unit_of_work import Done
 from desktop.sync.exchange import (
     ExportResult,
@@ -54,7 +56,18 @@ class ExchangePanel(QWidget):
         )
         return text if ok and text else None
 
+    def _refused(self) -> bool:
+        """Said before any file is chosen, naming the missing permission (the services refuse anyway)."""
+        try:
+            self.context.read(access.require, Permission.EXCHANGE)
+        except PermissionDenied as error:
+            self.context.report_error(self, error)
+            return True
+        return False
+
     def ask_export(self) -> None:
+        if self._refused():
+            return
         chosen, _ = QFileDialog.getSaveFileName(
             self, self.tr("导出交换文件"), f"{self.context.db.device.county_name}{SUFFIX}", f"*{SUFFIX}"
         )
@@ -64,6 +77,8 @@ class ExchangePanel(QWidget):
             self.export_to(path if path.suffix == SUFFIX else path.with_suffix(SUFFIX), password)
 
     def ask_import(self) -> None:
+        if self._refused():
+            return
         chosen, _ = QFileDialog.getOpenFileName(self, self.tr("导入交换文件"), "", f"*{SUFFIX}")
         password = self._password() if chosen else None
         if chosen and password:

@@ -351,3 +351,62 @@ def test_the_first_account_is_an_administrator_and_then_accounts_need_one(empty_
     with empty_db.read() as session:
         stored = session.get_one(OperatorAccount, "张主任").password_hash
     assert stored.startswith("scrypt$") and "secret-1" not in stored
+
+
+def test_exchange_files_need_the_permission_are_audited_and_carry_audit_entries(county, tmp_path):
+    from desktop.services import reports
+    from desktop.sync.exchange import export_exchange, import_exchange, preview_exchange
+    from tests.sync.test_exchange import laptop
+
+    there = laptop(county.path.parent, tmp_path / "b", new_device=True)
+    try:
+        out = tmp_path / "一号机.gpx"
+        for role in (Role.CHECK_IN, Role.READER):
+            log_in(county, role)
+            with pytest.raises(PermissionDenied) as caught:
+                export_exchange(county, out, password="exchange-pass")
+            assert f"{NAMES[role]}（{role.label}）没有“导入导出交换文件”的权限" in str(caught.value)
+            assert not out.exists()
+        log_in(county, Role.STAFF)  # the login itself is an audit entry waiting for the province
+        with county.write() as session:
+            teacher_id = _any(session, select(Teacher.id))
+            teachers.set_employment_status(session, teacher_id, EmploymentStatus.RETIRED, note="退休")
+        made = export_exchange(county, out, password="exchange-pass")
+        assert made.counts.get(AUDIT_ENTITY, 0) >= 2 and made.counts["teacher"] >= 1
+        (exported,) = entries(county, AuditAction.EXCHANGE_EXPORT)
+        assert exported.actor == NAMES[Role.STAFF] and exported.detail["file"] == out.name
+
+        log_in(there, Role.READER)
+        for refused in (
+            lambda: preview_exchange(there, out, password="exchange-pass"),
+            lambda: import_exchange(there, out, password="exchange-pass", trust_device=True),
+        ):
+            with pytest.raises(PermissionDenied, match="没有“导入导出交换文件”的权限"):
+                refused()
+        log_in(there, Role.ADMIN)
+        result = import_exchange(there, out, password="exchange-pass", trust_device=True)
+        assert result.applied >= 1  # the sender's audit entries did not get the file refused
+        with there.read() as session:
+            assert session.get_one(Teacher, teacher_id).employment_status == EmploymentStatus.RETIRED.value
+        (imported,) = entries(there, AuditAction.EXCHANGE_IMPORT)
+        assert imported.actor == NAMES[Role.ADMIN]
+        assert entries(there, AuditAction.ROSTER_EDIT) == []  # the sender's entries stay the sender's
+
+        log_in(county, Role.CHECK_IN)
+        with pytest.raises(PermissionDenied, match="没有“查看名单和报表”的权限"), county.read() as session:
+            reports.build(session, "coverage", year=2026, county_name="平塘县", today=DEMO_TODAY)
+        log_in(county, Role.READER)
+        with county.read() as session:
+            report = reports.build(session, "coverage", year=2026, county_name="平塘县", today=DEMO_TODAY)
+        with county.read() as session:
+            numbers = set(session.scalars(select(Teacher.id_number)))
+        cells = {
+            str(cell)
+            for section in report.sections
+            for table in section.tables
+            for row in table.rows
+            for cell in row
+        }
+        assert len(cells) > 10 and not numbers & cells  # masked: no audit entry needed
+    finally:
+        there.dispose()

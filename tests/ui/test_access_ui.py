@@ -217,3 +217,27 @@ def test_an_administrator_annuls_an_integrity_record_from_the_teachers_file(qtbo
         assert session.get_one(IntegrityRecord, record.id).deleted
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "integrity_annul")).one()
     assert entry.actor == NAMES[Role.ADMIN] and entry.detail["reason"] == "申诉成立：因公出差"
+
+
+def test_exchange_buttons_and_report_exports_refuse_roles_without_the_permission(qtbot, county, tmp_path):
+    from desktop.ui.statistics_page import StatisticsPage
+    from desktop.ui.sync_page import SyncPage
+
+    create_application([])
+    for role in (Role.CHECK_IN, Role.READER):
+        accounts.login(county, NAMES[role], DEMO_PASSWORD)
+        context = QuietContext(county)
+        page = SyncPage(context)
+        qtbot.addWidget(page)
+        for button in (page.exchange.export_button, page.exchange.import_button):
+            qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # refused before any file dialog opens
+            assert isinstance(context.errors[-1], PermissionDenied)
+            assert f"{NAMES[role]}（{role.label}）没有“导入导出交换文件”的权限" in str(context.errors[-1])
+        assert len(context.errors) == 2
+    accounts.login(county, NAMES[Role.CHECK_IN], DEMO_PASSWORD)
+    context = QuietContext(county)
+    statistics = StatisticsPage(context)
+    qtbot.addWidget(statistics)
+    statistics.export("coverage", tmp_path / "覆盖.xlsx")
+    assert "没有“查看名单和报表”的权限" in str(context.errors[-1])
+    assert not (tmp_path / "覆盖.xlsx").exists()

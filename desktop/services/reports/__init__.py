@@ -1,5 +1,8 @@
 """The reports a county owes (覆盖情况, 培训统计, 参训情况通报, 学时汇总), each written as a formatted
-.xlsx or as an A4 PDF ready to stamp, from one model (desktop.domain.report)."""
+.xlsx or as an A4 PDF ready to stamp, from one model (desktop.domain.report).
+
+Every report masks ID numbers (names, schools and figures only), so it needs the permission to see
+lists and reports, not the one for full values, and no audit entry."""
 
 from __future__ import annotations
 
@@ -11,9 +14,11 @@ from sqlalchemy.orm import Session
 
 from desktop.db.engine import Database
 from desktop.domain.report import Report
+from desktop.domain.roles import Permission
 from desktop.errors import UserInputError
 from desktop.io.report_xlsx import write_report_xlsx
 from desktop.printing.report_pdf import write_report_pdf
+from desktop.services import access
 from desktop.services.reports.coverage import coverage_report
 from desktop.services.reports.credits import credits_report
 from desktop.services.reports.school_notices import school_notices_report
@@ -38,6 +43,7 @@ def build(
 ) -> Report:
     if kind not in KINDS:
         raise UserInputError(f"没有“{kind}”这种报表（可选：{'、'.join(KINDS)}）")
+    access.require(session, Permission.VIEW)
     make = KINDS[kind][1]
     extra = {"project_code": project_code} if kind == "school-notices" else {}
     return make(session, year=year, county_name=county_name, today=today, **extra)
