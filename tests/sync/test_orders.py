@@ -27,6 +27,7 @@ from desktop.domain.ids import new_id
 from desktop.services import checkin
 from desktop.services.demo_county import COUNTY_CODE, build_demo_county
 from desktop.sync.client import SyncClient, register
+from guopei_common.protocol import PROVINCE_NODE
 from tests.conftest import DEMO_TODAY
 from tests.sync.conftest import Server, as_real_county
 from tests.sync.proofs import Key, device_dump, outbox_ops, server_dump
@@ -168,10 +169,12 @@ def _conflicting_edits(pair: Pair, round_: int) -> dict[Key, str]:
     _edit_teacher(b, t3, title="一级")
     _edit_teacher(a, t3, note=f"A 第{round_}轮")
     pair.fields[("teacher", t3)] = {"title": "一级", "note": f"A 第{round_}轮"}
-    # The same trainee checked in on both laptops: one row (the natural id), the later scan's.
+    # The same trainee checked in on both laptops: one row (the natural id), the earlier check-in kept
+    # whichever laptop scanned last (guopei_common/merge.py), re-stamped by the province ("*") so that
+    # the laptop that scanned later adopts it too.
     _check_in(a, *fresh, minutes=-5)
     _check_in(b, *fresh, minutes=20)
-    touched[("attendance", _attendance_id(a, *fresh))] = "B"
+    touched[("attendance", _attendance_id(a, *fresh))] = "A*"
     # A tombstone against an edit, both ways round.
     _undo(a, *present_1)
     _note(b, *present_1, f"B 补记 {round_}")
@@ -186,6 +189,11 @@ def _conflicting_edits(pair: Pair, round_: int) -> dict[Key, str]:
     pair.fields[("teacher", t4)] = {"school_id": school_a}
     touched[("school", _new_school(b, f"B 新校 {round_}"))] = "B"
     return touched
+
+
+def _facts(row: dict[str, Any], restamped: bool) -> dict[str, Any]:
+    """A row's values, without its stamp and origin where the province re-stamped it."""
+    return {name: value for name, value in row.items() if name not in ("hlc", "origin")} if restamped else row
 
 
 def _attendance_id(db: Database, session_id: str, enrollment_id: str) -> str:
@@ -220,19 +228,24 @@ def test_any_order_of_pushes_and_pulls_ends_in_the_same_state(
     pair.fields.clear()
     touched = _conflicting_edits(pair, round_)
     a_before, b_before = device_dump(pair.a.db), device_dump(pair.b.db)
-    # What each key must end as: the version of the device that edited it last.
-    expected = {key: (a_before if who == "A" else b_before)[key] for key, who in touched.items()}
+    # What each key must end as: the version of the device that edited it last (or, for "A*", A's
+    # earlier check-in under the province's new stamp).
+    expected = {key: (a_before if who.startswith("A") else b_before)[key] for key, who in touched.items()}
     a_device, b_device = pair.a.db.device.device_id, pair.b.db.device.device_id
     assert {key: value["origin"] for key, value in expected.items()} == {
-        key: a_device if who == "A" else b_device for key, who in touched.items()
+        key: a_device if who.startswith("A") else b_device for key, who in touched.items()
     }
+    restamped = {key for key, who in touched.items() if who.endswith("*")}
     ops = outbox_ops(pair.a.db) | outbox_ops(pair.b.db)
 
     _run(pair, ORDERS[round_])
 
     a_after, b_after = device_dump(pair.a.db), device_dump(pair.b.db)
     on_server = server_dump(server.query, COUNTY_CODE)
-    assert {key: a_after[key] for key in touched} == expected
+    assert {key: _facts(a_after[key], key in restamped) for key in touched} == {
+        key: _facts(value, key in restamped) for key, value in expected.items()
+    }
+    assert all(a_after[key]["origin"] == PROVINCE_NODE for key in restamped)
     for key, values in pair.fields.items():
         assert {name: a_after[key][name] for name in values} == values
     # The whole county, not only this order's rows: both devices and the server hold the same rows.
