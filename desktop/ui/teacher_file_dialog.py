@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
@@ -24,8 +27,10 @@ from desktop.services import access, integrity
 from desktop.services.teachers import TeacherFile
 from desktop.ui import dialog_fit
 from desktop.ui.context import AppContext
+from desktop.ui.integrity_correction_dialog import IntegrityCorrectionDialog
 from desktop.ui.labels import code_label, vocab_label
 from desktop.ui.operations import Op
+from guopei_common.vocab import IntegrityKind
 
 
 def _table(headers: list[str], rows: list[list[str]], *, stretch: int) -> QTableWidget:
@@ -125,15 +130,22 @@ class TeacherFileDialog(QDialog):
             and record.integrity
             and context.read(access.may, Permission.CORRECT_INTEGRITY)
         ):
-            # An appeal that succeeded, a data-entry error: an administrator annuls the record with a
-            # written reason; the record as it was stays in the audit log, which the province keeps.
+            # An appeal that succeeded, a data-entry error: an administrator corrects or annuls the
+            # record with a written reason; the record as it was stays in the audit log, which the
+            # province keeps.
+            self.correct_button = QPushButton(self.tr("更正所选诚信档案…"))
+            self.correct_button.clicked.connect(lambda: self.correct_selected())
             self.annul_button = QPushButton(self.tr("撤销所选诚信档案…"))
             self.annul_button.clicked.connect(lambda: self.annul_selected())
             integrity_tab = QWidget()
             box = QVBoxLayout(integrity_tab)
             box.setContentsMargins(0, 0, 0, 0)
             box.addWidget(self.integrity, 1)
-            box.addWidget(self.annul_button, 0, Qt.AlignmentFlag.AlignLeft)
+            row = QHBoxLayout()
+            row.addWidget(self.correct_button)
+            row.addWidget(self.annul_button)
+            row.addStretch(1)
+            box.addLayout(row)
         tabs.addTab(integrity_tab, self.tr("诚信档案（{n}）").format(n=len(record.integrity)))
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -142,6 +154,31 @@ class TeacherFileDialog(QDialog):
         layout.addLayout(facts)
         layout.addWidget(tabs, 1)
         dialog_fit.lay_out(self, layout, buttons, preferred=QSize(980, 600))
+
+    def correct_selected(
+        self,
+        *,
+        kind: IntegrityKind | None = None,
+        ban_until: dt.date | None = None,
+        reason: str | None = None,
+    ) -> bool:
+        """Correct the selected integrity record's kind and end of ban, with a written reason (asked for,
+        with the record's current values filled in, when not all given)."""
+        rows = sorted({index.row() for index in self.integrity.selectionModel().selectedRows()})
+        if self.context is None or not rows:
+            return False
+        line = self.record.integrity[rows[0]]
+        if kind is None or ban_until is None or reason is None:
+            dialog = IntegrityCorrectionDialog(self, line)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return False
+            kind, ban_until, reason = dialog.chosen()
+        op = Op(self, self.context, integrity.correct, line.id, kind=kind, ban_until=ban_until, reason=reason)
+        if not op.run():
+            return False
+        self.integrity.item(rows[0], 0).setText(kind.label)
+        self.integrity.item(rows[0], 2).setText(str(ban_until))
+        return True
 
     def annul_selected(self, reason: str | None = None) -> bool:
         """Annul the selected integrity record with a written reason (asked for when not given)."""

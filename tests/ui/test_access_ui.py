@@ -241,3 +241,56 @@ def test_exchange_buttons_and_report_exports_refuse_roles_without_the_permission
     statistics.export("coverage", tmp_path / "覆盖.xlsx")
     assert "没有“查看名单和报表”的权限" in str(context.errors[-1])
     assert not (tmp_path / "覆盖.xlsx").exists()
+
+
+def test_an_administrator_corrects_an_integrity_record_from_the_teachers_file(qtbot, county):
+    import datetime as dt
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    from sqlalchemy import select
+
+    from desktop.db.models import AuditEntry, IntegrityRecord
+    from desktop.services import teachers
+    from desktop.ui.integrity_correction_dialog import IntegrityCorrectionDialog
+    from desktop.ui.teacher_file_dialog import TeacherFileDialog
+    from guopei_common.vocab import IntegrityKind
+
+    with county.read() as session:
+        record = session.scalars(select(IntegrityRecord).where(IntegrityRecord.deleted.is_(False))).first()
+    context = QuietContext(county)
+    for role, may in ((Role.STAFF, False), (Role.ADMIN, True)):
+        accounts.login(county, NAMES[role], DEMO_PASSWORD)
+        with county.write() as session:
+            shown = teachers.teacher_file(session, record.teacher_id, today=DEMO_TODAY)
+        dialog = TeacherFileDialog(None, shown, context=context)
+        qtbot.addWidget(dialog)
+        assert hasattr(dialog, "correct_button") is may
+    row = [line.id for line in shown.integrity].index(record.id)
+    dialog.integrity.selectRow(row)
+    other = next(kind for kind in IntegrityKind if kind.value != record.kind)
+    later = record.ban_until + dt.timedelta(days=30)
+
+    # Through the dialog a person sees: the record's values filled in, a reason typed, 更正 pressed.
+    def fill_in() -> None:
+        correction = QApplication.activeModalWidget()
+        assert isinstance(correction, IntegrityCorrectionDialog)
+        assert correction.kind.currentData() == record.kind
+        assert correction.ban_until.date().toPython() == record.ban_until
+        correction.kind.setCurrentIndex(correction.kind.findData(other.value))
+        correction.ban_until.setDate(later)
+        correction.reason.setPlainText("录入时类型选错")
+        correction.accept()
+
+    QTimer.singleShot(0, fill_in)
+    assert dialog.correct_selected()
+    assert dialog.integrity.item(row, 0).text() == other.label
+    assert dialog.integrity.item(row, 2).text() == str(later)
+    assert not dialog.correct_selected(kind=other, ban_until=later, reason=" ")  # a reason is required
+    assert "须写明理由" in str(context.errors[-1])
+    with county.read() as session:
+        corrected = session.get_one(IntegrityRecord, record.id)
+        assert (corrected.kind, corrected.ban_until, corrected.deleted) == (other.value, later, False)
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "integrity_correct")).one()
+    assert entry.actor == NAMES[Role.ADMIN] and entry.detail["reason"] == "录入时类型选错"
+    assert entry.detail["before"]["ban_until"] == record.ban_until.isoformat()
