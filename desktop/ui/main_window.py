@@ -25,6 +25,7 @@ from desktop.ui.context import AppContext
 from desktop.ui.dashboard_page import DashboardPage
 from desktop.ui.idle_lock import IdleLock
 from desktop.ui.lock_screen import LockScreen
+from desktop.ui.modal_lock import ModalLock
 from desktop.ui.sync_status import SyncStatus
 
 NAVIGATION_WIDTH = 170
@@ -163,6 +164,8 @@ class MainWindow(QMainWindow):
         # The lock screen covers the workspace without touching it: a lock keeps every page as it was.
         self.lock_screen = LockScreen(context)
         self.lock_screen.unlocked.connect(self._unlocked)
+        self.modal_lock = ModalLock(context, self)  # the lock over dialogs open when it fires
+        self.modal_lock.unlocked.connect(self._unlocked)
         self.screens = QStackedWidget()
         self.screens.addWidget(self.workspace)
         self.screens.addWidget(self.lock_screen)
@@ -237,8 +240,10 @@ class MainWindow(QMainWindow):
             return
         self.lock_screen.show_lock(operator)
         self.screens.setCurrentWidget(self.lock_screen)
+        self.modal_lock.engage(operator)
 
     def _unlocked(self, _operator: Operator) -> None:
+        self.modal_lock.release()
         self.screens.setCurrentWidget(self.workspace)
         self.context.operator_changed.emit(self.context.db.operator)
 

@@ -294,3 +294,48 @@ def test_an_administrator_corrects_an_integrity_record_from_the_teachers_file(qt
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "integrity_correct")).one()
     assert entry.actor == NAMES[Role.ADMIN] and entry.detail["reason"] == "录入时类型选错"
     assert entry.detail["before"]["ban_until"] == record.ban_until.isoformat()
+
+
+def test_the_idle_lock_covers_an_open_dialog_and_keeps_it(qtbot, county):
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    window = open_window(qtbot, county)
+    log_in(qtbot, window, NAMES[Role.STAFF])
+    window.show_page("teachers")
+    page = window.pages["teachers"]
+    qtbot.waitUntil(lambda: page.table.model().rowCount() > 0)
+    page.table.selectRow(0)
+    dialog = page.open_file()  # modal, the full ID number on it
+    qtbot.waitUntil(dialog.isVisible)
+    tabs = dialog.integrity.parentWidget()
+    while not hasattr(tabs, "setCurrentIndex"):
+        tabs = tabs.parentWidget()
+    tabs.setCurrentIndex(1)
+    dialog.credits.selectRow(0)
+    chosen = [index.row() for index in dialog.credits.selectionModel().selectedRows()]
+
+    window.idle_lock.set_minutes(0.002)  # 120 ms, for the test
+    qtbot.waitUntil(lambda: window.modal_lock.dialog is not None, timeout=3000)
+    window.idle_lock.set_minutes(10)
+    lock = window.modal_lock.dialog
+    assert QApplication.activeModalWidget() is lock and lock.isVisible()
+    assert window.screens.currentWidget() is window.lock_screen
+    # The dialog stays open, its contents under an opaque sheet the size of the dialog.
+    (cover,) = [cover for cover in window.modal_lock.covers if cover.parentWidget() is dialog]
+    assert dialog.isVisible() and cover.isVisible() and cover.geometry() == dialog.rect()
+    assert dialog.childAt(dialog.rect().center()) in (cover, *cover.findChildren(object))
+    assert not window.modal_lock.screen.switch.isVisibleTo(lock)  # only the same operator opens it
+    lock.reject()  # Esc does not get past it
+    assert lock.isVisible()
+
+    window.modal_lock.screen.password.setText("wrong-one")
+    window.modal_lock.screen.submit()
+    assert lock.isVisible() and "账户名或密码不对" in window.modal_lock.screen.message.text()
+    window.modal_lock.screen.password.setText(DEMO_PASSWORD)
+    window.modal_lock.screen.submit()
+    qtbot.waitUntil(lambda: not lock.isVisible())
+    assert window.modal_lock.dialog is None and window.screens.currentWidget() is window.workspace
+    assert dialog.isVisible() and dialog.result() == 0 and tabs.currentIndex() == 1
+    assert [index.row() for index in dialog.credits.selectionModel().selectedRows()] == chosen
+    assert QApplication.activeModalWidget() is dialog
+    qtbot.waitUntil(lambda: not dialog.findChildren(QLabel, "lockCover"))  # the sheet is gone
