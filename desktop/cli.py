@@ -205,6 +205,11 @@ def _init(args: argparse.Namespace, data_dir: Path) -> int:
     return _init_county(args, data_dir)
 
 
+FIRST_ADMIN_HINT = (
+    "建议建立管理员账户（之后需登录，修改和查看个人信息都有记录）：guopei-desk user add 账户名 --role 管理员"
+)
+
+
 def _init_county(args: argparse.Namespace, data_dir: Path) -> int:
     from desktop.services.county_setup import init_county
 
@@ -212,6 +217,7 @@ def _init_county(args: argparse.Namespace, data_dir: Path) -> int:
     db.dispose()
     print(f"已建立 {db.device.county_name}（{db.device.county_code}）的数据：{db.path}")
     print("下一步：导入教师名单，如 guopei-desk import teachers 名单.xlsx --create-schools")
+    print(FIRST_ADMIN_HINT)
     return 0
 
 
@@ -526,6 +532,7 @@ def _init_from_server(args: argparse.Namespace, data_dir: Path) -> int:
     print(f"已建立 {result.county_name}（{result.county_code}）的数据{resumed}：{data_dir}")
     print(f"  下载 {result.total:,} 条，{result.pages} 页，{result.bytes_received / 1024:,.1f} KB，")
     print(f"  用时 {result.seconds:.1f} 秒；各县证书公钥 {result.keys_added} 个")
+    print(FIRST_ADMIN_HINT)
     return 0
 
 

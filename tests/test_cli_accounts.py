@@ -109,3 +109,8 @@ def test_exchange_files_and_reports_from_the_command_line_need_the_permission(
             assert list(actors) == ["王培训"]
     finally:
         db.dispose()
+
+
+def test_init_suggests_creating_the_first_administrator(tmp_path, capsys):
+    assert desk(["--data-dir", str(tmp_path / "c"), "init", "--county", "522727"]) == 0
+    assert "guopei-desk user add 账户名 --role 管理员" in capsys.readouterr().out

@@ -13,12 +13,13 @@ import hmac
 import math
 import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from desktop import settings
-from desktop.db.engine import Database
+from desktop.db.engine import Database, open_database
 from desktop.db.models import OperatorAccount, Setting
 from desktop.domain.audit import AuditAction
 from desktop.domain.roles import (
@@ -233,3 +234,24 @@ def set_idle_minutes(session: Session, minutes: int) -> None:
         session.add(Setting(key=IDLE_SETTING, value=minutes))
     else:
         setting.value = minutes
+
+
+def first_administrator_needed(data_dir: Path) -> bool:
+    """Whether the county just built, downloaded or restored in `data_dir` has no account yet (the
+    first-start page then offers to create its administrator)."""
+    db = open_database(data_dir)
+    try:
+        with db.read() as session:
+            return not access.accounts_exist(session)
+    finally:
+        db.dispose()
+
+
+def add_first_administrator(data_dir: Path, name: str, password: str) -> None:
+    """The county's first account, an administrator, from the first-start page (no login yet)."""
+    db = open_database(data_dir)
+    try:
+        with db.write() as session:
+            add_account(session, name, Role.ADMIN, password)
+    finally:
+        db.dispose()

@@ -29,7 +29,9 @@ from PySide6.QtWidgets import (
 
 from desktop.domain import divisions
 from desktop.errors import DatabaseCorrupt, GuopeiError
+from desktop.services import accounts
 from desktop.ui.errors import show_error
+from desktop.ui.first_admin import FirstAdminPage
 from desktop.ui.tasks import Reporter, TaskRunner
 from guopei_common.protocol import parse_registration
 
@@ -74,7 +76,9 @@ class FirstStartPage(QWidget):
         self.connect_page = ConnectPage(self)
         self.offline_page = OfflinePage(self)
         self.restore_page = RestorePage(self)
-        for page in (self.choices, self.connect_page, self.offline_page, self.restore_page):
+        self.first_page_key = "dashboard"  # the page shown once the county is ready
+        self.admin_page = FirstAdminPage(data_dir, lambda: self.county_ready.emit(self.first_page_key))
+        for page in (self.choices, self.connect_page, self.offline_page, self.restore_page, self.admin_page):
             self.stack.addWidget(page)
 
         self.section = QLabel()
@@ -117,6 +121,7 @@ class FirstStartPage(QWidget):
             self.connect_page: self.tr("连接省级平台"),
             self.offline_page: self.tr("离线开始"),
             self.restore_page: self.tr("从备份恢复"),
+            self.admin_page: self.tr("建立管理员账户（推荐）"),
         }
         self.section.setText(titles.get(page, ""))
         self.section.setVisible(page in titles)
@@ -161,7 +166,8 @@ class FirstStartPage(QWidget):
         return page
 
     def back_to_choices(self) -> None:
-        self.stack.setCurrentWidget(self.choices)
+        if self.stack.currentWidget() is not self.admin_page:  # the county is built: no way back
+            self.stack.setCurrentWidget(self.choices)
 
     def run(self, *, title: str, work: Callable[[Reporter], object], first_page: str = "dashboard") -> None:
         """Run a step that builds the county in the background; on success the county is ready."""
@@ -169,9 +175,17 @@ class FirstStartPage(QWidget):
             self,
             title=title,
             work=work,
-            on_done=lambda _result: self.county_ready.emit(first_page),
+            on_done=lambda _result: self._built(first_page),
             on_error=lambda error: show_error(self, error, log_path=self.log_path),
         )
+
+    def _built(self, first_page: str) -> None:
+        """The county is there: offer its first administrator (optional) unless it has accounts."""
+        self.first_page_key = first_page
+        if accounts.first_administrator_needed(self.data_dir):
+            self.stack.setCurrentWidget(self.admin_page)
+        else:
+            self.county_ready.emit(first_page)
 
 
 def _back_button(owner: FirstStartPage) -> QPushButton:

@@ -48,10 +48,35 @@ def test_offline_start_by_typed_code_builds_the_county_and_opens_the_roster(qtbo
     offline.centre.setText("平塘县教师进修学校")
     qtbot.mouseClick(offline.create, qtbot_left())
 
+    # The optional last step: the county's first administrator.
+    admin = page.admin_page
+    assert page.stack.currentWidget() is admin and page.section.text() == "建立管理员账户（推荐）"
+    assert start.window is page
+    page.back_to_choices()  # Esc: the county is built, there is no way back
+    assert page.stack.currentWidget() is admin
+    admin.name.setText("zhang")
+    admin.password.setText("secret-1")
+    admin.again.setText("secret-2")
+    qtbot.mouseClick(admin.create, qtbot_left())
+    assert "两次输入的密码不一致" in admin.message.text() and start.window is page
+    admin.password.setText("123")
+    admin.again.setText("123")
+    qtbot.mouseClick(admin.create, qtbot_left())
+    assert "密码至少 6 位" in admin.message.text()
+    admin.password.setText("secret-1")
+    admin.again.setText("secret-1")
+    qtbot.mouseClick(admin.create, qtbot_left())
+
     window = start.window
     assert isinstance(window, MainWindow)
     qtbot.addWidget(window)
     assert window.context.db.device.county_code == "522727"
+    assert window.screens.currentWidget() is window.lock_screen  # the county now asks for a login
+    window.lock_screen.name.setText("zhang")
+    window.lock_screen.password.setText("secret-1")
+    window.lock_screen.submit()
+    assert window.context.db.operator.name == "zhang" and window.context.db.operator.role.label == "管理员"
+    window.show_page("teachers")
     assert window.stack.currentWidget() is window.pages["teachers"]
     window.context.db.dispose()
 
@@ -132,6 +157,7 @@ def test_a_new_pc_restores_a_backup_from_the_first_start_page(qtbot, tmp_path, m
     assert not (tmp_path / "new-pc" / DB_FILENAME).exists()
     restore.password.setText("mima-2026")
     qtbot.mouseClick(restore.start, qtbot_left())
+    qtbot.mouseClick(page.admin_page.skip, qtbot_left())  # a backup without accounts: the step is offered
     window = start.window
     assert isinstance(window, MainWindow)
     qtbot.addWidget(window)
@@ -157,6 +183,8 @@ def test_offline_start_by_keyboard_alone(qtbot, tmp_path):
     qtbot.keyClick(page.offline_page.search, Qt.Key.Key_Return)
     assert page.offline_page.centre.hasFocus()
     qtbot.keyClick(page.offline_page.centre, Qt.Key.Key_Return)
+    assert page.admin_page.name.hasFocus()
+    qtbot.keyClick(page.admin_page.skip, Qt.Key.Key_Space)
     window = start.window
     assert isinstance(window, MainWindow)
     qtbot.addWidget(window)
