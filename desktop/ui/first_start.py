@@ -70,6 +70,7 @@ class FirstStartPage(QWidget):
             ).format(detail=damaged.detail)
         intro = QLabel(intro_text)
         intro.setWordWrap(True)
+        self.intro = intro
 
         self.stack = QStackedWidget()
         self.choices = self._choices_page()
@@ -183,6 +184,7 @@ class FirstStartPage(QWidget):
         """The county is there: offer its first administrator (optional) unless it has accounts."""
         self.first_page_key = first_page
         if accounts.first_administrator_needed(self.data_dir):
+            self.intro.setText(self.tr("本县的数据已就绪。"))
             self.stack.setCurrentWidget(self.admin_page)
         else:
             self.county_ready.emit(first_page)

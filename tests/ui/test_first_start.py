@@ -51,6 +51,7 @@ def test_offline_start_by_typed_code_builds_the_county_and_opens_the_roster(qtbo
     # The optional last step: the county's first administrator.
     admin = page.admin_page
     assert page.stack.currentWidget() is admin and page.section.text() == "建立管理员账户（推荐）"
+    assert page.intro.text() == "本县的数据已就绪。"
     assert start.window is page
     page.back_to_choices()  # Esc: the county is built, there is no way back
     assert page.stack.currentWidget() is admin
