@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.audit import AuditAction
 from desktop.services import audit
 from desktop.ui.context import AppContext, Changes
+from desktop.ui.flow_layout import FlowLayout
 from desktop.ui.widgets import fill_table, read_only_table
 
 DEFAULT_DAYS = 30
@@ -51,16 +52,20 @@ class AuditPage(QWidget):
         self.export.clicked.connect(self.export_entries)
         self.count = QLabel()
 
-        filters = QHBoxLayout()
-        filters.addWidget(QLabel(self.tr("操作员")))
-        filters.addWidget(self.actor)
-        filters.addWidget(self.action)
-        filters.addWidget(self.teacher, 1)
-        filters.addWidget(self.start)
-        filters.addWidget(QLabel("—"))
-        filters.addWidget(self.end)
-        filters.addWidget(self.search)
-        filters.addWidget(self.export)
+        # The filters wrap onto a second line on a narrow screen (1366×768 at 150 %) instead of widening
+        # the window; each group stays together, the teacher box wide enough for its placeholder.
+        self.teacher.setMinimumWidth(
+            self.teacher.fontMetrics().horizontalAdvance(self.teacher.placeholderText()) + 40
+        )
+        filters = FlowLayout()
+        for group in (
+            (QLabel(self.tr("操作员")), self.actor),
+            (self.action,),
+            (self.teacher,),
+            (self.start, QLabel("—"), self.end),
+            (self.search, self.export),
+        ):
+            filters.addWidget(_row(*group))
         self.table = read_only_table(
             [
                 self.tr("时间"),
@@ -134,3 +139,13 @@ class AuditPage(QWidget):
         self.context.inform(
             self, self.tr("导出审计记录"), self.tr("已导出 {n} 条到 {path}").format(n=count, path=out)
         )
+
+
+def _row(*widgets: QWidget) -> QWidget:
+    """Widgets that wrap as one (a caption and its box, the two ends of the date range)."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return row
