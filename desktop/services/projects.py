@@ -103,6 +103,8 @@ def project_rows(session: Session, *, year: int | None = None) -> list[ProjectRo
         .group_by(Enrollment.project_id)
         .subquery()
     )
+    # 报名: everyone who applied, whatever became of it since (admitted, refused, withdrawn …); counting
+    # only those still waiting showed 0 beside 97/113 admitted.
     applied = (
         select(Enrollment.project_id, func.count().label("n"))
         .where(Enrollment.deleted.is_(False))
@@ -111,8 +113,6 @@ def project_rows(session: Session, *, year: int | None = None) -> list[ProjectRo
     )
     query = (
         select(Project, func.coalesce(seats.c.n, 0), func.coalesce(applied.c.n, 0))
-    # 报名: everyone who applied, whatever became of it since (admitted, refused, withdrawn …); counting
-    # only those still waiting showed 0 beside 97/113 admitted.
         .outerjoin(seats, seats.c.project_id == Project.id)
         .outerjoin(applied, applied.c.project_id == Project.id)
         .where(Project.deleted.is_(False))

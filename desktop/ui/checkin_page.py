@@ -309,7 +309,7 @@ class CheckInPage(QWidget):
         if result.choices or self.choices.isVisible():
             self.choices.clear()
             for number, choice in enumerate(result.choices, start=1):
-                self.choices.addItem(f"{number}  {choice.name}  {choice.school}")
+                self.choices.addItem(f"{number}  {choice.label()}")
             self.choices.setVisible(bool(result.choices))
         sounds.play(kind)
 
