@@ -84,15 +84,22 @@ def offline_suspended(session: Session) -> bool:
 
 
 def set_offline_suspended(session: Session, value: bool) -> None:
+    """The county's administrator sets the switch (before the province sends it): checked and audited."""
     access.require(session, Permission.POLICY)
+    adopt_province_offline_suspended(session, value)
+    audit.record(
+        session, AuditAction.POLICY, detail={"setting": "暂停线下集中培训", "value": "是" if value else "否"}
+    )
+
+
+def adopt_province_offline_suspended(session: Session, value: bool) -> None:
+    """The province's switch, applied at a sync whoever is logged in: no local permission is asked and
+    no local audit entry is written (the province decided it, and its own records say who)."""
     setting = session.get(Setting, OFFLINE_SUSPENDED)
     if setting is None:
         session.add(Setting(key=OFFLINE_SUSPENDED, value=value))
     else:
         setting.value = value
-    audit.record(
-        session, AuditAction.POLICY, detail={"setting": "暂停线下集中培训", "value": "是" if value else "否"}
-    )
 
 
 def project_rows(session: Session, *, year: int | None = None) -> list[ProjectRow]:

@@ -63,14 +63,21 @@ def policy(session: Session) -> Policy:
 
 
 def set_policy(session: Session, value: Policy) -> None:
+    """The county's administrator sets the limit (before the province sends it): checked and audited."""
     access.require(session, Permission.POLICY)
+    adopt_province_policy(session, value)
+    audit.record(session, AuditAction.POLICY, detail={"setting": "国培参训限制", "value": value.to_dict()})
+
+
+def adopt_province_policy(session: Session, value: Policy) -> None:
+    """The province's limit, applied at a sync whoever is logged in: no local permission is asked and no
+    local audit entry is written (the province decided it, and its own records say who)."""
     values = value.to_dict()
     setting = session.get(Setting, POLICY_SETTING)
     if setting is None:
         session.add(Setting(key=POLICY_SETTING, value=values))
     else:
         setting.value = values
-    audit.record(session, AuditAction.POLICY, detail={"setting": "国培参训限制", "value": values})
 
 
 def project_facts(project: Project) -> ProjectFacts:

@@ -1047,10 +1047,10 @@ def apply_policy(session: Session, policy: PolicyResponse) -> None:
     """The province's switches over the county's own settings (those `guopei-desk policy` sets before
     sync is set up); a switch the province has not set leaves the county's value as it is."""
     if policy.offline_training_suspended is not None:
-        projects.set_offline_suspended(session, policy.offline_training_suspended)
+        projects.adopt_province_offline_suspended(session, policy.offline_training_suspended)
     if policy.guopei_limit is not None or policy.cycle_years is not None:
         current = selection.policy(session)
-        selection.set_policy(
+        selection.adopt_province_policy(
             session,
             Policy(
                 guopei_limit=policy.guopei_limit if policy.guopei_limit is not None else current.guopei_limit,
@@ -1067,7 +1067,7 @@ def apply_policy_rules(session: Session, rules: PolicyRulesResponse) -> None:
         limits = Policy.from_dict(
             {"level_limits": {level: rule.model_dump() for level, rule in rules.level_limits.items()}}
         ).level_limits
-        selection.set_policy(session, replace(current, level_limits=limits))
+        selection.adopt_province_policy(session, replace(current, level_limits=limits))
     if rules.credit_rules is not None:
         versions = []
         for value in rules.credit_rules:

@@ -48,8 +48,10 @@ from desktop.services.demo_county import DEMO_ACCOUNTS, DEMO_PASSWORD, build_dem
 from desktop.services.roster import TeacherFilter
 from desktop.services.roster_export import export_teachers
 from desktop.services.roster_import import apply_teacher_import, preview_teacher_import
+from desktop.sync.client import apply_policy
 from desktop.sync.first_pull import restore_and_catch_up
 from guopei_common.idnumber import make_id_number
+from guopei_common.protocol import PolicyResponse
 from guopei_common.vocab import EmploymentStatus, EnrollmentStatus, IntegrityKind, Program
 from tests.conftest import DEMO_TODAY
 
@@ -410,3 +412,22 @@ def test_exchange_files_need_the_permission_are_audited_and_carry_audit_entries(
         assert len(cells) > 10 and not numbers & cells  # masked: no audit entry needed
     finally:
         there.dispose()
+
+
+def test_the_provinces_policy_applied_at_a_sync_needs_no_local_permission_and_is_not_a_local_change(
+    county: Database,
+) -> None:
+    # A 签到员 presses F9 at a venue: the province's switches arrive with the pull. They are the
+    # province's decision, not this operator's: applied without the 政策开关 permission, and no local
+    # audit entry (which would then be pushed back as the county's change).
+    log_in(county, Role.CHECK_IN)
+    before = len(entries(county, AuditAction.POLICY))
+    with county.write() as session:
+        apply_policy(session, PolicyResponse(offline_training_suspended=True, guopei_limit=2, cycle_years=4))
+    with county.read() as session:
+        assert projects.offline_suspended(session)
+        assert (selection.policy(session).guopei_limit, selection.policy(session).cycle_years) == (2, 4)
+    assert len(entries(county, AuditAction.POLICY)) == before
+    # The same switch set by hand is the administrator's, checked and audited.
+    with pytest.raises(PermissionDenied), county.write() as session:
+        projects.set_offline_suspended(session, False)
