@@ -274,6 +274,17 @@ def running_server(backend: str, directory: Path, *, trusted_proxy: str | None =
     with server_database(backend, directory) as db:
         assert server_cli(["add-county", "--db", db, COUNTY_CODE, COUNTY_NAME]) == 0
         assert server_cli(["add-county", "--db", db, OTHER_COUNTY, "罗甸县"]) == 0
+        if os.environ.get("GUOPEI_SERVER_PYTHON"):
+            # The server-only install under test (installer/server-install-check.sh): its own process.
+            port = free_port()
+            options = ("--trusted-proxy", trusted_proxy) if trusted_proxy else ()
+            process = start_server(db, port, *options)
+            try:
+                yield Server(f"http://127.0.0.1:{port}", db, backend)
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+            return
         with serving(db, trusted_proxy=trusted_proxy) as url:
             yield Server(url, db, backend)
 
