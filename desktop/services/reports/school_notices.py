@@ -10,12 +10,13 @@ from collections import Counter, defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desktop.db.models import Attendance, CreditEntry, Enrollment, Project, School, Teacher, TrainingSession
+from desktop.db.models import Attendance, Enrollment, Project, School, Teacher, TrainingSession
 from desktop.domain import policy_text
 from desktop.domain.report import Report, Section, Table
 from desktop.errors import UserInputError
+from desktop.services.reports.per_enrollment import credits_counted, hours_attended
 from guopei_common.idnumber import mask_id_number
-from guopei_common.vocab import AttendanceStatus, CreditStatus, EnrollmentStatus, Program
+from guopei_common.vocab import AttendanceStatus, EnrollmentStatus, Program
 
 # Who a school hears about: everyone it sent who was selected (an application never admitted is not news).
 REPORTED = tuple(
@@ -74,20 +75,8 @@ def _notices(session: Session, project: Project, today: dt.date) -> list[Section
         )
         .scalar_subquery()
     )
-    hours = (
-        select(func.coalesce(func.sum(Attendance.hours), 0.0))
-        .where(Attendance.enrollment_id == Enrollment.id, Attendance.deleted.is_(False))
-        .scalar_subquery()
-    )
-    credits = (
-        select(func.coalesce(func.sum(CreditEntry.credits), 0.0))
-        .where(
-            CreditEntry.enrollment_id == Enrollment.id,
-            CreditEntry.deleted.is_(False),
-            CreditEntry.status != CreditStatus.REJECTED.value,
-        )
-        .scalar_subquery()
-    )
+    hours = hours_attended()
+    credits = credits_counted()
     rows = session.execute(
         select(
             School.name,

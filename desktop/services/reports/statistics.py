@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from desktop.db.models import Attendance, CreditEntry, Enrollment, Project, School, Teacher
+from desktop.db.models import Attendance, Enrollment, Project, School, Teacher
 from desktop.domain.codes import code_table
 from desktop.domain.report import Report, Section, Table, rate
+from desktop.services.reports.per_enrollment import credits_counted, hours_attended
 from guopei_common.vocab import (
     AttendanceStatus,
-    CreditStatus,
     EmploymentStatus,
     EnrollmentStatus,
     Program,
@@ -81,20 +81,8 @@ def trainees(session: Session, year: int) -> list[Trainee]:
         )
         .scalar_subquery()
     )
-    hours = (
-        select(func.coalesce(func.sum(Attendance.hours), 0.0))
-        .where(Attendance.enrollment_id == Enrollment.id, Attendance.deleted.is_(False))
-        .scalar_subquery()
-    )
-    credits = (
-        select(func.coalesce(func.sum(CreditEntry.credits), 0.0))
-        .where(
-            CreditEntry.enrollment_id == Enrollment.id,
-            CreditEntry.deleted.is_(False),
-            CreditEntry.status != CreditStatus.REJECTED.value,
-        )
-        .scalar_subquery()
-    )
+    hours = hours_attended()
+    credits = credits_counted()
     rows = session.execute(
         select(
             Enrollment.project_id,
