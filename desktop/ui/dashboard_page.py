@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -21,7 +20,8 @@ from desktop.domain.report import rate
 from desktop.services import charts
 from desktop.services.dashboard import DashboardFigures, dashboard_figures
 from desktop.ui.charts import BarChart
-from desktop.ui.context import AppContext, Changes
+from desktop.ui.context import AppContext
+from desktop.ui.refresh_when_shown import RefreshWhenShown
 from guopei_common.vocab import SessionFormat
 
 
@@ -41,7 +41,7 @@ class FigureCard(QFrame):
         self.value.setText(f"{value:,}")
 
 
-class DashboardPage(QWidget):
+class DashboardPage(RefreshWhenShown, QWidget):
     # Tables whose changes alter a figure on this page.
     WATCHED = ("teachers", "schools", "projects", "training_sessions", "outbox")
 
@@ -99,23 +99,7 @@ class DashboardPage(QWidget):
         self.empty_note.setObjectName("emptyNote")
         layout.addWidget(self.empty_note)
 
-        self._stale = False
-        context.changed.connect(self.on_changes)
-        self.refresh()
-
-    def on_changes(self, changes: Changes) -> None:
-        if not changes.touches(*self.WATCHED):
-            return
-        # Every check-in writes the outbox: counted now only if someone is looking, else when shown.
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:
-        if self._stale:
-            self.refresh()
-        super().showEvent(event)
+        self.watch_changes(context)
 
     def refresh(self) -> None:
         self._stale = False

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -21,12 +20,13 @@ from PySide6.QtWidgets import (
 from desktop.domain.report import rate
 from desktop.services import charts, reports
 from desktop.ui.charts import BarChart
-from desktop.ui.context import AppContext, Changes
+from desktop.ui.context import AppContext
 from desktop.ui.flow_layout import FlowLayout
+from desktop.ui.refresh_when_shown import RefreshWhenShown
 from desktop.ui.tasks import Reporter
 
 
-class StatisticsPage(QWidget):
+class StatisticsPage(RefreshWhenShown, QWidget):
     WATCHED = ("enrollments", "attendance", "projects", "teachers", "schools", "credit_entries")
 
     def __init__(self, context: AppContext) -> None:
@@ -71,22 +71,7 @@ class StatisticsPage(QWidget):
         layout.addLayout(grid, 1)
         layout.addWidget(heading)
         layout.addLayout(exports)
-        self._stale = False
-        context.changed.connect(self.on_changes)
-        self.refresh()
-
-    def on_changes(self, changes: Changes) -> None:
-        if not changes.touches(*self.WATCHED):
-            return
-        if self.isVisible():
-            self.refresh()
-        else:
-            self._stale = True
-
-    def showEvent(self, event: QShowEvent) -> None:
-        if self._stale:
-            self.refresh()
-        super().showEvent(event)
+        self.watch_changes(context)
 
     def refresh(self) -> None:
         """Counted off the UI thread (seconds in a county of 200,000 teachers), drawn when ready."""
