@@ -59,7 +59,9 @@ setup_build_venv() {
     "$(base_python)" -m venv "$venv"
   fi
   "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null
-  # A regular (not editable) install of this checkout: exactly what a wheel of it holds.
+  # A regular (not editable) install of this checkout: exactly what a wheel of it holds. setuptools
+  # never empties its build/lib, so a file deleted from the checkout would still be installed from there.
+  rm -rf build/lib build/bdist.*
   "$venv/bin/python" -m pip install -q --upgrade pyinstaller ".[desktop]" >/dev/null
 }
 

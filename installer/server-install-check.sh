@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=build/install-check
-rm -rf "$work" && mkdir -p "$work"
+# setuptools never empties build/lib: a file deleted from the checkout would still be installed from it.
+rm -rf "$work" build/lib build/bdist.* && mkdir -p "$work"
 
 python3 -m venv "$work/server-venv"
 "$work/server-venv/bin/python" -m pip install -q --upgrade pip >/dev/null
