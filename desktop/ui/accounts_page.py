@@ -9,7 +9,6 @@ from collections.abc import Callable
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -24,7 +23,7 @@ from desktop.domain.roles import MIN_PASSWORD_LENGTH, PERMISSIONS, Permission, R
 from desktop.services import accounts
 from desktop.ui.context import AppContext
 from desktop.ui.operations import Op
-from desktop.ui.widgets import fill_table, read_only_table, selected_keys
+from desktop.ui.widgets import fill_table, ok_cancel, read_only_table, selected_keys
 
 
 class AccountDialog(QDialog):
@@ -54,11 +53,7 @@ class AccountDialog(QDialog):
         form.addRow(self.tr("密码（至少 {n} 位）").format(n=MIN_PASSWORD_LENGTH), self.password)
         form.addRow(self.tr("再输入一次"), self.repeat)
         form.addRow(self.message)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, self._check)
         form.addRow(buttons)
         self.setMinimumWidth(380)
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -31,7 +30,7 @@ from desktop.sync.credentials import load_credentials
 from desktop.ui.backup_status import age_words, local_time
 from desktop.ui.context import AppContext
 from desktop.ui.operations import Op
-from desktop.ui.widgets import fill_table, read_only_table, selected_keys
+from desktop.ui.widgets import fill_table, ok_cancel, read_only_table, selected_keys
 
 FORGOTTEN_PASSWORD_NOTE = (
     "备份文件已加密，U 盘丢失也不会泄露教师的身份证号和手机号。备份密码只保存在本机：忘记密码就无法恢复"
@@ -65,11 +64,7 @@ class PasswordDialog(QDialog):
         form.addRow(self.tr("新密码（至少 8 位）"), self.new)
         form.addRow(self.tr("再输入一次"), self.repeat)
         form.addRow(self.message)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self._check)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, self._check)
         form.addRow(buttons)
         self.setMinimumWidth(420)
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop.services.teachers import IntegrityLine
 from desktop.ui import dialog_fit
+from desktop.ui.widgets import ok_cancel
 from guopei_common.vocab import IntegrityKind
 
 
@@ -45,12 +46,8 @@ class IntegrityCorrectionDialog(QDialog):
         form.addRow(self.tr("限制参加国培至"), self.ban_until)
         form.addRow(self.tr("更正理由"), self.reason)
         form.addRow(note)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
+        buttons = ok_cancel(self)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("更正"))
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
         dialog_fit.lay_out(self, form, buttons)
         self.kind.setFocus()
 

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui import dialog_fit
+from desktop.ui.widgets import ok_cancel
 from guopei_common.vocab import SessionFormat
 
 WEEKDAYS = "一二三四五六日"
@@ -59,11 +59,7 @@ class ScheduleDialog(QDialog):
         form.addRow(self.tr("内容"), self.title)
         form.addRow(self.tr("每周重复（不选则只排一次）"), days)
         form.addRow(self.tr("重复周数"), self.weeks)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         dialog_fit.lay_out(self, form, buttons)
 
     def request(self) -> dict:

@@ -15,7 +15,6 @@ from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -33,6 +32,7 @@ from desktop.sync.schedule import next_delay_ms
 from desktop.ui.context import AppContext, Changes
 from desktop.ui.server_address import pin_note, split_address
 from desktop.ui.tasks import Reporter, TaskRunner
+from desktop.ui.widgets import ok_cancel
 from guopei_common.protocol import parse_registration, pinned_url
 
 
@@ -117,11 +117,7 @@ class RegisterDialog(QDialog):
         form.addRow(self.tr("服务器地址"), self.url)
         form.addRow("", self.pinned)
         form.addRow(self.tr("一次性注册码"), self.code)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self)
         form.addRow(buttons)
         # A scanned registration QR code (a USB scanner types its text into whichever field has the
         # focus) fills both fields.

@@ -8,6 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -22,6 +24,15 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.ui import style
+
+
+def ok_cancel(dialog: QDialog, on_ok: Callable[[], None] | None = None) -> QDialogButtonBox:
+    """确定 / 取消 for a dialog: 取消 rejects it; 确定 accepts it, or calls `on_ok`, which checks the
+    input first and accepts only when it is right."""
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(on_ok or dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
 
 
 def read_only_table(
